@@ -1,0 +1,74 @@
+"""Read the committed reference geodata: units, gazetteer, border, PLBN, Sarawak districts.
+
+Everything here reads only files under ``geodata/data`` (never ``../shared``) and is cached,
+so callers may use it freely. Frames are returned as copies: callers may modify them.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geodata.settings import GAZETTEER_CSV, GEOPACKAGE, LEVELS, Level
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _layer(name: str) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(GEOPACKAGE, layer=name)
+    log.info("Loaded %d %s from %s", len(frame), name, GEOPACKAGE.name)
+    return frame
+
+
+def load_units(level: Level) -> gpd.GeoDataFrame:
+    """Clean coverage of one administrative level, EPSG:4326, full resolution.
+
+    Parameters
+    ----------
+    level
+        One of ``{"kabupaten", "kecamatan", "desa"}``.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"`level` should be one of {set(LEVELS)}, got {level!r}")
+    return _layer(level).copy()
+
+
+def load_border() -> gpd.GeoDataFrame:
+    """The Kalbar–Sarawak land border line derived from the two sources."""
+    return _layer("border").copy()
+
+
+def load_plbn() -> gpd.GeoDataFrame:
+    """The five official land border posts (positions derived, see ``position_source``)."""
+    return _layer("plbn").copy()
+
+
+def load_sarawak() -> gpd.GeoDataFrame:
+    """Sarawak's 40 districts, as a context layer."""
+    return _layer("sarawak_districts").copy()
+
+
+@cache
+def _province() -> BaseGeometry:
+    return shapely.union_all(_layer("kabupaten").geometry.values)
+
+
+def load_province() -> BaseGeometry:
+    """Kalbar's outline (union of the kabupaten coverage), EPSG:4326."""
+    return _province()
+
+
+@cache
+def _gazetteer() -> pd.DataFrame:
+    return pd.read_csv(GAZETTEER_CSV, dtype={"code": str, "parent_code": str})
+
+
+def load_gazetteer() -> pd.DataFrame:
+    """All 2,334 Kalbar codes and names, with level, parents and centroid where known."""
+    return _gazetteer().copy()

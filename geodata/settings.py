@@ -1,0 +1,45 @@
+"""Paths and documented defaults shared by the build, the loaders and the layers.
+
+Every default here is used where an argument is left ``None``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final, Literal
+
+PACKAGE_DIR: Final = Path(__file__).resolve().parent
+#: Derived, committed geodata (built by ``python -m geodata.build``).
+DATA_DIR: Final = PACKAGE_DIR / "data"
+#: The GeoPackage with the full-resolution clean coverages, border, PLBN and Sarawak.
+GEOPACKAGE: Final = DATA_DIR / "kalbar.gpkg"
+#: Gazetteer of all Kalbar codes and names (villages without geometry included).
+GAZETTEER_CSV: Final = DATA_DIR / "gazetteer.csv"
+#: Simplified GeoJSON for the web map.
+WEB_DIR: Final = DATA_DIR / "web"
+#: Figures of the last build (counts, overlap removed, sizes, displacement, timing).
+BUILD_REPORT: Final = DATA_DIR / "build_report.json"
+#: Synthetic demo data (every record carries ``synthetic = true``).
+SAMPLE_DIR: Final = PACKAGE_DIR / "sample"
+#: Default location of the raw public sources, relative to the repository root.
+DEFAULT_RAW_DIR: Final = PACKAGE_DIR.parent.parent / "shared" / "data" / "raw"
+
+#: Coordinates are stored in WGS 84.
+STORAGE_CRS: Final = "EPSG:4326"
+#: Distances and areas are computed in UTM zone 49N, which covers Kalbar.
+METRIC_CRS: Final = "EPSG:32649"
+
+Level = Literal["kabupaten", "kecamatan", "desa"]
+#: Administrative levels with geometry, coarse to fine.
+LEVELS: Final[tuple[Level, ...]] = ("kabupaten", "kecamatan", "desa")
+#: Length of the Kemendagri code at each level ("61.01", "61.01.09", "61.01.09.2002").
+CODE_LENGTH: Final = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}
+
+#: Kalbar's province code.
+PROVINCE_CODE: Final = "61"
+#: Land border length used by KP2MI (the simplified sources give a shorter line).
+OFFICIAL_BORDER_LENGTH_KM: Final = 966.0
+
+#: Interface languages, the first is the default.
+LANGUAGES: Final = ("id", "en")
+DEFAULT_LANGUAGE: Final = "id"
