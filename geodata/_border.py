@@ -48,9 +48,7 @@ def border_relations(units: gpd.GeoDataFrame, border: BaseGeometry) -> pd.DataFr
     more fairly.
     """
     geometries = units.geometry.values
-    shared = shapely.length(
-        shapely.intersection(border, shapely.buffer(geometries, 50.0))
-    )
+    shared = shapely.length(shapely.intersection(border, shapely.buffer(geometries, 50.0)))
     touches = shared >= MIN_SHARED_BORDER_M
     edge = np.where(touches, 0.0, shapely.distance(geometries, border))
     centre = shapely.distance(shapely.point_on_surface(geometries), border)

@@ -13,9 +13,7 @@ from geodata._sources import polygonal
 from geodata.settings import STORAGE_CRS
 
 
-def web_version(
-    units: gpd.GeoDataFrame, *, tolerance_m: float, decimals: int
-) -> gpd.GeoDataFrame:
+def web_version(units: gpd.GeoDataFrame, *, tolerance_m: float, decimals: int) -> gpd.GeoDataFrame:
     """Simplify a clean coverage (metric CRS) and round it to ``decimals`` in EPSG:4326.
 
     Coverage simplification keeps the edges that neighbours share identical; rounding every

@@ -118,9 +118,7 @@ def build_units(raw: dict) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, float
     kecamatan = nest_coverage(
         _with_parents(raw["kecamatan"]), kabupaten, parent_code_column="kabupaten_code"
     )
-    desa = nest_coverage(
-        _with_parents(raw["desa"]), kecamatan, parent_code_column="kecamatan_code"
-    )
+    desa = nest_coverage(_with_parents(raw["desa"]), kecamatan, parent_code_column="kecamatan_code")
     units = {"kabupaten": kabupaten, "kecamatan": kecamatan, "desa": desa}
     for frame in units.values():
         frame["area_km2"] = _km2(frame)
@@ -142,8 +140,8 @@ def build_gazetteer(codes: pd.DataFrame, units: dict[str, gpd.GeoDataFrame]) -> 
         _unit_type(c, n) for c, n in zip(gazetteer.code, gazetteer.name, strict=True)
     ]
     gazetteer["short_name"] = gazetteer.name.map(_short_name)
-    gazetteer["parent_code"] = gazetteer.code.str.rsplit(".", n=1).str[0].where(
-        gazetteer.level != "provinsi"
+    gazetteer["parent_code"] = (
+        gazetteer.code.str.rsplit(".", n=1).str[0].where(gazetteer.level != "provinsi")
     )
     gazetteer["kabupaten_code"] = gazetteer.code.str[:5].where(gazetteer.code.str.len() >= 5)
     gazetteer["kecamatan_code"] = gazetteer.code.str[:8].where(gazetteer.code.str.len() >= 8)
@@ -279,9 +277,7 @@ def build(raw: Path, out: Path = DATA_DIR) -> dict:
     report = {
         "features": {name: len(frame) for name, frame in layers.items()},
         "gazetteer_codes": len(gazetteer),
-        "desa_without_geometry": int(
-            ((gazetteer.level == "desa") & ~gazetteer.has_geometry).sum()
-        ),
+        "desa_without_geometry": int(((gazetteer.level == "desa") & ~gazetteer.has_geometry).sum()),
         "overlap_removed_km2": overlaps,
         "border_length_km": float(border.length_km.iloc[0]),
         "official_border_length_km": OFFICIAL_BORDER_LENGTH_KM,

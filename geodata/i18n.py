@@ -52,7 +52,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, *, digits: int = 0) -> str:
+def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, *, digits: int = 0) -> str:
     """Format a number for the language's locale (``1.234,5`` in Indonesian); None is "–"."""
     if value is None or value != value:  # NaN
         return "–"

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geodata.settings import GAZETTEER_CSV, GEOPACKAGE, LEVELS, Level
+from geodata.settings import GAZETTEER_CSV, GEOPACKAGE, LEVELS, WEB_DIR, Level
 
 log = logging.getLogger(__name__)
+
+WebLayer = Literal["kabupaten", "kecamatan", "sarawak", "border"]
+WEB_LAYERS: tuple[WebLayer, ...] = ("kabupaten", "kecamatan", "sarawak", "border")
 
 
 @cache
@@ -72,3 +76,38 @@ def _gazetteer() -> pd.DataFrame:
 def load_gazetteer() -> pd.DataFrame:
     """All 2,334 Kalbar codes and names, with level, parents and centroid where known."""
     return _gazetteer().copy()
+
+
+@cache
+def _web_layer(relative_path: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(WEB_DIR / relative_path)
+
+
+def load_web_layer(name: WebLayer) -> gpd.GeoDataFrame:
+    """A simplified layer for the web map (EPSG:4326, 4 decimals), with its attributes.
+
+    Parameters
+    ----------
+    name
+        One of ``{"kabupaten", "kecamatan", "sarawak", "border"}``. Unit layers carry the
+        attributes of the full-resolution layer (population, border relations, ...).
+    """
+    if name not in WEB_LAYERS:
+        raise ValueError(f"`name` should be one of {set(WEB_LAYERS)}, got {name!r}")
+    web = _web_layer(f"{name}.geojson")
+    if name in LEVELS:
+        attributes = _layer(name).drop(columns="geometry")
+        web = web[["code", "geometry"]].merge(attributes, on="code", how="left")
+    return web.copy()
+
+
+def load_web_desa(kabupaten_code: str) -> gpd.GeoDataFrame:
+    """Simplified desa of one kabupaten (loaded on demand), with their attributes."""
+    path = WEB_DIR / "desa" / f"{kabupaten_code}.geojson"
+    if not path.exists():
+        raise ValueError(
+            f"`kabupaten_code` should be a Kalbar kabupaten code, got {kabupaten_code!r}"
+        )
+    attributes = _layer("desa").drop(columns="geometry")
+    web = _web_layer(f"desa/{kabupaten_code}.geojson")
+    return web[["code", "geometry"]].merge(attributes, on="code", how="left")

@@ -59,7 +59,10 @@ def test_feature_counts() -> None:
     gazetteer = reference.load_gazetteer()
     assert len(gazetteer) == 2334
     assert gazetteer.level.value_counts().to_dict() == {
-        "desa": 2145, "kecamatan": 174, "kabupaten": 14, "provinsi": 1
+        "desa": 2145,
+        "kecamatan": 174,
+        "kabupaten": 14,
+        "provinsi": 1,
     }
 
 
@@ -95,9 +98,9 @@ def test_every_point_in_kalbar_lies_in_exactly_one_unit(level: str) -> None:
     assert (counts == 1).all()
 
 
-@pytest.mark.parametrize(("child", "parent", "code_length"), [
-    ("kecamatan", "kabupaten", 5), ("desa", "kecamatan", 8)
-])
+@pytest.mark.parametrize(
+    ("child", "parent", "code_length"), [("kecamatan", "kabupaten", 5), ("desa", "kecamatan", 8)]
+)
 def test_children_lie_in_the_parent_their_code_names(
     child: str, parent: str, code_length: int
 ) -> None:

@@ -1,0 +1,51 @@
+"""Entry point: ``streamlit run dashboard/app.py``. Language switch and the list of pages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Streamlit puts this file's folder on sys.path; the packages live one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.text import tr
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+st.set_page_config(
+    page_title="Kalbar TPPO", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide"
+)
+state.restore_from_url()
+with st.sidebar:
+    st.radio(
+        "Bahasa / Language",
+        list(LANGUAGE_NAMES),
+        key=state.LANG,
+        horizontal=True,
+        format_func=LANGUAGE_NAMES.get,
+    )
+pages = [
+    st.Page(
+        "views/peta.py", title=tr("nav.peta"), icon=":material/map:", url_path="peta", default=True
+    ),
+    st.Page(
+        "views/risiko.py", title=tr("nav.risiko"), icon=":material/warning:", url_path="risiko"
+    ),
+    st.Page(
+        "views/patroli.py",
+        title=tr("nav.patroli"),
+        icon=":material/local_police:",
+        url_path="patroli",
+    ),
+    st.Page(
+        "views/shelter.py", title=tr("nav.shelter"), icon=":material/home:", url_path="shelter"
+    ),
+    st.Page("views/data.py", title=tr("nav.data"), icon=":material/table:", url_path="data"),
+    st.Page(
+        "views/tentang.py", title=tr("nav.tentang"), icon=":material/info:", url_path="tentang"
+    ),
+]
+st.navigation(pages).run()

@@ -1,0 +1,62 @@
+"""Cached access to the reference geodata and the loaded dataset.
+
+Caches are keyed on a data version string, never on hashing large frames
+(``st.cache_data`` hashes frames of 50,000+ rows from a sample, so a changed frame could
+return a stale result). Cached objects are shared between sessions: they hold no
+per-user data, and callers must not modify them.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geodata import reference
+from geodata.datasets import Dataset, load_sample
+from geodata.settings import Level
+from layers.cases import destination_label, locate_cases
+
+
+@st.cache_resource(show_spinner=False)
+def sample_dataset() -> Dataset:
+    """The synthetic demo data (validated once per server)."""
+    return load_sample()
+
+
+@st.cache_resource(show_spinner=False)
+def located_cases(version: str, _dataset: Dataset) -> gpd.GeoDataFrame:
+    """Cases of dataset ``version`` with their unit codes and destination label."""
+    cases = locate_cases(_dataset.cases, reference.load_units("desa"))
+    cases["destination"] = destination_label(cases)
+    return cases
+
+
+@st.cache_resource(show_spinner=False)
+def web_units(level: Level) -> gpd.GeoDataFrame:
+    """Simplified units of ``level`` for the map (desa: all of them)."""
+    if level == "desa":
+        kabupaten = reference.load_units("kabupaten")["code"]
+        return pd.concat([reference.load_web_desa(code) for code in kabupaten], ignore_index=True)
+    return reference.load_web_layer(level)
+
+
+@st.cache_resource(show_spinner=False)
+def web_desa(kabupaten_code: str) -> gpd.GeoDataFrame:
+    """Simplified desa of one kabupaten."""
+    return reference.load_web_desa(kabupaten_code)
+
+
+@st.cache_resource(show_spinner=False)
+def context_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Sarawak districts and the border line, simplified for the map."""
+    return {
+        "sarawak": reference.load_web_layer("sarawak"),
+        "border": reference.load_web_layer("border"),
+    }
+
+
+@st.cache_resource(show_spinner=False)
+def gazetteer() -> pd.DataFrame:
+    """All Kalbar codes and names."""
+    return reference.load_gazetteer()

@@ -1,0 +1,94 @@
+"""The panel of the selected kabupaten or kecamatan (chosen on the map or from a list)."""
+
+from __future__ import annotations
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from dashboard.text import num, tr
+from geodata.datasets import Dataset
+from layers.profile import unit_profile
+
+
+def _unit_choices(kabupaten: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame) -> dict[str, str]:
+    names = dict(zip(kabupaten["code"], kabupaten["name"], strict=True))
+    choices = {"": tr("panel.none")}
+    for code in sorted([*kabupaten["code"], *kecamatan["code"]]):
+        if len(code) == 5:
+            choices[code] = names[code]
+        else:
+            name = kecamatan.loc[kecamatan["code"] == code, "name"].iloc[0]
+            choices[code] = f"   {tr('unit_type.kecamatan')} {name} ({names[code[:5]]})"
+    return choices
+
+
+def _trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    long = trend.melt(id_vars="period", value_vars=["cases", "victims"], var_name="measure")
+    long["measure"] = long["measure"].map(
+        {"cases": tr("measure.cases"), "victims": tr("measure.victims")}
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("year(period):O", title=tr("panel.year")),
+            xOffset="measure:N",
+            y=alt.Y("value:Q", title=""),
+            color=alt.Color("measure:N", title="", scale=alt.Scale(range=["#d7191c", "#fdae61"])),
+            tooltip=["year(period):O", "measure:N", "value:Q"],
+        )
+        .properties(height=220)
+    )
+
+
+def unit_panel(
+    cases: pd.DataFrame,
+    dataset: Dataset,
+    *,
+    kabupaten: gpd.GeoDataFrame,
+    kecamatan: gpd.GeoDataFrame,
+) -> None:
+    """Unit chooser and, for the chosen unit, its figures, trend, crossings and shelters."""
+    st.subheader(tr("panel.title"))
+    choices = _unit_choices(kabupaten, kecamatan)
+    if st.session_state.get(state.SELECTED) not in choices:
+        st.session_state[state.SELECTED] = ""
+    code = st.selectbox(
+        tr("panel.choose"),
+        list(choices.keys()),
+        key=state.SELECTED,
+        format_func=lambda code: choices[code],
+    )
+    if not code:
+        st.caption(tr("panel.hint"))
+        return
+    units = kabupaten if len(code) == 5 else kecamatan
+    unit = units[units["code"] == code].iloc[0]
+    profile = unit_profile(
+        unit, cases=cases, crossings=dataset.crossings, shelters=dataset.shelters
+    )
+    figures = st.columns(3)
+    figures[0].metric(tr("measure.cases"), num(profile.case_count))
+    figures[1].metric(tr("measure.victims"), num(profile.victim_count))
+    figures[2].metric(tr("panel.crossings_near"), num(len(profile.crossings)))
+    if profile.case_count:
+        st.altair_chart(_trend_chart(profile.trend), use_container_width=True)
+    else:
+        st.info(tr("panel.no_cases"))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('panel.crossings_title')}**")
+        if profile.crossings.empty:
+            st.caption(tr("panel.no_crossings"))
+        else:
+            table = profile.crossings[["name", "kind", "status", "distance_km"]].copy()
+            table["kind"] = table["kind"].map(lambda v: tr(f"crossing_kind.{v}"))
+            table["status"] = table["status"].map(lambda v: tr(f"crossing_status.{v}"))
+            st.dataframe(table.round({"distance_km": 1}), hide_index=True, use_container_width=True)
+    with right:
+        st.markdown(f"**{tr('panel.shelters_title')}**")
+        table = profile.shelters[["name", "operator", "capacity", "distance_km"]]
+        st.dataframe(table.round({"distance_km": 1}), hide_index=True, use_container_width=True)

@@ -1,0 +1,23 @@
+"""Translated text for the current session (keys live in geodata/locales/*.toml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dashboard.state import language
+from geodata.i18n import format_date, format_number, t
+
+
+def tr(key: str, /, **params: object) -> str:
+    """Text of ``key`` in the session's language."""
+    return t(key, language(), **params)
+
+
+def num(value: float | None, *, digits: int = 0) -> str:
+    """A number formatted for the session's language (1.234,5 in Indonesian)."""
+    return format_number(value, language(), digits=digits)
+
+
+def day(value: dt.date | None) -> str:
+    """A date formatted for the session's language (20 Juni 2025 in Indonesian)."""
+    return format_date(value, language())

@@ -1,0 +1,55 @@
+"""Data: browse the loaded records (following the filters), their validation, and exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, state
+from dashboard.exports import export_buttons
+from dashboard.filters import case_filter_sidebar, describe_filter
+from dashboard.text import tr
+from layers.cases import filter_cases
+from layers.tables import display_table
+
+dataset = data.sample_dataset()
+cases = data.located_cases(dataset.version, dataset)
+case_filter = case_filter_sidebar(cases)
+filtered = filter_cases(cases, case_filter)
+
+st.title(tr("nav.data"))
+if dataset.synthetic:
+    st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
+
+tab_cases, tab_crossings, tab_shelters, tab_checks = st.tabs(
+    [tr("map.layer.cases"), tr("map.layer.crossings"), tr("map.layer.shelters"), tr("data.checks")]
+)
+lang = state.language()
+with tab_cases:
+    st.caption(describe_filter(case_filter, total=len(cases), shown=len(filtered)))
+    if filtered.empty:
+        st.info(tr("peta.no_cases"))
+    st.dataframe(
+        display_table(filtered, "case", lang=lang), hide_index=True, use_container_width=True
+    )
+    export_buttons(filtered, "cases", key="export_cases")
+with tab_crossings:
+    st.dataframe(
+        display_table(dataset.crossings, "crossing", lang=lang),
+        hide_index=True,
+        use_container_width=True,
+    )
+    export_buttons(dataset.crossings, "crossings", key="export_crossings")
+with tab_shelters:
+    st.dataframe(
+        display_table(dataset.shelters, "shelter", lang=lang),
+        hide_index=True,
+        use_container_width=True,
+    )
+    export_buttons(dataset.shelters, "shelters", key="export_shelters")
+with tab_checks:
+    for name, report in dataset.reports.items():
+        st.markdown(f"**{name}.csv**")
+        if report.ok and not report.warnings:
+            st.success(tr("data.file_ok"))
+        else:
+            st.dataframe(report.to_records(lang), hide_index=True, use_container_width=True)

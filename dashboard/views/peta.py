@@ -1,0 +1,145 @@
+"""Peta: the home page. Filters, the map, headline figures and the selected unit's panel."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import data, state
+from dashboard.filters import case_filter_sidebar, describe_filter
+from dashboard.panel import unit_panel
+from dashboard.text import num, tr
+from geodata.settings import Level
+from layers.cases import CaseMode, case_points, count_by_unit, filter_cases
+from layers.choropleth import SCHEMES, Scheme
+from layers.mapview import BASEMAPS
+from layers.overview import MapData, MapOptions, overview_map
+
+LEVELS = ["kabupaten", "kecamatan", "desa"]
+MEASURES = ["cases", "victims", "cases_per_100k", "victims_per_100k"]
+
+
+def _map_options() -> MapOptions:
+    columns = st.columns([1.2, 1.6, 1.2, 0.8, 1.0])
+    level = columns[0].selectbox(
+        tr("peta.level"), LEVELS, key=state.LEVEL, format_func=lambda v: tr(f"unit_type.{v}")
+    )
+    measures = MEASURES if level == "kabupaten" else MEASURES[:2]
+    if st.session_state.get(state.MEASURE) not in measures:
+        st.session_state[state.MEASURE] = measures[0]
+    measure = columns[1].selectbox(
+        tr("peta.measure"), measures, key=state.MEASURE, format_func=lambda v: tr(f"measure.{v}")
+    )
+    scheme = columns[2].selectbox(
+        tr("peta.scheme"), list(SCHEMES), key=state.SCHEME, format_func=lambda v: tr(f"scheme.{v}")
+    )
+    classes = columns[3].selectbox(tr("peta.classes"), [3, 4, 5, 6, 7], index=2, key=state.CLASSES)
+    case_mode = columns[4].radio(
+        tr("peta.case_mode"),
+        ["cluster", "heat"],
+        key=state.CASE_MODE,
+        format_func=lambda v: tr(f"case_mode.{v}"),
+    )
+    with st.expander(tr("peta.basemap_settings")):
+        basemap = st.radio(
+            tr("peta.basemap"),
+            list(BASEMAPS),
+            key=state.BASEMAP,
+            horizontal=True,
+            format_func=lambda v: tr(f"basemap.{v}"),
+        )
+        tile_url = st.text_input(
+            tr("peta.tile_url"),
+            key=state.TILE_URL,
+            placeholder="http://localhost:8080/{z}/{x}/{y}.png",
+        )
+    if basemap == "custom" and not tile_url:
+        st.info(tr("peta.tile_url_needed"))
+        basemap = "none"
+    return MapOptions(
+        level=cast(Level, level),
+        measure=measure,
+        scheme=cast(Scheme, scheme),
+        k=classes,
+        case_mode=cast(CaseMode, case_mode),
+        basemap=basemap,
+        tile_url=tile_url or None,
+    )
+
+
+def _remember_click(clicked: dict | None) -> None:
+    """A click on a kabupaten or kecamatan selects it (only a new click changes anything)."""
+    if not clicked:
+        return
+    code = (clicked.get("properties") or {}).get("code")
+    if code and code != st.session_state.get(state.LAST_CLICK):
+        st.session_state[state.LAST_CLICK] = code
+        if len(code) in (5, 8):
+            st.session_state[state.SELECTED] = code
+            st.rerun()
+
+
+dataset = data.sample_dataset()
+cases = data.located_cases(dataset.version, dataset)
+case_filter = case_filter_sidebar(cases)
+filtered = filter_cases(cases, case_filter)
+
+st.title(tr("peta.title"))
+if dataset.synthetic:
+    st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
+options = _map_options()
+
+metrics = st.columns(4)
+metrics[0].metric(tr("measure.cases"), num(len(filtered)))
+metrics[1].metric(tr("measure.victims"), num(int(filtered["victims_selected"].sum())))
+metrics[2].metric(tr("map.layer.crossings"), num(len(dataset.crossings)))
+metrics[3].metric(tr("map.layer.shelters"), num(len(dataset.shelters)))
+st.caption(describe_filter(case_filter, total=len(cases), shown=len(filtered)))
+if filtered.empty:
+    st.info(tr("peta.no_cases"))
+
+selected = st.session_state.get(state.SELECTED) or None
+selected_kabupaten = selected[:5] if selected else None
+if options.level == "desa" and selected_kabupaten is None:
+    st.info(tr("peta.desa_needs_kabupaten"))
+    options = MapOptions(**{**options.__dict__, "level": "kecamatan", "measure": options.measure})
+units = (
+    data.web_desa(selected_kabupaten)
+    if options.level == "desa" and selected_kabupaten
+    else data.web_units(options.level)
+)
+kabupaten = data.web_units("kabupaten")
+focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
+focus = focus_units[focus_units["code"] == selected] if selected else None
+context = data.context_layers()
+with st.spinner(tr("peta.drawing")):
+    folium_map = overview_map(
+        MapData(
+            units=count_by_unit(filtered, units, level=options.level),
+            kabupaten=kabupaten,
+            sarawak=context["sarawak"],
+            border=context["border"],
+            crossings=dataset.crossings,
+            shelters=dataset.shelters,
+            case_points=case_points(filtered, data.gazetteer()),
+            desa=data.web_desa(selected_kabupaten)
+            if selected_kabupaten and options.level != "desa"
+            else None,
+            focus=focus.geometry if focus is not None and len(focus) else None,
+            synthetic=dataset.synthetic,
+        ),
+        options,
+        lang=state.language(),
+    )
+    output = st_folium(
+        folium_map,
+        key=state.MAP,
+        height=680,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+_remember_click(output.get("last_active_drawing") if output else None)
+unit_panel(filtered, dataset, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
+state.save_to_url()

@@ -1,0 +1,38 @@
+"""Tentang: what the dashboard shows, how the geodata was made, and the sources."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from dashboard.text import num, tr
+from geodata.settings import BUILD_REPORT
+
+report = json.loads(BUILD_REPORT.read_text(encoding="utf-8"))
+features = report["features"]
+
+st.title(tr("nav.tentang"))
+st.markdown(tr("tentang.purpose"))
+st.warning(f"**{tr('common.sample_data')}** — {tr('tentang.synthetic')}")
+
+st.header(tr("tentang.geodata_title"))
+st.markdown(
+    tr(
+        "tentang.geodata",
+        kabupaten=num(features["kabupaten"]),
+        kecamatan=num(features["kecamatan"]),
+        desa=num(features["desa"]),
+        codes=num(report["gazetteer_codes"]),
+        no_geometry=num(report["desa_without_geometry"]),
+        overlap=num(report["overlap_removed_km2"]["kecamatan"], digits=1),
+        border=num(report["border_length_km"], digits=1),
+        official=num(report["official_border_length_km"]),
+    )
+)
+st.header(tr("tentang.method_title"))
+st.markdown(tr("tentang.method"))
+st.header(tr("tentang.sources_title"))
+st.markdown(tr("tentang.sources"))
+st.header(tr("tentang.privacy_title"))
+st.markdown(tr("tentang.privacy"))

@@ -1,0 +1,68 @@
+"""The operational data the app shows: cases, crossings and shelters, validated together.
+
+:func:`load_sample` reads the committed synthetic demo data (``geodata/sample``); the same
+:class:`Dataset` shape will hold a user's own store. Crossings load first, so cases can be
+checked against the crossing ids they name.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from geodata.loaders import LoadResult, load_cases, load_crossings, load_shelters
+from geodata.report import Report
+from geodata.settings import SAMPLE_DIR
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated cases, crossings and shelters (EPSG:4326) and the reports of their files."""
+
+    cases: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
+    shelters: gpd.GeoDataFrame
+    reports: dict[str, Report]
+    synthetic: bool
+    version: str
+
+    @property
+    def ok(self) -> bool:
+        """True when no file had an error."""
+        return all(report.ok for report in self.reports.values())
+
+
+def load_dataset(folder: Path, *, synthetic: bool) -> Dataset:
+    """Load ``cases.csv``, ``crossings.csv`` and ``shelters.csv`` from ``folder``."""
+    crossings = load_crossings(folder / "crossings.csv")
+    cases = load_cases(folder / "cases.csv", crossings=crossings.frame)
+    shelters = load_shelters(folder / "shelters.csv")
+    results: dict[str, LoadResult] = {"cases": cases, "crossings": crossings, "shelters": shelters}
+    stamps = "-".join(
+        str(int((folder / f"{name}.csv").stat().st_mtime_ns)) for name in sorted(results)
+    )
+    log.info(
+        "Loaded %d cases, %d crossings, %d shelters from %s",
+        len(cases.frame),
+        len(crossings.frame),
+        len(shelters.frame),
+        folder,
+    )
+    return Dataset(
+        cases=cases.frame,
+        crossings=crossings.frame,
+        shelters=shelters.frame,
+        reports={name: result.report for name, result in results.items()},
+        synthetic=synthetic,
+        version=f"{folder.name}-{stamps}",
+    )
+
+
+def load_sample() -> Dataset:
+    """The synthetic demo data committed with the project (labelled as such everywhere)."""
+    return load_dataset(SAMPLE_DIR, synthetic=True)

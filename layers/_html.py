@@ -1,0 +1,34 @@
+"""Escaping of user-supplied text before it reaches HTML or JavaScript.
+
+Folium writes tooltip and popup text unescaped into HTML and into JavaScript template
+literals, and GeoJSON tooltips insert property values as HTML. Every text that did not come
+from the project itself goes through :func:`escape_text` first.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+# Characters that end or interpolate a JavaScript template literal: ` ${ and \ .
+_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def escape_text(value: object) -> str:
+    """Return ``value`` as text that shows literally in HTML and inside a JS template literal.
+
+    ``<img src=x onerror=alert(1)>``, ``${document.title='x'}`` and backticks are all shown
+    as typed and run nothing.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
+
+
+def html_table(rows: Iterable[tuple[str, object]]) -> str:
+    """A small two-column table of label and value, both escaped, for tooltips and popups."""
+    cells = "".join(
+        f"<tr><th>{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
+        for label, value in rows
+    )
+    return f'<table class="kb-table">{cells}</table>'

@@ -1,0 +1,80 @@
+"""Border crossings: official posts (PLBN) and unofficial land tracks and river routes."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geodata.i18n import format_date, t
+from layers import styles
+from layers._html import html_table
+from layers.legend import LegendItem
+
+_SHAPE = {"plbn": "square", "land_track": "triangle", "river_route": "diamond"}
+
+
+def _icon_svg(kind: str, status: str) -> str:
+    color = styles.PLBN if kind == "plbn" else styles.UNOFFICIAL
+    if status == "closed":
+        color = styles.CLOSED
+    fill, dash = (color, "") if status != "unverified" else ("#ffffff", "stroke-dasharray:3 2;")
+    stroke = f'stroke="{color if status == "unverified" else "#222"}" stroke-width="2"'
+    shapes = {
+        "square": f'<rect x="3" y="3" width="14" height="14" fill="{fill}" {stroke}',
+        "triangle": f'<polygon points="10,2 18,17 2,17" fill="{fill}" {stroke}',
+        "diamond": f'<polygon points="10,1 19,10 10,19 1,10" fill="{fill}" {stroke}',
+    }
+    shape = shapes[_SHAPE.get(kind, "triangle")]
+    return f'<svg width="20" height="20">{shape} style="{dash}"/></svg>'
+
+
+def crossing_tooltip(crossing: pd.Series, *, lang: str) -> str:
+    """Escaped tooltip table of one crossing."""
+    verified = crossing.get("last_verified")
+    rows: list[tuple[str, object]] = [
+        (t("crossing.name", lang), crossing["name"]),
+        (t("crossing.kind", lang), t(f"crossing_kind.{crossing['kind']}", lang)),
+        (t("crossing.status", lang), t(f"crossing_status.{crossing['status']}", lang)),
+        (
+            t("crossing.last_verified", lang),
+            format_date(pd.Timestamp(verified).date(), lang) if pd.notna(verified) else "–",
+        ),
+        (t("crossing.source", lang), crossing.get("source", "")),
+    ]
+    if crossing.get("synthetic"):
+        rows.append(("", t("crossing.synthetic_position", lang)))
+    return html_table(rows)
+
+
+def crossings_layer(
+    crossings: gpd.GeoDataFrame, *, lang: str, show: bool = True
+) -> folium.FeatureGroup:
+    """Crossings with distinct symbols: PLBN squares, land-track triangles, river diamonds.
+
+    Unverified crossings are drawn hollow with a dashed outline, closed ones grey.
+    """
+    group = folium.FeatureGroup(name=t("map.layer.crossings", lang), show=show)
+    for _, crossing in crossings.iterrows():
+        folium.Marker(
+            location=[round(crossing.geometry.y, 5), round(crossing.geometry.x, 5)],
+            icon=folium.DivIcon(
+                html=_icon_svg(crossing["kind"], crossing["status"]),
+                icon_size=(20, 20),
+                icon_anchor=(10, 10),
+                class_name="kb-icon",
+            ),
+            tooltip=folium.Tooltip(crossing_tooltip(crossing, lang=lang), sticky=True),
+        ).add_to(group)
+    return group
+
+
+def crossings_legend(*, lang: str) -> list[LegendItem]:
+    """Legend rows of :func:`crossings_layer`."""
+    return [
+        LegendItem(t("crossing_kind.plbn", lang), styles.PLBN, "square"),
+        LegendItem(t("crossing_kind.land_track", lang), styles.UNOFFICIAL, "triangle"),
+        LegendItem(t("crossing_kind.river_route", lang), styles.UNOFFICIAL, "diamond"),
+        LegendItem(t("crossing_status.unverified", lang), "#ffffff", "triangle", dashed=True),
+        LegendItem(t("crossing_status.closed", lang), styles.CLOSED, "triangle"),
+    ]

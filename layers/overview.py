@@ -1,0 +1,97 @@
+"""The main map: boundaries, choropleth, Sarawak, border, crossings, shelters and cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+
+from geodata.i18n import t
+from geodata.settings import Level
+from layers import styles
+from layers.boundaries import border_layer, sarawak_layer, units_layer
+from layers.cases import CaseMode, cases_layer
+from layers.choropleth import Scheme, choropleth_layer
+from layers.crossings import crossings_layer, crossings_legend
+from layers.legend import LegendItem, add_banner, add_legend
+from layers.mapview import Basemap, finish_map, new_map
+from layers.shelters import shelters_layer, shelters_legend
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the main map is drawn (everything the user can switch)."""
+
+    level: Level = "kabupaten"
+    measure: str = "cases"
+    scheme: Scheme = "quantiles"
+    k: int = 5
+    case_mode: CaseMode = "cluster"
+    basemap: Basemap = "none"
+    tile_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The frames the main map draws, all EPSG:4326, already filtered for the user."""
+
+    units: gpd.GeoDataFrame  # web units of ``MapOptions.level`` with the measure column
+    kabupaten: gpd.GeoDataFrame
+    sarawak: gpd.GeoDataFrame
+    border: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame
+    shelters: gpd.GeoDataFrame
+    case_points: gpd.GeoDataFrame
+    desa: gpd.GeoDataFrame | None = None  # desa of the selected kabupaten, on demand
+    focus: gpd.GeoSeries | None = None  # the selected unit: the map zooms there
+    synthetic: bool = True
+
+
+def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
+    """Build the main map with a layer switcher, a legend and, for demo data, a banner."""
+    m = new_map(basemap=options.basemap, tile_url=options.tile_url)
+    sarawak_layer(data.sarawak, lang=lang).add_to(m)
+    choropleth, classes = choropleth_layer(
+        data.units,
+        column=options.measure,
+        level=options.level,
+        lang=lang,
+        scheme=options.scheme,
+        k=options.k,
+    )
+    choropleth.add_to(m)
+    if options.level != "kabupaten":
+        units_layer(data.kabupaten, level="kabupaten", lang=lang).add_to(m)
+    if data.desa is not None and options.level != "desa":
+        units_layer(data.desa, level="desa", lang=lang).add_to(m)
+    border_layer(data.border, lang=lang).add_to(m)
+    shelters_layer(data.shelters, lang=lang).add_to(m)
+    crossings_layer(data.crossings, lang=lang).add_to(m)
+    if len(data.case_points):
+        cases_layer(data.case_points, lang=lang, mode=options.case_mode).add_to(m)
+    add_legend(
+        m,
+        t("map.legend.title", lang),
+        {
+            t(f"measure.{options.measure}", lang): list(classes.legend),
+            t("map.legend.points", lang): [
+                LegendItem(t("map.layer.cases", lang), styles.CASE, "circle"),
+                *shelters_legend(lang=lang),
+                *crossings_legend(lang=lang),
+                LegendItem(t("map.layer.border", lang), styles.BORDER, "line"),
+            ],
+        },
+    )
+    if data.focus is not None and len(data.focus):
+        west, south, east, north = data.focus.total_bounds
+        m.fit_bounds([[south, west], [north, east]])
+        folium.GeoJson(
+            data.focus,
+            name=t("map.layer.selected", lang),
+            style_function=lambda _feature: {"color": "#000000", "weight": 4, "fillOpacity": 0},
+            interactive=False,
+        ).add_to(m)
+    if data.synthetic:
+        add_banner(m, t("common.sample_data", lang), detail=t("common.sample_data_note", lang))
+    return finish_map(m)

@@ -1,0 +1,71 @@
+"""Profile of one selected unit: its cases, the crossings in or near it, nearest shelters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geodata.settings import METRIC_CRS
+from layers.trends import Frequency, cases_over_time
+
+
+@dataclass(frozen=True)
+class UnitProfile:
+    """What the side panel shows for a selected kabupaten or kecamatan."""
+
+    code: str
+    name: str
+    cases: pd.DataFrame
+    trend: pd.DataFrame
+    crossings: pd.DataFrame
+    shelters: pd.DataFrame
+
+    @property
+    def case_count(self) -> int:
+        """Number of (filtered) cases placed in the unit."""
+        return len(self.cases)
+
+    @property
+    def victim_count(self) -> int:
+        """Number of (filtered) victims of those cases."""
+        return int(self.cases["victims_selected"].sum()) if len(self.cases) else 0
+
+
+def _distances_km(unit: shapely.Geometry, points: gpd.GeoDataFrame) -> pd.Series:
+    metric_unit = gpd.GeoSeries([unit], crs=points.crs).to_crs(METRIC_CRS).iloc[0]
+    metric_points = points.geometry.to_crs(METRIC_CRS)
+    return pd.Series(shapely.distance(metric_unit, metric_points.values) / 1000, index=points.index)
+
+
+def unit_profile(
+    unit: pd.Series,
+    *,
+    cases: pd.DataFrame,
+    crossings: gpd.GeoDataFrame,
+    shelters: gpd.GeoDataFrame,
+    near_km: float = 10.0,
+    shelter_count: int = 3,
+    frequency: Frequency = "year",
+) -> UnitProfile:
+    """Profile of ``unit`` (a row of a unit layer with ``code``, ``name``, geometry, EPSG:4326).
+
+    Crossings within ``near_km`` of the unit's edge (0 km inside it) and the
+    ``shelter_count`` nearest shelters, each with ``distance_km``, nearest first.
+    """
+    level = {5: "kabupaten", 8: "kecamatan", 13: "desa"}[len(unit["code"])]
+    own_cases = cases[cases[f"{level}_code"] == unit["code"]]
+    near = crossings.assign(distance_km=_distances_km(unit.geometry, crossings))
+    near = near[near["distance_km"] <= near_km].sort_values("distance_km")
+    nearest = shelters.assign(distance_km=_distances_km(unit.geometry, shelters))
+    nearest = nearest.nsmallest(shelter_count, "distance_km")
+    return UnitProfile(
+        code=unit["code"],
+        name=unit["name"],
+        cases=own_cases,
+        trend=cases_over_time(own_cases, frequency=frequency),
+        crossings=pd.DataFrame(near.drop(columns="geometry")),
+        shelters=pd.DataFrame(nearest.drop(columns="geometry")),
+    )

@@ -1,0 +1,69 @@
+"""Records as readable tables: chosen columns, translated headers and values."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geodata.i18n import t
+
+_COLUMNS = {
+    "case": [
+        "case_id",
+        "date_reported",
+        "date_incident",
+        "admin_code",
+        "location_precision",
+        "victims_female_adult",
+        "victims_female_child",
+        "victims_male_adult",
+        "victims_male_child",
+        "exploitation",
+        "destination_country",
+        "destination_state",
+        "crossing_type",
+        "crossing_id",
+        "status",
+        "source",
+        "note",
+        "synthetic",
+    ],
+    "crossing": ["crossing_id", "name", "kind", "status", "last_verified", "source", "synthetic"],
+    "shelter": [
+        "shelter_id",
+        "name",
+        "operator",
+        "capacity",
+        "services",
+        "admin_code",
+        "confidential",
+        "source",
+        "synthetic",
+    ],
+}
+_TRANSLATED_VALUES = {
+    "exploitation": "exploitation",
+    "crossing_type": "crossing_type",
+    "kind": "crossing_kind",
+    "operator": "operator",
+}
+
+
+def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFrame:
+    """``frame`` as a table for people: the entity's columns, headers in ``lang``.
+
+    Values stay text (tables in Streamlit show text, never HTML), dates without time.
+    """
+    columns = [c for c in _COLUMNS[entity] if c in frame.columns]
+    table = pd.DataFrame(frame[columns]).copy()
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            table[column] = table[column].dt.date
+        if column in _TRANSLATED_VALUES:
+            prefix = _TRANSLATED_VALUES[column]
+            table[column] = table[column].map(lambda v, p=prefix: t(f"{p}.{v}", lang))
+    if entity == "case" and "status" in table.columns:
+        table["status"] = table["status"].map(lambda v: t(f"case_status.{v}", lang))
+    if entity == "crossing" and "status" in table.columns:
+        table["status"] = table["status"].map(lambda v: t(f"crossing_status.{v}", lang))
+    headers = {c: t(f"schema.label.{c}", lang).capitalize() for c in table.columns}
+    return table.rename(columns=headers)
