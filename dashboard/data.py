@@ -13,15 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from geodata import reference
-from geodata.datasets import Dataset, load_sample
+from geodata.datasets import Dataset, load_configured
 from geodata.settings import Level
 from layers.cases import destination_label, locate_cases
 
 
 @st.cache_resource(show_spinner=False)
-def sample_dataset() -> Dataset:
-    """The synthetic demo data (validated once per server)."""
-    return load_sample()
+def dataset() -> Dataset:
+    """The dataset the app shows: the synthetic sample unless configured (validated once)."""
+    return load_configured()
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,12 +1,14 @@
-"""Download buttons for a table: CSV, XLSX, GeoJSON and GeoPackage."""
+"""Download buttons: tables as CSV, XLSX, GeoJSON and GeoPackage; the map as HTML."""
 
 from __future__ import annotations
 
+import folium
 import geopandas as gpd
 import streamlit as st
 
 from dashboard.text import tr
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from layers._assets import standalone_html
 
 
 def export_buttons(frame: gpd.GeoDataFrame, name: str, *, key: str) -> None:
@@ -38,3 +40,26 @@ def export_buttons(frame: gpd.GeoDataFrame, name: str, *, key: str) -> None:
             disabled=frame.empty,
             on_click="ignore",
         )
+
+
+def map_export_buttons(
+    folium_map: folium.Map, layers: dict[str, gpd.GeoDataFrame], *, key: str
+) -> None:
+    """Download the current map as standalone HTML (opens offline) and its layers as GPKG."""
+    left, right = st.columns(2)
+    left.download_button(
+        tr("export.map_html"),
+        data=lambda: standalone_html(folium_map).encode("utf-8"),
+        file_name="peta-kalbar.html",
+        mime="text/html",
+        key=f"{key}_html",
+        on_click="ignore",
+    )
+    right.download_button(
+        tr("export.layers_gpkg"),
+        data=lambda: to_geopackage_bytes(layers),
+        file_name="lapisan-kalbar.gpkg",
+        mime="application/geopackage+sqlite3",
+        key=f"{key}_gpkg",
+        on_click="ignore",
+    )

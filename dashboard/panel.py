@@ -44,6 +44,18 @@ def _trend_chart(trend: pd.DataFrame) -> alt.Chart:
     )
 
 
+def _table(table: pd.DataFrame) -> None:
+    headers = {
+        column: tr("panel.distance_km") if column == "distance_km" else tr(f"schema.label.{column}")
+        for column in table.columns
+    }
+    st.dataframe(
+        table.round({"distance_km": 1}).rename(columns=headers),
+        hide_index=True,
+        use_container_width=True,
+    )
+
+
 def unit_panel(
     cases: pd.DataFrame,
     dataset: Dataset,
@@ -87,8 +99,7 @@ def unit_panel(
             table = profile.crossings[["name", "kind", "status", "distance_km"]].copy()
             table["kind"] = table["kind"].map(lambda v: tr(f"crossing_kind.{v}"))
             table["status"] = table["status"].map(lambda v: tr(f"crossing_status.{v}"))
-            st.dataframe(table.round({"distance_km": 1}), hide_index=True, use_container_width=True)
+            _table(table)
     with right:
         st.markdown(f"**{tr('panel.shelters_title')}**")
-        table = profile.shelters[["name", "operator", "capacity", "distance_km"]]
-        st.dataframe(table.round({"distance_km": 1}), hide_index=True, use_container_width=True)
+        _table(profile.shelters[["name", "operator", "capacity", "distance_km"]])

@@ -8,6 +8,7 @@ checked against the crossing ids they name.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import geopandas as gpd
 
 from geodata.loaders import LoadResult, load_cases, load_crossings, load_shelters
 from geodata.report import Report
-from geodata.settings import SAMPLE_DIR
+from geodata.settings import DATA_DIR_ENV, SAMPLE_DIR
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,11 @@ class Dataset:
         return all(report.ok for report in self.reports.values())
 
 
-def load_dataset(folder: Path, *, synthetic: bool) -> Dataset:
-    """Load ``cases.csv``, ``crossings.csv`` and ``shelters.csv`` from ``folder``."""
+def load_dataset(folder: Path) -> Dataset:
+    """Load ``cases.csv``, ``crossings.csv`` and ``shelters.csv`` from ``folder``.
+
+    The dataset counts as synthetic (and is labelled so) if any loaded record is synthetic.
+    """
     crossings = load_crossings(folder / "crossings.csv")
     cases = load_cases(folder / "cases.csv", crossings=crossings.frame)
     shelters = load_shelters(folder / "shelters.csv")
@@ -58,11 +62,25 @@ def load_dataset(folder: Path, *, synthetic: bool) -> Dataset:
         crossings=crossings.frame,
         shelters=shelters.frame,
         reports={name: result.report for name, result in results.items()},
-        synthetic=synthetic,
+        synthetic=any(
+            bool(frame["synthetic"].any())
+            for frame in (cases.frame, crossings.frame, shelters.frame)
+            if "synthetic" in frame.columns
+        ),
         version=f"{folder.name}-{stamps}",
     )
 
 
 def load_sample() -> Dataset:
     """The synthetic demo data committed with the project (labelled as such everywhere)."""
-    return load_dataset(SAMPLE_DIR, synthetic=True)
+    return load_dataset(SAMPLE_DIR)
+
+
+def load_configured() -> Dataset:
+    """The folder named by the ``KALBAR_DATA_DIR`` environment variable, else the sample.
+
+    Used by benchmarks (e.g. a folder of 100,000 synthetic cases) and by deployments that
+    keep their files elsewhere.
+    """
+    folder = os.environ.get(DATA_DIR_ENV)
+    return load_dataset(Path(folder)) if folder else load_sample()

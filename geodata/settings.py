@@ -21,6 +21,9 @@ WEB_DIR: Final = DATA_DIR / "web"
 BUILD_REPORT: Final = DATA_DIR / "build_report.json"
 #: Synthetic demo data (every record carries ``synthetic = true``).
 SAMPLE_DIR: Final = PACKAGE_DIR / "sample"
+#: Environment variable naming a folder of cases/crossings/shelters CSV files to load
+#: instead of the sample (used by benchmarks).
+DATA_DIR_ENV: Final = "KALBAR_DATA_DIR"
 #: Default location of the raw public sources, relative to the repository root.
 DEFAULT_RAW_DIR: Final = PACKAGE_DIR.parent.parent / "shared" / "data" / "raw"
 

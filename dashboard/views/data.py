@@ -11,7 +11,7 @@ from dashboard.text import tr
 from layers.cases import filter_cases
 from layers.tables import display_table
 
-dataset = data.sample_dataset()
+dataset = data.dataset()
 cases = data.located_cases(dataset.version, dataset)
 case_filter = case_filter_sidebar(cases)
 filtered = filter_cases(cases, case_filter)

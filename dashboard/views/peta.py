@@ -8,6 +8,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, state
+from dashboard.charts import case_charts
+from dashboard.exports import map_export_buttons
 from dashboard.filters import case_filter_sidebar, describe_filter
 from dashboard.panel import unit_panel
 from dashboard.text import num, tr
@@ -81,7 +83,7 @@ def _remember_click(clicked: dict | None) -> None:
             st.rerun()
 
 
-dataset = data.sample_dataset()
+dataset = data.dataset()
 cases = data.located_cases(dataset.version, dataset)
 case_filter = case_filter_sidebar(cases)
 filtered = filter_cases(cases, case_filter)
@@ -114,10 +116,11 @@ kabupaten = data.web_units("kabupaten")
 focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
 focus = focus_units[focus_units["code"] == selected] if selected else None
 context = data.context_layers()
+map_units = count_by_unit(filtered, units, level=options.level)
 with st.spinner(tr("peta.drawing")):
     folium_map = overview_map(
         MapData(
-            units=count_by_unit(filtered, units, level=options.level),
+            units=map_units,
             kabupaten=kabupaten,
             sarawak=context["sarawak"],
             border=context["border"],
@@ -141,5 +144,17 @@ with st.spinner(tr("peta.drawing")):
         returned_objects=["last_active_drawing"],
     )
 _remember_click(output.get("last_active_drawing") if output else None)
+with st.expander(tr("export.title")):
+    map_export_buttons(
+        folium_map,
+        {
+            "kasus": filtered,
+            "jalur": dataset.crossings,
+            "shelter": dataset.shelters,
+            f"wilayah_{options.level}": map_units,
+        },
+        key="export_map",
+    )
 unit_panel(filtered, dataset, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
+case_charts(filtered)
 state.save_to_url()
