@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import streamlit as st
 from dashboard import state
 from dashboard.text import tr
 
+log = logging.getLogger("dashboard")
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 st.set_page_config(
@@ -48,4 +50,8 @@ pages = [
         "views/tentang.py", title=tr("nav.tentang"), icon=":material/info:", url_path="tentang"
     ),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except Exception:  # Streamlit's rerun/stop signals are BaseExceptions and pass through.
+    log.exception("A page failed")
+    st.error(tr("common.unexpected_error"))

@@ -29,6 +29,7 @@ class Dataset:
     crossings: gpd.GeoDataFrame
     shelters: gpd.GeoDataFrame
     reports: dict[str, Report]
+    rejected_rows: int
     synthetic: bool
     version: str
 
@@ -62,6 +63,7 @@ def load_dataset(folder: Path) -> Dataset:
         crossings=crossings.frame,
         shelters=shelters.frame,
         reports={name: result.report for name, result in results.items()},
+        rejected_rows=sum(len(result.invalid_rows) for result in results.values()),
         synthetic=any(
             bool(frame["synthetic"].any())
             for frame in (cases.frame, crossings.frame, shelters.frame)

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import data, state
 from dashboard.exports import export_buttons
 from dashboard.filters import case_filter_sidebar, describe_filter
-from dashboard.text import tr
+from dashboard.text import num, tr
 from layers.cases import filter_cases
 from layers.tables import display_table
 
@@ -19,6 +19,8 @@ filtered = filter_cases(cases, case_filter)
 st.title(tr("nav.data"))
 if dataset.synthetic:
     st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
+if dataset.rejected_rows:
+    st.error(tr("common.rows_rejected", count=num(dataset.rejected_rows)))
 
 tab_cases, tab_crossings, tab_shelters, tab_checks = st.tabs(
     [tr("map.layer.cases"), tr("map.layer.crossings"), tr("map.layer.shelters"), tr("data.checks")]

@@ -91,6 +91,8 @@ filtered = filter_cases(cases, case_filter)
 st.title(tr("peta.title"))
 if dataset.synthetic:
     st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
+if dataset.rejected_rows:
+    st.error(tr("common.rows_rejected", count=num(dataset.rejected_rows)))
 options = _map_options()
 
 metrics = st.columns(4)
