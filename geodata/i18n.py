@@ -8,6 +8,7 @@ Babel for the language's locale: ``1.234,5`` and ``20 Juni 2025`` in Indonesian.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from functools import cache
 from typing import Any
@@ -54,10 +55,14 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
 
 def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, *, digits: int = 0) -> str:
     """Format a number for the language's locale (``1.234,5`` in Indonesian); None is "–"."""
-    if value is None or value != value:  # NaN
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # None, pandas.NA
+        return "–"
+    if math.isnan(number):
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_BABEL_LOCALE[lang])
+    return format_decimal(number, format=pattern, locale=_BABEL_LOCALE[lang])
 
 
 def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE, *, style: str = "long") -> str:

@@ -1,8 +1,10 @@
 """Escaping of user-supplied text before it reaches HTML or JavaScript.
 
 Folium writes tooltip and popup text unescaped into HTML and into JavaScript template
-literals, and GeoJSON tooltips insert property values as HTML. Every text that did not come
-from the project itself goes through :func:`escape_text` first.
+literals, and GeoJSON tooltips insert property values as HTML. Worse, branca compiles every
+rendered script as a Jinja template once more, so ``{{ 7*7 }}`` in a note would be evaluated
+on the server. Every text that did not come from the project itself goes through
+:func:`escape_text` first.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-# Characters that end or interpolate a JavaScript template literal: ` ${ and \ .
-_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+# Characters that end or interpolate a JavaScript template literal (` ${ \), and the braces
+# that open Jinja syntax ({{ {% {#), as HTML character references.
+_TEMPLATE_LITERAL = str.maketrans(
+    {"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"}
+)
 
 
 def escape_text(value: object) -> str:
     """Return ``value`` as text that shows literally in HTML and inside a JS template literal.
 
-    ``<img src=x onerror=alert(1)>``, ``${document.title='x'}`` and backticks are all shown
-    as typed and run nothing.
+    ``<img src=x onerror=alert(1)>``, ``${document.title='x'}``, backticks and
+    ``{{ 7*7 }}`` are all shown as typed and run nothing, in the browser or on the server.
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""

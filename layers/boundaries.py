@@ -19,7 +19,7 @@ def unit_tooltips(
     ``measure.<column>``.
     """
     tips = []
-    for _, unit in units.iterrows():
+    for unit in units.drop(columns="geometry").to_dict("records"):
         rows: list[tuple[str, object]] = [
             (t(f"unit_type.{unit.get('unit_type', 'kecamatan')}", lang), unit["name"]),
             (t("map.code", lang), unit["code"]),

@@ -8,8 +8,10 @@ unit use both, points on the map only the cases whose place is known to the desa
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import folium
 import geopandas as gpd
@@ -22,7 +24,7 @@ from geodata.i18n import format_date, t
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import CODE_LENGTH, LEVELS, Level
 from layers import styles
-from layers._html import escape_text, html_table
+from layers._html import escape_text
 
 CaseMode = Literal["cluster", "heat"]
 SEXES: Final = ("female", "male")
@@ -153,39 +155,54 @@ def case_points(cases: gpd.GeoDataFrame, gazetteer: pd.DataFrame) -> gpd.GeoData
     return drawable[drawable.geometry.notna() & ~drawable.geometry.is_empty]
 
 
-def case_tooltip(case: pd.Series, *, lang: str) -> str:
-    """Escaped tooltip table of one case (every user-supplied text escaped)."""
+def _tooltip_labels(lang: str) -> list[str]:
+    keys = ["case_id", "date_reported", "exploitation", "victims", "destination", "crossing"]
+    keys += ["status", "note", "location"]
+    return [escape_text(t(f"case.{key}", lang)) for key in keys] + [""]
+
+
+def case_tooltip_values(case: Mapping[str, Any], *, lang: str) -> list[str]:
+    """Escaped tooltip values of one case, in the order of the tooltip's labels.
+
+    Every value is escaped here (user text included); empty values are left out of the
+    tooltip by the map's JavaScript.
+    """
     victims = " · ".join(
         f"{t(f'victims.{column}', lang)} {int(case[column])}"
         for column in VICTIM_COLUMNS
         if case[column]
     )
-    rows: list[tuple[str, object]] = [
-        (t("case.case_id", lang), case["case_id"]),
-        (
-            t("case.date_reported", lang),
-            format_date(pd.Timestamp(case["date_reported"]).date(), lang),
-        ),
-        (t("case.exploitation", lang), t(f"exploitation.{case['exploitation']}", lang)),
-        (t("case.victims", lang), victims),
-        (t("case.destination", lang), case.get("destination", "")),
-        (t("case.crossing", lang), t(f"crossing_type.{case['crossing_type']}", lang)),
-        (t("case.status", lang), t(f"case_status.{case['status']}", lang)),
-        (t("case.note", lang), str(case.get("note") or "")[:240]),
+    reported = pd.Timestamp(case["date_reported"]).date()
+    values = [
+        case["case_id"],
+        format_date(reported, lang),
+        t(f"exploitation.{case['exploitation']}", lang),
+        victims,
+        case.get("destination", ""),
+        t(f"crossing_type.{case['crossing_type']}", lang),
+        t(f"case_status.{case['status']}", lang),
+        str(case.get("note") or "")[:240],
+        t("case.location_approximate", lang) if case.get("approximate") else "",
+        t("common.sample_data", lang) if case.get("synthetic") else "",
     ]
-    if case.get("approximate"):
-        rows.append((t("case.location", lang), t("case.location_approximate", lang)))
-    if case.get("synthetic"):
-        rows.append(("", t("common.sample_data", lang)))
-    return html_table(rows)
+    return [escape_text(value) for value in values]
 
 
-_CLUSTER_CALLBACK: Final = f"""
+def _cluster_callback(labels: list[str]) -> str:
+    """JS that draws one case: a circle with a tooltip table built from escaped values."""
+    return f"""
 function (row) {{
+    var labels = {json.dumps(labels)};
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {{
         radius: 6, color: "#ffffff", weight: 1, fillColor: "{styles.CASE}", fillOpacity: 0.9
     }});
-    marker.bindTooltip(row[2]);
+    var cells = "";
+    for (var i = 0; i < row[2].length; i++) {{
+        if (row[2][i]) {{
+            cells += "<tr><th>" + labels[i] + "</th><td>" + row[2][i] + "</td></tr>";
+        }}
+    }}
+    marker.bindTooltip('<table class="kb-table">' + cells + "</table>");
     return marker;
 }}
 """
@@ -207,13 +224,13 @@ def cases_layer(
         data = np.column_stack([lat, lon, weights]).tolist()
         return HeatMap(data, name=name, show=show, radius=14, blur=18, min_opacity=0.3)
     if len(cases) > DETAILED_TOOLTIP_LIMIT:
-        tips = [escape_text(case_id) for case_id in cases["case_id"]]
+        values = [[escape_text(case_id)] for case_id in cases["case_id"]]
     else:
-        tips = [case_tooltip(case, lang=lang) for _, case in cases.iterrows()]
-    data = [[float(y), float(x), tip] for y, x, tip in zip(lat, lon, tips, strict=True)]
+        values = [case_tooltip_values(case, lang=lang) for case in cases.to_dict("records")]
+    data = [[float(y), float(x), v] for y, x, v in zip(lat, lon, values, strict=True)]
     return FastMarkerCluster(
         data,
-        callback=_CLUSTER_CALLBACK,
+        callback=_cluster_callback(_tooltip_labels(lang)),
         name=name,
         show=show,
         options={"disableClusteringAtZoom": UNCLUSTER_ZOOM, "chunkedLoading": True},

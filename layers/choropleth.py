@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -59,7 +60,11 @@ def classify(
     if len(positive):
         classes = min(k, positive.nunique())
         if classes >= 2:
-            classifier = SCHEMES[scheme](positive.to_numpy(dtype=float), k=classes)
+            with warnings.catch_warnings():
+                # Quantiles of tied values can merge classes; mapclassify warns and lowers k,
+                # and the bins it returns are what the legend shows.
+                warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+                classifier = SCHEMES[scheme](positive.to_numpy(dtype=float), k=classes)
             bins = tuple(float(b) for b in classifier.bins)
             labels = classifier.yb
         else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -9,6 +12,7 @@ import pandas as pd
 from geodata.i18n import format_date, t
 from layers import styles
 from layers._html import html_table
+from layers._symbols import IconLayer
 from layers.legend import LegendItem
 
 _SHAPE = {"plbn": "square", "land_track": "triangle", "river_route": "diamond"}
@@ -29,7 +33,7 @@ def _icon_svg(kind: str, status: str) -> str:
     return f'<svg width="20" height="20">{shape} style="{dash}"/></svg>'
 
 
-def crossing_tooltip(crossing: pd.Series, *, lang: str) -> str:
+def crossing_tooltip(crossing: Mapping[str, Any], *, lang: str) -> str:
     """Escaped tooltip table of one crossing."""
     verified = crossing.get("last_verified")
     rows: list[tuple[str, object]] = [
@@ -54,19 +58,16 @@ def crossings_layer(
 
     Unverified crossings are drawn hollow with a dashed outline, closed ones grey.
     """
-    group = folium.FeatureGroup(name=t("map.layer.crossings", lang), show=show)
-    for _, crossing in crossings.iterrows():
-        folium.Marker(
-            location=[round(crossing.geometry.y, 5), round(crossing.geometry.x, 5)],
-            icon=folium.DivIcon(
-                html=_icon_svg(crossing["kind"], crossing["status"]),
-                icon_size=(20, 20),
-                icon_anchor=(10, 10),
-                class_name="kb-icon",
-            ),
-            tooltip=folium.Tooltip(crossing_tooltip(crossing, lang=lang), sticky=True),
-        ).add_to(group)
-    return group
+    icons: dict[str, str] = {}
+    rows = []
+    for crossing in crossings.to_dict("records"):
+        key = f"{crossing['kind']}:{crossing['status']}"
+        icons.setdefault(key, _icon_svg(crossing["kind"], crossing["status"]))
+        point = crossing["geometry"]
+        rows.append(
+            [round(point.y, 5), round(point.x, 5), key, crossing_tooltip(crossing, lang=lang)]
+        )
+    return IconLayer(rows, icons, name=t("map.layer.crossings", lang), show=show)
 
 
 def crossings_legend(*, lang: str) -> list[LegendItem]:

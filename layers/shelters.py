@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import folium
 import geopandas as gpd
-import pandas as pd
 
 from geodata.i18n import format_number, t
 from layers import styles
 from layers._html import html_table
+from layers._symbols import CircleLayer
 from layers.legend import LegendItem
 
 
-def shelter_radius(capacity: float) -> float:
-    """Marker radius in pixels: area grows with capacity (5 px at 0, about 13 px at 60)."""
-    return 5.0 + math.sqrt(max(capacity, 0.0))
+def shelter_radius(capacity: object) -> float:
+    """Marker radius in pixels: area grows with capacity (5 px at 0 or unknown, 13 at 60)."""
+    try:
+        known = float(capacity)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # None, pandas.NA
+        known = 0.0
+    return 5.0 + math.sqrt(known) if known > 0 else 5.0
 
 
-def shelter_tooltip(shelter: pd.Series, *, lang: str) -> str:
+def shelter_tooltip(shelter: Mapping[str, Any], *, lang: str) -> str:
     """Escaped tooltip table of one shelter."""
     services = ", ".join(
         t(f"service.{item.strip()}", lang)
@@ -42,21 +48,24 @@ def shelter_tooltip(shelter: pd.Series, *, lang: str) -> str:
 def shelters_layer(
     shelters: gpd.GeoDataFrame, *, lang: str, show: bool = True
 ) -> folium.FeatureGroup:
-    """Shelters as circles whose area grows with capacity."""
-    group = folium.FeatureGroup(name=t("map.layer.shelters", lang), show=show)
-    for _, shelter in shelters.iterrows():
-        folium.CircleMarker(
-            location=[round(shelter.geometry.y, 5), round(shelter.geometry.x, 5)],
-            radius=shelter_radius(float(shelter["capacity"])),
-            color="#7f3b08",
-            weight=1.5,
-            dash_array="4 3" if shelter.get("location_generalised") else None,
-            fill=True,
-            fill_color=styles.SHELTER,
-            fill_opacity=0.85,
-            tooltip=folium.Tooltip(shelter_tooltip(shelter, lang=lang), sticky=True),
-        ).add_to(group)
-    return group
+    """Shelters as circles whose area grows with capacity (dashed where generalised)."""
+    rows = [
+        [
+            round(shelter["geometry"].y, 5),
+            round(shelter["geometry"].x, 5),
+            shelter_radius(shelter["capacity"]),
+            bool(shelter.get("location_generalised")),
+            shelter_tooltip(shelter, lang=lang),
+        ]
+        for shelter in shelters.to_dict("records")
+    ]
+    style = {
+        "color": "#7f3b08",
+        "weight": 1.5,
+        "fillColor": styles.SHELTER,
+        "fillOpacity": 0.85,
+    }
+    return CircleLayer(rows, style, name=t("map.layer.shelters", lang), show=show)
 
 
 def shelters_legend(*, lang: str) -> list[LegendItem]:

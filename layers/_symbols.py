@@ -1,0 +1,89 @@
+"""Many point symbols as one layer: the rows go to the page as data, JavaScript draws them.
+
+A folium ``Marker`` with its own icon and tooltip element per point costs a Jinja template
+compile each (about 0.4 ms) and repeats the markup on the page; these layers send one
+array and let Leaflet build the markers, so reruns stay fast and pages light.
+"""
+
+from __future__ import annotations
+
+import folium
+from jinja2 import Template
+
+
+class IconLayer(folium.FeatureGroup):
+    """Markers whose icon is one of a few SVG snippets, each with an escaped tooltip.
+
+    Parameters
+    ----------
+    rows
+        ``[lat, lon, icon_key, tooltip_html]`` per point; the tooltip must already be escaped.
+    icons
+        SVG markup per icon key (project-made, not user text).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup({});
+        (function () {
+            var icons = {{ this.icons|tojson }};
+            {{ this.rows|tojson }}.forEach(function (row) {
+                var icon = L.divIcon({
+                    html: icons[row[2]], className: "kb-icon",
+                    iconSize: [20, 20], iconAnchor: [10, 10]
+                });
+                L.marker([row[0], row[1]], {icon: icon})
+                    .bindTooltip(row[3], {sticky: true})
+                    .addTo({{ this.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, rows: list[list], icons: dict[str, str], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, show=show)
+        self._name = "IconLayer"
+        self.rows = rows
+        self.icons = icons
+
+
+class CircleLayer(folium.FeatureGroup):
+    """Circle markers with a radius and style per point, each with an escaped tooltip.
+
+    Parameters
+    ----------
+    rows
+        ``[lat, lon, radius_px, dashed, tooltip_html]`` per point (tooltip already escaped).
+    style
+        Leaflet path options shared by every circle (colour, fill, weight, ...).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup({});
+        (function () {
+            var style = {{ this.style|tojson }};
+            {{ this.rows|tojson }}.forEach(function (row) {
+                var options = Object.assign({}, style, {radius: row[2]});
+                if (row[3]) { options.dashArray = "4 3"; }
+                L.circleMarker([row[0], row[1]], options)
+                    .bindTooltip(row[4], {sticky: true})
+                    .addTo({{ this.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, rows: list[list], style: dict[str, object], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, show=show)
+        self._name = "CircleLayer"
+        self.rows = rows
+        self.style = style
