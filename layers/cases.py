@@ -152,7 +152,11 @@ def case_points(cases: gpd.GeoDataFrame, gazetteer: pd.DataFrame) -> gpd.GeoData
     centre = centres.reindex(drawable.loc[missing, "desa_code"])
     drawable.loc[missing, "geometry"] = gpd.points_from_xy(centre["lon"], centre["lat"])
     drawable["approximate"] = drawable["location_precision"] != "exact"
-    return drawable[drawable.geometry.notna() & ~drawable.geometry.is_empty]
+    located = drawable.geometry.notna() & ~drawable.geometry.is_empty
+    located &= np.isfinite(shapely.get_x(drawable.geometry.values)) & np.isfinite(
+        shapely.get_y(drawable.geometry.values)
+    )
+    return drawable[located]
 
 
 def _tooltip_labels(lang: str) -> list[str]:
