@@ -8,13 +8,14 @@ per-user data, and callers must not modify them.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from geodata import reference
 from geodata.datasets import Dataset, load_configured
-from geodata.settings import Level
 from layers.cases import destination_label, locate_cases
 
 
@@ -33,11 +34,8 @@ def located_cases(version: str, _dataset: Dataset) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def web_units(level: Level) -> gpd.GeoDataFrame:
-    """Simplified units of ``level`` for the map (desa: all of them)."""
-    if level == "desa":
-        kabupaten = reference.load_units("kabupaten")["code"]
-        return pd.concat([reference.load_web_desa(code) for code in kabupaten], ignore_index=True)
+def web_units(level: Literal["kabupaten", "kecamatan"]) -> gpd.GeoDataFrame:
+    """Simplified kabupaten or kecamatan for the map (desa come per kabupaten)."""
     return reference.load_web_layer(level)
 
 

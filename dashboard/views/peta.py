@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 import streamlit as st
@@ -108,12 +109,11 @@ selected = st.session_state.get(state.SELECTED) or None
 selected_kabupaten = selected[:5] if selected else None
 if options.level == "desa" and selected_kabupaten is None:
     st.info(tr("peta.desa_needs_kabupaten"))
-    options = MapOptions(**{**options.__dict__, "level": "kecamatan", "measure": options.measure})
-units = (
-    data.web_desa(selected_kabupaten)
-    if options.level == "desa" and selected_kabupaten
-    else data.web_units(options.level)
-)
+    options = replace(options, level="kecamatan")
+if options.level == "desa" and selected_kabupaten:
+    units = data.web_desa(selected_kabupaten)
+else:
+    units = data.web_units("kabupaten" if options.level == "kabupaten" else "kecamatan")
 kabupaten = data.web_units("kabupaten")
 focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
 focus = focus_units[focus_units["code"] == selected] if selected else None
