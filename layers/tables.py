@@ -45,6 +45,7 @@ _TRANSLATED_VALUES = {
     "crossing_type": "crossing_type",
     "kind": "crossing_kind",
     "operator": "operator",
+    "location_precision": "precision",
 }
 
 

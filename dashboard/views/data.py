@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import state
+from dashboard.context import page_start
 from dashboard.exports import export_buttons
-from dashboard.filters import case_filter_sidebar, describe_filter
-from dashboard.text import num, tr
-from layers.cases import filter_cases
+from dashboard.filters import describe_filter
+from dashboard.text import tr
 from layers.tables import display_table
 
-dataset = data.dataset()
-cases = data.located_cases(dataset.version, dataset)
-case_filter = case_filter_sidebar(cases)
-filtered = filter_cases(cases, case_filter)
-
-st.title(tr("nav.data"))
-if dataset.synthetic:
-    st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
-if dataset.rejected_rows:
-    st.error(tr("common.rows_rejected", count=num(dataset.rejected_rows)))
+page = page_start("nav.data")
+dataset, cases, case_filter, filtered = page.dataset, page.cases, page.case_filter, page.filtered
 
 tab_cases, tab_crossings, tab_shelters, tab_checks = st.tabs(
     [tr("map.layer.cases"), tr("map.layer.crossings"), tr("map.layer.shelters"), tr("data.checks")]

@@ -10,12 +10,13 @@ from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.charts import case_charts
+from dashboard.context import page_start
 from dashboard.exports import map_export_buttons
-from dashboard.filters import case_filter_sidebar, describe_filter
+from dashboard.filters import describe_filter
 from dashboard.panel import unit_panel
 from dashboard.text import num, tr
 from geodata.settings import Level
-from layers.cases import CaseMode, case_points, count_by_unit, filter_cases
+from layers.cases import CaseMode, case_points, count_by_unit
 from layers.choropleth import SCHEMES, Scheme
 from layers.mapview import BASEMAPS
 from layers.overview import MapData, MapOptions, overview_map
@@ -84,16 +85,8 @@ def _remember_click(clicked: dict | None) -> None:
             st.rerun()
 
 
-dataset = data.dataset()
-cases = data.located_cases(dataset.version, dataset)
-case_filter = case_filter_sidebar(cases)
-filtered = filter_cases(cases, case_filter)
-
-st.title(tr("peta.title"))
-if dataset.synthetic:
-    st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
-if dataset.rejected_rows:
-    st.error(tr("common.rows_rejected", count=num(dataset.rejected_rows)))
+page = page_start("peta.title")
+dataset, cases, case_filter, filtered = page.dataset, page.cases, page.case_filter, page.filtered
 options = _map_options()
 
 metrics = st.columns(4)
