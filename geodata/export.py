@@ -52,8 +52,10 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "data") -> bytes:
 
 def to_geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
     """GeoJSON (EPSG:4326) of the rows that have a geometry."""
-    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    return located.to_crs("EPSG:4326").to_json(drop_id=True).encode("utf-8")
+    located = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    # Dates as ISO text (json cannot write a Timestamp; NaT is already written as null).
+    geojson = located.to_crs("EPSG:4326").to_json(drop_id=True, default=lambda v: v.isoformat())
+    return geojson.encode("utf-8")
 
 
 def to_geopackage_bytes(layers: dict[str, gpd.GeoDataFrame]) -> bytes:

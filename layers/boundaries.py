@@ -26,9 +26,9 @@ def unit_tooltips(
             (t("measure.area_km2", lang), format_number(unit.get("area_km2"), lang, digits=1)),
         ]
         for column in extra or []:
-            rows.append(
-                (t(f"measure.{column}", lang), format_number(unit.get(column), lang, digits=1))
-            )
+            value = unit.get(column)
+            digits = 0 if isinstance(value, int) else 1  # counts as 20, rates as 12,5
+            rows.append((t(f"measure.{column}", lang), format_number(value, lang, digits=digits)))
         tips.append(html_table(rows))
     return tips
 

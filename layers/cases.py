@@ -103,7 +103,7 @@ def locate_cases(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame) -> gpd.GeoData
     """
     cases = cases.copy()
     unit_code = cases["admin_code"].astype("string")
-    exact = (cases["location_precision"] == "exact") & cases.geometry.notna()
+    exact = (cases["location_precision"] == "exact") & ~cases.geometry.isna()
     if exact.any():
         points = cases.geometry[exact].values
         tree = shapely.STRtree(desa.geometry.values)
@@ -147,12 +147,12 @@ def case_points(cases: gpd.GeoDataFrame, gazetteer: pd.DataFrame) -> gpd.GeoData
     drawn at its point if it has one, else at the desa's representative point).
     """
     centres = gazetteer.set_index("code")[["lon", "lat"]]
-    drawable = cases[cases.geometry.notna() | cases["desa_code"].notna()].copy()
+    drawable = cases[~cases.geometry.isna() | cases["desa_code"].notna()].copy()
     missing = drawable.geometry.isna()
     centre = centres.reindex(drawable.loc[missing, "desa_code"])
     drawable.loc[missing, "geometry"] = gpd.points_from_xy(centre["lon"], centre["lat"])
     drawable["approximate"] = drawable["location_precision"] != "exact"
-    located = drawable.geometry.notna() & ~drawable.geometry.is_empty
+    located = ~drawable.geometry.isna() & ~drawable.geometry.is_empty
     located &= np.isfinite(shapely.get_x(drawable.geometry.values)) & np.isfinite(
         shapely.get_y(drawable.geometry.values)
     )

@@ -34,9 +34,38 @@ class Classes:
     legend: tuple[LegendItem, ...]
 
 
-def classify(
-    values: pd.Series, *, scheme: Scheme = "quantiles", k: int = 5, lang: str, digits: int = 0
-) -> Classes:
+def _upper_bounds(positive: pd.Series, *, scheme: Scheme, k: int, integer: bool) -> np.ndarray:
+    """Upper bound of each class. Counts get whole-number bounds, and each distinct count
+    its own class when there are no more of them than ``k``."""
+    distinct = np.unique(positive.to_numpy(dtype=float))
+    if len(distinct) <= (k if integer else 1):
+        return distinct
+    with warnings.catch_warnings():
+        # Quantiles of tied values can merge classes; mapclassify warns and lowers k, and the
+        # bins it returns are what the legend shows.
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        bins = SCHEMES[scheme](positive.to_numpy(dtype=float), k=min(k, len(distinct))).bins
+    if integer:
+        bins = np.unique(np.floor(bins))
+        bins[-1] = distinct[-1]
+    return np.asarray(bins, dtype=float)
+
+
+def _range_labels(
+    upper_bounds: np.ndarray, minimum: float, lang: str, *, integer: bool
+) -> list[str]:
+    """Legend labels: "3 – 5" (counts: whole, non-overlapping ranges), "2,5 – 4,0" (rates)."""
+    labels = []
+    lower = minimum
+    for upper in upper_bounds:
+        digits = 0 if integer else 1
+        low, high = (format_number(v, lang, digits=digits) for v in (lower, upper))
+        labels.append(low if low == high else f"{low} – {high}")
+        lower = upper + 1 if integer else upper
+    return labels
+
+
+def classify(values: pd.Series, *, scheme: Scheme = "quantiles", k: int = 5, lang: str) -> Classes:
     """Class ``values`` for a choropleth; zero and missing values get classes of their own.
 
     Parameters
@@ -47,7 +76,8 @@ def classify(
         One of ``{"quantiles", "natural_breaks", "equal_interval"}``.
     k
         Wanted number of classes of the positive values (3 to 7); fewer are used when there
-        are fewer distinct values.
+        are fewer distinct values. Integer values (counts) get whole-number ranges that do
+        not overlap ("1 – 2", "3 – 5"); other values ranges with one decimal.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"`scheme` should be one of {set(SCHEMES)}, got {scheme!r}")
@@ -58,24 +88,20 @@ def classify(
     positive = values[values > 0]
     bins: tuple[float, ...] = ()
     if len(positive):
-        classes = min(k, positive.nunique())
-        if classes >= 2:
-            with warnings.catch_warnings():
-                # Quantiles of tied values can merge classes; mapclassify warns and lowers k,
-                # and the bins it returns are what the legend shows.
-                warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
-                classifier = SCHEMES[scheme](positive.to_numpy(dtype=float), k=classes)
-            bins = tuple(float(b) for b in classifier.bins)
-            labels = classifier.yb
-        else:
-            bins, labels = (float(positive.max()),), np.zeros(len(positive), dtype=int)
+        counts = pd.api.types.is_integer_dtype(values)
+        upper_bounds = _upper_bounds(positive, scheme=scheme, k=k, integer=counts)
+        bins = tuple(float(b) for b in upper_bounds)
         palette = styles.SEQUENTIAL[max(3, len(bins))][-len(bins) :]
-        colors.loc[positive.index] = pd.Series([palette[i] for i in labels], index=positive.index)
-        lower = float(positive.min())
-        for color, upper in zip(palette, bins, strict=True):
-            low, high = (format_number(v, lang, digits=digits) for v in (lower, upper))
-            legend.append(LegendItem(f"{low} – {high}", color))
-            lower = upper
+        classes = np.searchsorted(upper_bounds, positive.to_numpy(dtype=float), side="left")
+        colors.loc[positive.index] = pd.Series([palette[i] for i in classes], index=positive.index)
+        legend.extend(
+            LegendItem(label, color)
+            for label, color in zip(
+                _range_labels(upper_bounds, float(positive.min()), lang, integer=counts),
+                palette,
+                strict=True,
+            )
+        )
     if (values == 0).any():
         colors.loc[values == 0] = "#ffffff"
         legend.insert(0, LegendItem("0", "#ffffff"))
@@ -94,8 +120,7 @@ def choropleth_layer(
     k: int = 5,
 ) -> tuple[folium.GeoJson, Classes]:
     """Units filled by the classes of ``column``, with tooltips; returns layer and classes."""
-    digits = 0 if pd.api.types.is_integer_dtype(units[column]) else 1
-    classes = classify(units[column], scheme=scheme, k=k, lang=lang, digits=digits)
+    classes = classify(units[column], scheme=scheme, k=k, lang=lang)
     data = units[["code", "geometry"]].copy()
     data["fill"] = classes.colors.to_numpy()
     data["tip"] = unit_tooltips(units, lang=lang, extra=[column])

@@ -49,6 +49,11 @@ _TRANSLATED_VALUES = {
 }
 
 
+def _capitalised(label: str) -> str:
+    """First letter upper case, the rest as written ("ID kasus" stays "ID kasus")."""
+    return label[:1].upper() + label[1:]
+
+
 def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFrame:
     """``frame`` as a table for people: the entity's columns, headers in ``lang``.
 
@@ -66,5 +71,5 @@ def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFram
         table["status"] = table["status"].map(lambda v: t(f"case_status.{v}", lang))
     if entity == "crossing" and "status" in table.columns:
         table["status"] = table["status"].map(lambda v: t(f"crossing_status.{v}", lang))
-    headers = {c: t(f"schema.label.{c}", lang).capitalize() for c in table.columns}
+    headers = {c: _capitalised(t(f"schema.label.{c}", lang)) for c in table.columns}
     return table.rename(columns=headers)

@@ -1,0 +1,92 @@
+"""AppTest fixtures: the dashboard run in-process by ``streamlit.testing.v1.AppTest``.
+
+The app shows the committed synthetic sample (``KALBAR_DATA_DIR`` is cleared). Expected
+figures come from the sample CSV read as plain text, formatted here by hand.
+
+AppTest limits worth knowing
+----------------------------
+- A ``format_func`` that calls ``tr()`` runs in the test thread after the script, where
+  session state is unavailable, so it formats in Indonesian. After a run in English, a
+  further ``run()`` fails with ``ValueError: '<Indonesian label>' is not in list``. English
+  is therefore tested by setting ``lang`` before the first run (in session state or the
+  URL query), or by switching the language radio as the *last* interaction.
+- The map itself (``st_folium``) is a custom component AppTest does not render; the
+  browser tests cover it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import DATA_DIR_ENV, SAMPLE_DIR
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+TIMEOUT = 60
+
+NewApp = Callable[..., AppTest]
+
+
+@pytest.fixture(autouse=True)
+def _sample_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+
+
+@pytest.fixture
+def new_app() -> NewApp:
+    """A fresh, not yet run AppTest; ``lang``/``page``/``query`` are set before the first run."""
+
+    def make(*, lang: str | None = None, page: str | None = None, **query: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        if lang is not None:
+            at.session_state["lang"] = lang
+        for key, value in query.items():
+            at.query_params[key] = value
+        if page is not None:
+            at.switch_page(f"views/{page}.py")
+        return at
+
+    return make
+
+
+def run(at: AppTest) -> AppTest:
+    """Run and fail with the app's own traceback if the script raised."""
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> list[tuple[str, str]]:
+    """(label, value) of every metric on the page, in order."""
+    return [(m.label, m.value) for m in at.metric]
+
+
+def texts(at: AppTest) -> str:
+    """All titles, headers, markdown, captions, infos and warnings, one per line."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning"):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    return "\n".join(parts)
+
+
+def id_number(value: int) -> str:
+    """An integer as Indonesian writes it (1.019), independent of the app's formatting."""
+    return f"{value:,}".replace(",", ".")
+
+
+def en_number(value: int) -> str:
+    return f"{value:,}"
+
+
+@cache
+def raw_cases() -> pd.DataFrame:
+    """The committed cases as text, with ``victims`` (the four counts summed)."""
+    raw = pd.read_csv(SAMPLE_DIR / "cases.csv", dtype=str, keep_default_na=False)
+    raw["victims"] = raw[list(VICTIM_COLUMNS)].replace("", "0").astype(int).sum(axis=1)
+    return raw

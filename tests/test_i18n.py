@@ -1,0 +1,278 @@
+"""The two catalogues match, every key the code asks for exists, and numbers and dates are
+formatted for each language."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import itertools
+import re
+import string
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from geodata import reference, schemas
+from geodata.i18n import catalogue, format_date, format_number, t
+from geodata.settings import LANGUAGES, LEVELS
+from layers.cases import AGES, SEXES
+from layers.choropleth import SCHEMES
+from layers.mapview import BASEMAPS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("dashboard", "layers", "geodata")
+TRANSLATORS = {"t", "tr"}
+#: Placeholder written for the formatted parts of an f-string key: f"measure.{v}" -> "measure.{}".
+HOLE = "{}"
+
+
+# --------------------------------------------------------------------------- the catalogues
+
+
+def test_both_catalogues_have_the_same_keys() -> None:
+    indonesian, english = set(catalogue("id")), set(catalogue("en"))
+    assert indonesian - english == set(), "keys only in id.toml"
+    assert english - indonesian == set(), "keys only in en.toml"
+    assert len(indonesian) > 100
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_catalogue_value_is_empty(lang: str) -> None:
+    empty = [key for key, text in catalogue(lang).items() if not text.strip()]
+    assert empty == []
+
+
+def test_placeholders_are_the_same_in_both_languages() -> None:
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    indonesian, english = catalogue("id"), catalogue("en")
+    differ = {
+        key: (fields(indonesian[key]), fields(english[key]))
+        for key in indonesian.keys() & english.keys()
+        if fields(indonesian[key]) != fields(english[key])
+    }
+    assert differ == {}
+
+
+def test_the_catalogues_really_differ_by_language() -> None:
+    assert t("nav.tentang", "id") == "Tentang"
+    assert t("nav.tentang", "en") != "Tentang"
+    assert t("no.such.key", "id") == "no.such.key"
+    with pytest.raises(ValueError, match="`lang` should be one of"):
+        catalogue("fr")
+
+
+# --------------------------------------------------------------------------- keys in the code
+
+
+def _sources() -> Iterator[Path]:
+    for folder in SOURCE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "static" not in path.relative_to(ROOT).parts:
+                yield path
+
+
+@cache
+def _translator_keys() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """``(literal keys, f-string key patterns)`` of every ``t(...)``/``tr(...)`` call,
+    each with the file and line it is on."""
+    literals: set[tuple[str, str]] = set()
+    patterns: set[tuple[str, str]] = set()
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in TRANSLATORS
+                and node.args
+            ):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            key = node.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                literals.add((key.value, where))
+            elif isinstance(key, ast.JoinedStr):
+                pattern = "".join(
+                    part.value if isinstance(part, ast.Constant) else HOLE for part in key.values
+                )
+                patterns.add((pattern, where))
+    return frozenset(literals), frozenset(patterns)
+
+
+def test_the_source_scan_finds_the_keys_it_should() -> None:
+    """Guard against a scan that silently finds nothing (a broken regex or path)."""
+    literals, patterns = _translator_keys()
+    keys = {key for key, _ in literals}
+    assert {"peta.no_cases", "nav.peta", "map.layer.cases", "filters.summary_all"} <= keys
+    assert {"exploitation.{}", "measure.{}", "schema.{}.{}"} <= {p for p, _ in patterns}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_literal_key_in_the_code_is_in_the_catalogue(lang: str) -> None:
+    literals, _ = _translator_keys()
+    missing = sorted(f"{where}: {key}" for key, where in literals if key not in catalogue(lang))
+    assert missing == []
+
+
+@cache
+def _value_sets() -> dict[str, frozenset[str]]:
+    """The values each f-string key prefix is formatted with, from their sources of truth."""
+    field_names = {field.name for schema in schemas.SCHEMAS.values() for field in schema.fields}
+    return {
+        "exploitation": schemas.EXPLOITATION,
+        "crossing_type": schemas.CROSSING_TYPE,
+        "case_status": schemas.CASE_STATUS,
+        "crossing_kind": schemas.CROSSING_KIND,
+        "crossing_status": schemas.CROSSING_STATUS,
+        "operator": schemas.SHELTER_OPERATOR,
+        "service": schemas.SHELTER_SERVICES,
+        "victims": frozenset(schemas.VICTIM_COLUMNS),
+        "sex": frozenset(SEXES),
+        "age": frozenset(AGES),
+        "unit_type": frozenset(reference.load_gazetteer()["unit_type"].dropna()),
+        "map.layer": frozenset(LEVELS),
+        "scheme": frozenset(SCHEMES),
+        "basemap": frozenset(BASEMAPS),
+        "case_mode": frozenset({"cluster", "heat"}),
+        "measure": frozenset(
+            {"cases", "victims", "cases_per_100k", "victims_per_100k", "area_km2", "population"}
+        ),
+        "charts": frozenset({"year", "month"}),
+        # The case tooltip's row labels (layers/cases.py).
+        "case": frozenset(
+            {"case_id", "date_reported", "exploitation", "victims", "destination"}
+            | {"crossing", "status", "note", "location", "location_approximate"}
+        ),
+        "schema.label": frozenset(field_names | {schemas.VICTIMS_TOTAL}),
+    }
+
+
+def _expand(pattern: str) -> set[str]:
+    """Every key ``pattern`` can produce, or an empty set if its values are not known here."""
+    values = _value_sets()
+    if pattern.count(HOLE) == 1 and pattern.endswith("." + HOLE):
+        prefix = pattern[: -len("." + HOLE)]
+        return {f"{prefix}.{value}" for value in values.get(prefix, ())}
+    if pattern == "schema.{}.{}":  # a field's description: schema.<entity>.<field>
+        return {
+            f"schema.{entity}.{field.name}"
+            for entity, schema in schemas.SCHEMAS.items()
+            for field in schema.fields
+        }
+    if pattern == "{}.{}":  # a prefix passed in (filters, tables): any one-word prefix
+        return {
+            f"{prefix}.{value}"
+            for prefix, prefix_values in values.items()
+            if "." not in prefix
+            for value in prefix_values
+        }
+    return set()
+
+
+def test_every_f_string_key_pattern_has_known_values() -> None:
+    """A new f-string key needs its value set in ``_value_sets`` (so the next test checks it)."""
+    _, patterns = _translator_keys()
+    unknown = sorted(f"{where}: {pattern}" for pattern, where in patterns if not _expand(pattern))
+    assert unknown == [], "add the values of these keys to _value_sets() in tests/test_i18n.py"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_f_string_key_in_the_code_is_in_the_catalogue(lang: str) -> None:
+    _, patterns = _translator_keys()
+    known = catalogue(lang)
+    missing = sorted(
+        f"{where}: {key}" for pattern, where in patterns for key in _expand(pattern) - known.keys()
+    )
+    assert missing == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_filter_and_description_keys_passed_indirectly_exist(lang: str) -> None:
+    """Keys written as plain strings and translated later (``_multiselect("filters.sex", ...)``,
+    the ``(label, chosen)`` pairs of ``describe_filter``): any dotted literal whose first part
+    is a catalogue section must be a catalogue key."""
+    known = catalogue(lang)
+    sections = {key.split(".", 1)[0] for key in known}
+    dotted = re.compile(r"^[a-z_]+(\.[A-Za-z0-9_]+)+$")
+    file_like = re.compile(r"\.(py|csv|toml|json|geojson|gpkg|png|xlsx|md|html)$")
+    missing = []
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        if "static" in path.relative_to(ROOT).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            text = node.value
+            if (
+                dotted.match(text)
+                and not file_like.search(text)
+                and text.split(".", 1)[0] in sections
+                and text not in known
+            ):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_victim_sex_and_age_combination_has_a_label(lang: str) -> None:
+    for sex, age in itertools.product(SEXES, AGES):
+        key = f"victims.victims_{sex}_{age}"
+        assert key in catalogue(lang)
+        assert f"victims_{sex}_{age}" in schemas.VICTIM_COLUMNS
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "digits", "expected"),
+    [
+        ("id", 1234.5, 1, "1.234,5"),
+        ("en", 1234.5, 1, "1,234.5"),
+        ("id", 1019, 0, "1.019"),
+        ("en", 1019, 0, "1,019"),
+        ("id", 1234567.891, 2, "1.234.567,89"),
+        ("en", 1234567.891, 2, "1,234,567.89"),
+        ("id", 0, 1, "0,0"),
+        ("id", 7, 0, "7"),
+    ],
+)
+def test_numbers_are_formatted_for_the_locale(
+    lang: str, value: float, digits: int, expected: str
+) -> None:
+    assert format_number(value, lang, digits=digits) == expected
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("value", [None, float("nan")])
+def test_a_missing_number_shows_a_dash(lang: str, value: float | None) -> None:
+    assert format_number(value, lang) == "–"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("id", "20 Juni 2025"), ("en", "20 June 2025")])
+def test_dates_are_formatted_for_the_locale(lang: str, expected: str) -> None:
+    assert format_date(dt.date(2025, 6, 20), lang) == expected
+
+
+def test_indonesian_month_names() -> None:
+    months = [format_date(dt.date(2024, month, 1), "id").split()[1] for month in range(1, 13)]
+    assert months == [
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ]  # fmt: skip
+
+
+def test_a_missing_date_shows_a_dash() -> None:
+    assert format_date(None, "id") == "–"
+
+
+def test_placeholders_are_filled_in_each_language() -> None:
+    text_id = t("filters.summary_all", "id", shown="54", total="315", period="2024")
+    text_en = t("filters.summary_all", "en", shown="54", total="315", period="2024")
+    for text in (text_id, text_en):
+        assert "54" in text and "315" in text and "{" not in text
+    assert text_id != text_en
