@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geodata import reference
 from geodata.i18n import format_number, t
 from layers import styles
 from layers._html import html_table
@@ -101,3 +102,23 @@ def border_layer(border: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJson:
         style_function=lambda _feature: {"color": styles.BORDER, "weight": 3.5, "opacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     )
+
+
+def add_context(
+    m: folium.Map,
+    *,
+    lang: str,
+    sarawak: gpd.GeoDataFrame | None = None,
+    kabupaten: gpd.GeoDataFrame | None = None,
+    border: gpd.GeoDataFrame | None = None,
+) -> None:
+    """Draw Sarawak's districts, the kabupaten outlines and the border under other layers.
+
+    Layers left ``None`` come from the committed simplified reference layers.
+    """
+    sarawak = reference.load_web_layer("sarawak") if sarawak is None else sarawak
+    kabupaten = reference.load_web_layer("kabupaten") if kabupaten is None else kabupaten
+    border = reference.load_web_layer("border") if border is None else border
+    sarawak_layer(sarawak, lang=lang).add_to(m)
+    units_layer(kabupaten, level="kabupaten", lang=lang).add_to(m)
+    border_layer(border, lang=lang).add_to(m)

@@ -1,10 +1,132 @@
-"""Patroli: placeholder until its analysis lands (see the issue named on the page)."""
+"""Patroli: which crossings to watch first, K patrol locations, and a one-page briefing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
+from streamlit_folium import st_folium
 
+from dashboard import data, state
+from dashboard.context import page_start
+from dashboard.tables import show_table
 from dashboard.text import tr
+from layers.briefing import briefing_html, build_briefing, pdf_bytes
+from layers.patrol import PatrolPlan, Period, rank_crossings
 
-st.title(tr("nav.patroli"))
-st.info(tr("pending.patroli"))
+_CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
+
+page = page_start("nav.patroli")
+lang = state.language()
+if page.filtered.empty:
+    st.info(tr("peta.no_cases"))
+    st.stop()
+
+with st.expander(tr("patrol_page.settings"), expanded=True):
+    left, middle, right, last = st.columns(4)
+    near_km = left.slider(tr("patrol_page.near_km"), 1, 30, 10, key="patrol_near_km")
+    half_life = middle.slider(
+        tr("patrol_page.half_life"), 30, 1095, 365, step=15, key="patrol_half_life"
+    )
+    sites = right.slider(tr("patrol_page.sites"), 1, 20, 5, key="patrol_sites")
+    radius_km = last.slider(tr("patrol_page.radius_km"), 5, 50, 15, key="patrol_radius_km")
+
+st.subheader(tr("patrol.title"))
+ranking = rank_crossings(
+    page.filtered,
+    page.dataset.crossings,
+    near_km=near_km,
+    half_life_days=half_life,
+    gazetteer=data.gazetteer(),
+)
+show_table(
+    ranking,
+    [
+        "rank",
+        "name",
+        "kind",
+        "status",
+        "risk_weighted_cases",
+        "cases",
+        "victims",
+        "cases_previous",
+        "change_cases",
+        "trend",
+        "last_verified",
+        "days_since_verified",
+    ],
+    header_prefix="patrol.column",
+    value_prefixes=_CROSSING_VALUES,
+)
+
+st.subheader(tr("patrol.map.title"))
+with st.spinner(tr("patrol_page.solving")):
+    plan = PatrolPlan(sites=sites, radius_km=radius_km, half_life_days=half_life).fit(
+        page.filtered, page.dataset.crossings, gazetteer=data.gazetteer()
+    )
+for line in plan.summary(lang=lang):
+    st.markdown(line)
+st_folium(
+    plan.explore(lang=lang, crossings=page.dataset.crossings, synthetic=page.dataset.synthetic),
+    key="patrol_map",
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+)
+show_table(
+    plan.sites_,
+    ["order", "name", "kind", "status", "gain_weighted_cases", "gain_pct", "covered_pct"],
+    header_prefix="patrol.column",
+    value_prefixes=_CROSSING_VALUES,
+)
+
+st.subheader(tr("patrol_page.briefing"))
+kabupaten = data.web_units("kabupaten")
+names = dict(zip(kabupaten["code"], kabupaten["name"], strict=True))
+left, right = st.columns(2)
+code: str = left.selectbox(
+    tr("patrol_page.kabupaten"),
+    list(names),
+    key="briefing_kabupaten",
+    format_func=lambda c: names[c],
+    index=list(names).index("61.03"),
+)
+last_case = page.filtered["date_reported"].max().date()
+day = right.date_input(
+    tr("patrol_page.week"), value=last_case, key="briefing_week", format="DD/MM/YYYY"
+)
+year, week, _ = (day if isinstance(day, dt.date) else last_case).isocalendar()
+if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
+    with st.spinner(tr("patrol_page.making")):
+        briefing = build_briefing(
+            page.filtered,
+            page.dataset.crossings,
+            kabupaten=code,
+            period=Period.iso_week(f"{year}-W{week:02d}"),
+            lang=lang,
+            synthetic=page.dataset.synthetic,
+            gazetteer=data.gazetteer(),
+        )
+        st.session_state["briefing_html"] = briefing_html(briefing)
+        st.session_state["briefing_name"] = f"brifing-{code}-{year}-W{week:02d}"
+html: str = st.session_state.get("briefing_html", "")
+if html:
+    name = st.session_state["briefing_name"]
+    left, right = st.columns(2)
+    left.download_button(
+        tr("patrol_page.download_html"),
+        html.encode("utf-8"),
+        file_name=f"{name}.html",
+        mime="text/html",
+        key="briefing_html_download",
+        on_click="ignore",
+    )
+    right.download_button(
+        tr("patrol_page.download_pdf"),
+        lambda: pdf_bytes(html),
+        file_name=f"{name}.pdf",
+        mime="application/pdf",
+        key="briefing_pdf_download",
+        on_click="ignore",
+    )
+    st.components.v1.html(html, height=900, scrolling=True)

@@ -1,10 +1,67 @@
-"""Shelter: placeholder until its analysis lands (see the issue named on the page)."""
+"""Shelter: how many cases and victims are within reach of a shelter, and where to add one."""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
 
+from dashboard import data, state
+from dashboard.context import page_start
+from dashboard.tables import show_table
 from dashboard.text import tr
+from layers.shelter_plan import ShelterPlan
 
-st.title(tr("nav.shelter"))
-st.info(tr("pending.shelter"))
+page = page_start("nav.shelter")
+lang = state.language()
+if page.filtered.empty:
+    st.info(tr("peta.no_cases"))
+    st.stop()
+
+left, right = st.columns(2)
+radius_km = left.slider(tr("shelter_page.radius_km"), 10, 150, 50, step=5, key="shelter_radius")
+new_sites = right.slider(tr("shelter_page.new_sites"), 1, 10, 3, key="shelter_new_sites")
+
+with st.spinner(tr("shelter_page.solving")):
+    plan = ShelterPlan(radius_km=radius_km, new_sites=new_sites).fit(
+        page.filtered, page.dataset.shelters, gazetteer=data.gazetteer()
+    )
+for line in plan.summary(lang=lang):
+    st.markdown(line)
+
+st.subheader(tr("shelter_plan.map.title"))
+st_folium(
+    plan.explore(lang=lang, synthetic=page.dataset.synthetic),
+    key="shelter_map",
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+)
+st.subheader(tr("shelter_page.suggested"))
+show_table(
+    plan.suggested_,
+    [
+        "order",
+        "code",
+        "name",
+        "gain_cases",
+        "gain_victims",
+        "cases_covered_pct",
+        "victims_covered_pct",
+    ],
+    header_prefix="shelter_plan.column",
+)
+st.subheader(tr("shelter_page.coverage"))
+show_table(
+    plan.coverage_,
+    [
+        "name",
+        "cases",
+        "cases_covered_pct",
+        "victims",
+        "victims_covered_pct",
+        "cases_covered_after",
+        "victims_covered_after",
+        "cases_unplaced",
+    ],
+    header_prefix="shelter_plan.column",
+)
