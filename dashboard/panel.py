@@ -15,13 +15,13 @@ from layers.profile import unit_profile
 
 def _unit_choices(kabupaten: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame) -> dict[str, str]:
     names = dict(zip(kabupaten["code"], kabupaten["name"], strict=True))
+    names |= dict(zip(kecamatan["code"], kecamatan["name"], strict=True))  # one lookup, not 174
     choices = {"": tr("panel.none")}
     for code in sorted([*kabupaten["code"], *kecamatan["code"]]):
         if len(code) == 5:
             choices[code] = names[code]
         else:
-            name = kecamatan.loc[kecamatan["code"] == code, "name"].iloc[0]
-            choices[code] = f"   {tr('unit_type.kecamatan')} {name} ({names[code[:5]]})"
+            choices[code] = f"   {tr('unit_type.kecamatan')} {names[code]} ({names[code[:5]]})"
     return choices
 
 

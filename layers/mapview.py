@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal
 
 import folium
 from branca.element import Element, Figure
 
+from geodata.i18n import t
 from layers import styles
 from layers._assets import use_local_assets
+from layers.boundaries import add_context
+from layers.legend import LegendItem, add_banner, add_legend
 
 Basemap = Literal["none", "osm", "satellite", "custom"]
 BASEMAPS: Final[tuple[Basemap, ...]] = ("none", "osm", "satellite", "custom")
@@ -88,3 +92,23 @@ def finish_map(m: folium.Map) -> folium.Map:
     """Add the layer switcher and point every JS/CSS asset at the local copies."""
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return use_local_assets(m)
+
+
+def analysis_map(
+    layers: Sequence[folium.map.Layer],
+    *,
+    legend_title: str,
+    legend: Sequence[LegendItem],
+    lang: str,
+    synthetic: bool,
+) -> folium.Map:
+    """A map of one analysis: Sarawak, kabupaten outlines and border for context, the
+    analysis ``layers`` on top, a legend, and the sample-data banner where it applies."""
+    m = new_map()
+    add_context(m, lang=lang)
+    for layer in layers:
+        layer.add_to(m)
+    add_legend(m, t("map.legend.title", lang), {legend_title: list(legend)})
+    if synthetic:
+        add_banner(m, t("common.sample_data", lang), detail=t("common.sample_data_note", lang))
+    return finish_map(m)

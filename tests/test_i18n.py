@@ -20,6 +20,7 @@ from geodata.settings import LANGUAGES, LEVELS
 from layers.cases import AGES, SEXES
 from layers.choropleth import SCHEMES
 from layers.mapview import BASEMAPS
+from layers.risk import WEIGHTABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("dashboard", "layers", "geodata")
@@ -142,6 +143,7 @@ def _value_sets() -> dict[str, frozenset[str]]:
             {"cases", "victims", "cases_per_100k", "victims_per_100k", "area_km2", "population"}
         ),
         "charts": frozenset({"year", "month"}),
+        "indicator": frozenset(WEIGHTABLE) | {"name", "risk_rank", "risk_score"},
         # The case tooltip's row labels (layers/cases.py).
         "case": frozenset(
             {"case_id", "date_reported", "exploitation", "victims", "destination"}

@@ -1,10 +1,248 @@
-"""Risiko: placeholder until its analysis lands (see the issue named on the page)."""
+"""Analisis risiko: which units matter and why, hot spots, density, change, and a backtest."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from dashboard.text import tr
+from dashboard import data, state
+from dashboard.context import page_start
+from dashboard.tables import show_table
+from dashboard.text import day, num, tr
+from geodata.settings import Level
+from layers.backtest import backtest
+from layers.cases import case_points
+from layers.change import change_layer
+from layers.density import heat_layer, kernel_density
+from layers.hotspots import HotSpots, hotspot_layer, small_counts_message
+from layers.indicators import Period, change_by_unit, compute_indicators
+from layers.legend import LegendItem
+from layers.mapview import analysis_map
+from layers.risk import DEFAULT_WEIGHTS, WEIGHTABLE, RiskIndex, contribution_chart, risk_layer
 
-st.title(tr("nav.risiko"))
-st.info(tr("pending.risiko"))
+_LEVELS: list[Level] = ["kabupaten", "kecamatan", "desa"]
+_VIEWS = {
+    "index": "risk_page.tab_index",
+    "hotspots": "risk_page.tab_hotspots",
+    "density": "risk_page.tab_density",
+    "change": "risk_page.tab_change",
+    "backtest": "risk_page.tab_backtest",
+}
+
+
+def _weights() -> dict[str, float]:
+    with st.expander(tr("risk_page.weights")):
+        st.caption(tr("risk_page.weights_help"))
+        columns = st.columns(3)
+        return {
+            name: columns[i % 3].slider(
+                tr(f"indicator.{name}"),
+                0.0,
+                1.0,
+                float(DEFAULT_WEIGHTS.get(name, 0.0)),
+                step=0.05,
+                key=f"weight_{name}",
+            )
+            for i, name in enumerate(WEIGHTABLE)
+        }
+
+
+def _map_units(level: str, kabupaten: str | None) -> gpd.GeoDataFrame:
+    if level == "desa":
+        return data.web_desa(kabupaten or "61.03")
+    return data.web_units("kabupaten" if level == "kabupaten" else "kecamatan")
+
+
+def _show_map(
+    layer: folium.map.Layer, legend_title: str, legend: Sequence[LegendItem], key: str
+) -> dict | None:
+    folium_map = analysis_map(
+        [layer],
+        legend_title=legend_title,
+        legend=legend,
+        lang=lang,
+        synthetic=page.dataset.synthetic,
+    )
+    return st_folium(
+        folium_map,
+        key=key,
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+
+
+page = page_start("nav.risiko")
+lang = state.language()
+if page.filtered.empty:
+    st.info(tr("peta.no_cases"))
+    st.stop()
+
+left, right = st.columns(2)
+level: Level = left.selectbox(
+    tr("peta.level"),
+    _LEVELS,
+    index=1,
+    key="risk_level",
+    format_func=lambda v: tr(f"unit_type.{v}"),
+)
+kabupaten_names = dict(
+    zip(data.web_units("kabupaten")["code"], data.web_units("kabupaten")["name"], strict=True)
+)
+kabupaten: str | None = (
+    right.selectbox(
+        tr("risk_page.kabupaten_for_desa"),
+        list(kabupaten_names),
+        index=2,
+        key="risk_kabupaten",
+        format_func=lambda c: kabupaten_names[c],
+    )
+    if level == "desa"
+    else None
+)
+weights = _weights()
+if not any(weights.values()):
+    st.warning(tr("risk_page.no_weights"))
+    st.stop()
+period = Period.from_cases(page.filtered)
+st.caption(
+    tr(
+        "risk_page.period",
+        start=day(period.start),
+        end=day(period.end),
+        previous_start=day(period.previous().start),
+        previous_end=day(period.previous().end),
+    )
+)
+
+view = (
+    st.segmented_control(
+        tr("risk_page.view"),
+        list(_VIEWS),
+        key="risk_view",
+        default="index",
+        format_func=lambda v: tr(_VIEWS[v]),
+    )
+    or "index"
+)
+indicators = compute_indicators(
+    page.filtered,
+    level=level,
+    period=period,
+    crossings=page.dataset.crossings,
+    shelters=page.dataset.shelters,
+)
+index = RiskIndex(weights).fit(indicators)
+units = _map_units(level, kabupaten)
+scores = units[["code", "geometry"]].merge(
+    index.scores_.drop(columns="geometry"), on="code", how="inner"
+)
+
+if view == "index":
+    layer, classes = risk_layer(scores, level=level, lang=lang, contributions=index.contributions_)
+    clicked = _show_map(layer, tr("risk_page.score"), classes.legend, "risk_map")
+    ranked = index.scores_.sort_values("risk_rank")
+    names = {
+        code: f"{rank}. {name}"
+        for code, name, rank in zip(
+            ranked["code"], ranked["name"], ranked["risk_rank"], strict=True
+        )
+    }
+    clicked_code = (
+        ((clicked or {}).get("last_active_drawing") or {}).get("properties", {}).get("code")
+    )
+    if clicked_code in names and clicked_code != st.session_state.get("risk_last_click"):
+        st.session_state["risk_last_click"] = clicked_code
+        st.session_state["risk_explain"] = clicked_code
+    if st.session_state.get("risk_explain") not in names:
+        st.session_state["risk_explain"] = next(iter(names))
+    st.subheader(tr("risk_page.why"))
+    code = st.selectbox(
+        tr("risk_page.explain_unit"),
+        list(names),
+        key="risk_explain",
+        format_func=lambda c: names[c],
+    )
+    st.altair_chart(
+        contribution_chart(index.contributions_, code=code, lang=lang), use_container_width=True
+    )
+    st.subheader(tr("risk_page.table"))
+    show_table(
+        ranked.head(30),
+        [
+            "risk_rank",
+            "name",
+            "risk_score",
+            *[n for n, w in index.weights_.items() if w > 0],
+            "cases",
+            "victims",
+        ],
+        header_prefix="indicator",
+    )
+
+elif view == "hotspots":
+    hot_level: Level = "desa" if level == "desa" else "kecamatan"
+    hot_units = (
+        indicators
+        if level == hot_level
+        else compute_indicators(
+            page.filtered,
+            level=hot_level,
+            period=period,
+            crossings=page.dataset.crossings,
+            shelters=page.dataset.shelters,
+        )
+    )
+    column = st.radio(
+        tr("risk_page.hot_column"),
+        ["cases", "cases_rate_eb_per_100k"],
+        horizontal=True,
+        key="hot_column",
+        format_func=lambda c: tr(f"indicator.{c}"),
+    )
+    hot = HotSpots().fit(hot_units, column=column)
+    if hot.warning_:
+        st.warning(small_counts_message(hot_units["cases"], lang=lang))
+    shown = _map_units(hot_level, kabupaten)[["code", "geometry"]].merge(
+        hot.result_.drop(columns="geometry"), on="code", how="inner"
+    )
+    layer, legend = hotspot_layer(shown, level=hot_level, lang=lang, column=column)
+    _show_map(layer, tr("risk_page.tab_hotspots"), legend, "hot_map")
+    st.caption(tr("risk_page.hot_method"))
+
+elif view == "density":
+    bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key="density_bandwidth")
+    points = case_points(page.filtered, data.gazetteer())
+    grid = kernel_density(points, bandwidth_km=bandwidth)
+    _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], "density_map")
+
+elif view == "change":
+    change = change_by_unit(page.filtered, level=level, period=period)
+    shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
+    layer, legend = change_layer(shown, level=level, lang=lang)
+    _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
+
+else:
+    last = page.filtered["date_reported"].max().date()
+    cutoff = st.date_input(
+        tr("risk_page.cutoff"),
+        value=dt.date(last.year - 1, 12, 31),
+        key="backtest_cutoff",
+        format="DD/MM/YYYY",
+    )
+    result = backtest(
+        page.filtered,
+        cutoff=cutoff if isinstance(cutoff, dt.date) else dt.date(last.year - 1, 12, 31),
+        level="kecamatan" if level == "kabupaten" else level,
+        weights=weights,
+        crossings=page.dataset.crossings,
+        shelters=page.dataset.shelters,
+    )
+    st.markdown(result.summary(lang=lang))
+    st.dataframe(result.display_table(lang=lang), hide_index=True, use_container_width=True)
+    st.caption(tr("risk_page.backtest_method", cases=num(len(page.filtered))))

@@ -1,0 +1,622 @@
+"""Risk indicators per administrative unit and period: counts, rates, change and exposure.
+
+:func:`compute_indicators` returns one row per unit (kabupaten, kecamatan or desa) with the
+columns below; every distance is computed in :data:`~geodata.settings.METRIC_CRS`. The method
+and the reasons for each choice are in ``layers/RISK_METHOD.md``.
+
+==============================  ===========================================================
+column                          meaning
+==============================  ===========================================================
+cases, victims                  cases reported in the period, and their victims
+population                      people (Kemendagri 2025) per kabupaten; at kecamatan and desa
+                                level an *estimate* (``population_estimated`` is True): the
+                                kabupaten's people shared out equally among its desa, see
+                                :func:`estimate_population`
+cases_per_100k                  cases per 100,000 people (raw rate)
+victims_per_100k                victims per 100,000 people (raw rate)
+cases_rate_eb_per_100k          cases per 100,000, smoothed by global Empirical Bayes
+victims_rate_eb_per_100k        victims per 100,000, smoothed by global Empirical Bayes
+cases_eb_per_100km2             smoothed case density: the unit's cases after Empirical Bayes
+                                (``cases_rate_eb_per_100k`` times its people) per 100 km²
+cases_previous                  cases in the previous period of the same length
+cases_change                    cases minus cases_previous
+cases_change_pct                cases_change as % of cases_previous (NaN when that is 0)
+unofficial_crossings            unofficial crossings (land tracks, river routes) in the unit
+unofficial_crossings_near       the same within ``crossings_near_km`` of the unit (inside
+                                included)
+dist_border_km                  shortest distance from the unit to the land border
+centre_dist_border_km           distance from the unit's centre to the land border
+shelter_dist_km                 mean distance from the unit's cases to the nearest shelter,
+                                or from its centre when it has no case in the period
+                                (confidential shelters at their kecamatan's centre)
+==============================  ===========================================================
+
+The change columns are NaN when the previous period starts before the data does (there is
+nothing to compare with). Crossing and shelter columns are NaN when no crossings or shelters
+are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import cache
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata import reference
+from geodata._errors import GeodataError
+from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
+from layers._inputs import check_choice, check_level, check_positive, require_frame
+from layers.cases import locate_cases
+
+log = logging.getLogger(__name__)
+
+PopulationBasis = Literal["desa_count", "area"]
+#: How people are shared out below the kabupaten (see :func:`estimate_population`).
+POPULATION_BASES: Final = ("desa_count", "area")
+
+#: Rates are per this many people.
+PER_PEOPLE: Final = 100_000
+#: Length of the period when its start is not given: the last 12 calendar months of data.
+DEFAULT_PERIOD_MONTHS: Final = 12
+#: Distance (km) within which crossings count as "near" a unit, as in the area panel.
+DEFAULT_NEAR_KM: Final = 10.0
+#: Crossing kinds that are unofficial, and the statuses counted (closed tracks are not).
+UNOFFICIAL_KINDS: Final = frozenset({"land_track", "river_route"})
+OPEN_STATUSES: Final = frozenset({"active", "unverified"})
+#: Columns a case frame needs (as loaded by :func:`geodata.loaders.load_cases`).
+CASE_COLUMNS: Final = ("date_reported", "location_precision", "admin_code")
+#: The indicator columns, in output order (after code, name and the unit's attributes).
+INDICATOR_COLUMNS: Final = (
+    "cases",
+    "victims",
+    "population",
+    "population_estimated",
+    "cases_per_100k",
+    "victims_per_100k",
+    "cases_rate_eb_per_100k",
+    "victims_rate_eb_per_100k",
+    "cases_eb_per_100km2",
+    "cases_previous",
+    "cases_change",
+    "cases_change_pct",
+    "unofficial_crossings",
+    "unofficial_crossings_near",
+    "crossings_near_km",
+    "dist_border_km",
+    "centre_dist_border_km",
+    "shelter_dist_km",
+)
+#: Columns of the year-on-year change frame.
+CHANGE_COLUMNS: Final = (
+    "cases",
+    "cases_previous",
+    "cases_change",
+    "cases_change_pct",
+    "victims",
+    "victims_previous",
+    "victims_change",
+)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days, both ends included, by date reported.
+
+    Attributes
+    ----------
+    start, end
+        First and last day (inclusive).
+    """
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, dt.date):
+                raise TypeError(f"`{name}` should be a datetime.date, got {type(value).__name__}")
+            if isinstance(value, dt.datetime):
+                object.__setattr__(self, name, value.date())
+        if self.end < self.start:
+            raise GeodataError(
+                f"`end` ({self.end}) should not be before `start` ({self.start}); swap them"
+            )
+
+    @property
+    def days(self) -> int:
+        """Number of days, both ends included."""
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one.
+
+        A period of whole calendar months (e.g. the year 2025) is compared with the same
+        months before (2024), so leap days do not shift it; any other with as many days.
+        """
+        months = _whole_months(self.start, self.end)
+        if months is not None:
+            start = (pd.Timestamp(self.start) - pd.DateOffset(months=months)).date()
+            return Period(start, self.start - dt.timedelta(days=1))
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    def contains(self, dates: pd.Series) -> pd.Series:
+        """Boolean mask of the ``dates`` (datetime64) that fall in the period."""
+        days = pd.to_datetime(dates).dt.normalize()
+        return (days >= pd.Timestamp(self.start)) & (days <= pd.Timestamp(self.end))
+
+    @classmethod
+    def from_cases(
+        cls,
+        cases: pd.DataFrame,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        months: int = DEFAULT_PERIOD_MONTHS,
+    ) -> Period:
+        """The period from ``start`` to ``end``, missing ends filled from ``cases``.
+
+        ``end`` defaults to the last day of the month of the latest date reported;
+        ``start`` to ``months`` months before ``end`` (so with neither: the last 12
+        calendar months of data, e.g. the year 2025 when the latest case is of December).
+        """
+        if months < 1:
+            raise GeodataError(f"`months` should be 1 or more, got {months}")
+        if end is None:
+            reported = pd.to_datetime(cases["date_reported"]).dropna()
+            if reported.empty:
+                raise GeodataError(
+                    "`cases` has no date reported, so the period cannot default to the last "
+                    "months of data; give `start` and `end`"
+                )
+            latest = reported.max()
+            end = (latest + pd.offsets.MonthEnd(0)).date()
+        if start is None:
+            after = pd.Timestamp(end + dt.timedelta(days=1))
+            start = (after - pd.DateOffset(months=months)).date()
+        return cls(start, end)
+
+
+def _data_start(cases: pd.DataFrame) -> dt.date | None:
+    """First day of the month of the earliest date reported (records are kept by month)."""
+    reported = pd.to_datetime(cases["date_reported"]).dropna()
+    return None if reported.empty else reported.min().date().replace(day=1)
+
+
+def _whole_months(start: dt.date, end: dt.date) -> int | None:
+    """Number of calendar months if the period is whole months, else None."""
+    if start.day != 1 or (end + dt.timedelta(days=1)).day != 1:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+# --------------------------------------------------------------------------- smoothing
+
+
+def empirical_bayes_rates(
+    events: pd.Series | np.ndarray, population: pd.Series | np.ndarray
+) -> np.ndarray:
+    """Global Empirical Bayes rates (Marshall 1991), events per person.
+
+    Each raw rate ``r_i = e_i / n_i`` is pulled towards the overall rate
+    ``theta = sum(e) / sum(n)`` the more, the smaller its population:
+    ``eb_i = theta + C_i (r_i - theta)`` with ``C_i = phi / (phi + theta / n_i)``, where
+    ``phi = sum(n_i (r_i - theta)^2) / sum(n) - theta / mean(n)`` is the method-of-moments
+    variance of the true rates, set to 0 when negative (then every rate equals ``theta``).
+    This is :class:`esda.smoothing.Empirical_Bayes` with that truncation, which esda omits.
+
+    Parameters
+    ----------
+    events
+        Count per unit (cases or victims), zero or more.
+    population
+        People (or any population at risk) per unit, above zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        Smoothed rate per unit, in events per person (multiply by 100,000 for the usual
+        rate).
+    """
+    e = np.asarray(events, dtype=float)
+    n = np.asarray(population, dtype=float)
+    if e.shape != n.shape:
+        raise GeodataError(
+            f"`events` and `population` should have the same length, got {len(e)} and {len(n)}"
+        )
+    if len(n) == 0:
+        return np.zeros(0)
+    if not (n > 0).all() or not np.isfinite(n).all():
+        raise GeodataError("`population` should be above zero for every unit")
+    if (e < 0).any() or not np.isfinite(e).all():
+        raise GeodataError("`events` should be zero or more for every unit")
+    theta = e.sum() / n.sum()
+    if theta == 0:
+        return np.zeros(len(e))
+    rate = e / n
+    phi = max((n * (rate - theta) ** 2).sum() / n.sum() - theta / n.mean(), 0.0)
+    shrink = phi / (phi + theta / n)
+    return theta + shrink * (rate - theta)
+
+
+def estimate_population(
+    units: gpd.GeoDataFrame, *, level: Level, basis: PopulationBasis = "desa_count"
+) -> pd.Series:
+    """People per unit: Kemendagri 2025 per kabupaten, an estimate below it.
+
+    Population is published per kabupaten only. Below it the kabupaten's people are shared
+    out, by ``basis``:
+
+    - ``"desa_count"`` (default): every desa/kelurahan of the kabupaten gets the same share
+      (all 2,145 gazetteer villages, with or without a boundary); a kecamatan gets the sum of
+      its desa. Villages differ far less in people than in area (a forest desa can be 500
+      times larger than a town kelurahan), so this is the better guess.
+    - ``"area"``: a unit gets the kabupaten's people times its share of the kabupaten's area
+      (people spread evenly over the land).
+
+    Either way the figure is only a denominator that keeps rates comparable; the output
+    says so in ``population_estimated``.
+    """
+    check_choice(basis, "basis", POPULATION_BASES)
+    if level == "kabupaten":
+        return units["population"].astype(float)
+    kabupaten = reference.load_units("kabupaten").set_index("code")
+    code = units["code"].astype(str)
+    kab_code = code.str.slice(0, CODE_LENGTH["kabupaten"])
+    kab_people = kabupaten["population"].reindex(kab_code).to_numpy(dtype=float)
+    if basis == "area":
+        share = units["area_km2"].to_numpy() / kabupaten["area_km2"].reindex(kab_code).to_numpy()
+    else:
+        villages = _villages_per_unit()
+        unit_villages = villages.reindex(code).fillna(0).to_numpy() if level != "desa" else 1.0
+        share = unit_villages / villages.reindex(kab_code).to_numpy()
+    return pd.Series(kab_people * share, index=units.index, dtype=float)
+
+
+@cache
+def _villages_per_unit() -> pd.Series:
+    """Number of desa/kelurahan per kabupaten and per kecamatan code (gazetteer)."""
+    gazetteer = reference.load_gazetteer()
+    codes = gazetteer.loc[gazetteer["level"] == "desa", "code"].astype(str)
+    per_kabupaten = codes.str.slice(0, CODE_LENGTH["kabupaten"]).value_counts()
+    per_kecamatan = codes.str.slice(0, CODE_LENGTH["kecamatan"]).value_counts()
+    return pd.concat([per_kabupaten, per_kecamatan]).astype(float)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def compute_indicators(
+    cases: gpd.GeoDataFrame,
+    *,
+    level: Level,
+    period: Period | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    desa: gpd.GeoDataFrame | None = None,
+    crossings: gpd.GeoDataFrame | None = None,
+    shelters: gpd.GeoDataFrame | None = None,
+    near_km: float | None = None,
+    victims: str = "victims_total",
+    data_start: dt.date | None = None,
+    population_basis: PopulationBasis = "desa_count",
+    exact_confidential: bool = False,
+) -> gpd.GeoDataFrame:
+    """Indicators per unit for one period (see the module docstring for every column).
+
+    Parameters
+    ----------
+    cases
+        Cases as loaded (EPSG:4326), *not* filtered by date: the period (and its previous
+        period) are taken from them here. Cases through
+        :func:`layers.cases.locate_cases` are used as they are; others are located first.
+    level
+        One of ``{"kabupaten", "kecamatan", "desa"}``.
+    period
+        ``None``: the last 12 calendar months of data (:meth:`Period.from_cases`).
+    units
+        Units of ``level``; ``None``: :func:`geodata.reference.load_units`.
+    desa
+        Desa coverage to locate cases with; ``None``: the reference desa.
+    crossings, shelters
+        As from :mod:`geodata.loaders`; ``None`` leaves their columns NaN.
+    near_km
+        Distance for ``unofficial_crossings_near``; ``None``: :data:`DEFAULT_NEAR_KM`.
+    victims
+        Column counted as victims (``"victims_selected"`` after
+        :func:`layers.cases.filter_cases`).
+    data_start
+        First day the data covers; ``None``: the first day of the month of the earliest
+        date reported in ``cases``.
+    population_basis
+        How people are estimated below the kabupaten: ``{"desa_count", "area"}``, see
+        :func:`estimate_population`.
+    exact_confidential
+        Measure to confidential shelters' exact points; by default they count at their
+        kecamatan's centre (:func:`shelter_sites`), so the output cannot reveal them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit (EPSG:4326): code, name, unit_type, the unit's parent codes and
+        ``area_km2``, then :data:`INDICATOR_COLUMNS`. ``attrs`` holds ``level``, ``period``,
+        ``previous_period``, ``cases_in_period`` and ``cases_not_placed`` (cases of the
+        period known only at a coarser level than ``level``).
+    """
+    check_level(level)
+    require_frame(cases, "cases", (*CASE_COLUMNS, victims))
+    near = check_positive(DEFAULT_NEAR_KM if near_km is None else near_km, "near_km")
+    units = reference.load_units(level) if units is None else units
+    require_frame(units, "units", ("code", "name", "area_km2"))
+    for name, frame in (("crossings", crossings), ("shelters", shelters)):
+        if frame is not None:
+            require_frame(frame, name, ("kind", "status") if name == "crossings" else ())
+    period = Period.from_cases(cases) if period is None else period
+    located = _located(cases, desa)
+    frame = _two_periods(
+        located, units, level=level, period=period, victims=victims,
+        data_start=_data_start(cases) if data_start is None else data_start,
+    )  # fmt: skip
+    codes = frame["code"]
+    changes = frame[[column for column in CHANGE_COLUMNS if column not in ("cases", "victims")]]
+    frame = frame.drop(columns=changes.columns)
+
+    people = estimate_population(units, level=level, basis=population_basis).to_numpy()
+    frame["population"] = people
+    frame["population_estimated"] = level != "kabupaten"
+    _add_rates(frame, people)
+
+    for column in ("cases_previous", "cases_change", "cases_change_pct"):
+        frame[column] = changes[column]
+
+    metric = units.geometry.to_crs(METRIC_CRS).to_numpy()
+    frame["unofficial_crossings"], frame["unofficial_crossings_near"] = _crossing_counts(
+        metric, crossings, near_km=near
+    )
+    frame["crossings_near_km"] = near
+    for column in ("dist_border_km", "centre_dist_border_km"):
+        frame[column] = units[column].to_numpy() if column in units else np.nan
+    now = located[period.contains(located["date_reported"])]
+    frame["shelter_dist_km"] = _shelter_distance(
+        now, f"{level}_code", codes, metric, shelters, exact_confidential=exact_confidential
+    )
+    frame.attrs.update(
+        victims_column=victims,
+        population_basis=population_basis if level != "kabupaten" else "kemendagri_2025",
+    )
+    log.info(
+        "Indicators for %d %s, %s to %s (%d cases)",
+        len(frame),
+        level,
+        period.start,
+        period.end,
+        int(frame["cases"].sum()),
+    )
+    return frame
+
+
+def change_by_unit(
+    cases: gpd.GeoDataFrame,
+    *,
+    level: Level,
+    period: Period | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    desa: gpd.GeoDataFrame | None = None,
+    victims: str = "victims_total",
+    data_start: dt.date | None = None,
+) -> gpd.GeoDataFrame:
+    """Cases and victims of ``period`` against the previous period, per unit.
+
+    Parameters are those of :func:`compute_indicators`. The map-ready column is
+    ``cases_change`` (draw it with :func:`layers.change.change_layer`); the change columns
+    are NaN when the data does not cover the previous period.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        code, name, unit_type, parent codes, area_km2, then :data:`CHANGE_COLUMNS`.
+    """
+    check_level(level)
+    require_frame(cases, "cases", (*CASE_COLUMNS, victims))
+    units = reference.load_units(level) if units is None else units
+    require_frame(units, "units", ("code", "name", "area_km2"))
+    period = Period.from_cases(cases) if period is None else period
+    return _two_periods(
+        _located(cases, desa), units, level=level, period=period, victims=victims,
+        data_start=_data_start(cases) if data_start is None else data_start,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- private steps
+
+
+def _located(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if all(f"{level}_code" in cases.columns for level in LEVELS):
+        return cases
+    if desa is None:
+        exact = (cases["location_precision"] == "exact") & cases.geometry.notna()
+        # Only exact points need the desa polygons; the others are placed by their code.
+        desa = reference.load_units("desa") if exact.any() else _NO_DESA
+    return locate_cases(cases, desa)
+
+
+_NO_DESA: Final = gpd.GeoDataFrame({"code": pd.Series(dtype=str)}, geometry=[], crs=STORAGE_CRS)
+
+
+def _two_periods(
+    located: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    level: Level,
+    period: Period,
+    victims: str,
+    data_start: dt.date | None,
+) -> gpd.GeoDataFrame:
+    """Unit columns and :data:`CHANGE_COLUMNS` of located cases; attrs describe the periods."""
+    previous = period.previous()
+    covered = data_start is not None and previous.start >= data_start
+    key = f"{level}_code"
+    frame = _unit_columns(units, level=level)
+    now = located[period.contains(located["date_reported"])]
+    current = _counts(now, key, victims, frame["code"])
+    before = _counts(located[previous.contains(located["date_reported"])], key, victims,
+                     frame["code"])  # fmt: skip
+    for what in ("cases", "victims"):
+        frame[what] = current[what]
+        frame[f"{what}_previous"] = before[what].astype(float) if covered else np.nan
+        frame[f"{what}_change"] = frame[what] - frame[f"{what}_previous"]
+    base = frame["cases_previous"].where(frame["cases_previous"] > 0)
+    frame["cases_change_pct"] = 100.0 * frame["cases_change"] / base
+    frame = frame[[*frame.columns[: -len(CHANGE_COLUMNS)], *CHANGE_COLUMNS]]
+    frame.attrs.update(
+        level=level,
+        period=period,
+        previous_period=previous,
+        previous_covered=covered,
+        cases_in_period=len(now),
+        cases_not_placed=int(now[key].isna().sum()),
+    )
+    return frame
+
+
+def _unit_columns(units: gpd.GeoDataFrame, *, level: Level) -> gpd.GeoDataFrame:
+    parents = [f"{parent}_code" for parent in LEVELS[: LEVELS.index(level)]]
+    columns = ["code", "name", "unit_type", *parents, "area_km2", "touches_border", "geometry"]
+    present = [column for column in columns if column in units.columns]
+    frame = units[present].copy()
+    frame["code"] = frame["code"].astype(str)
+    return frame.reset_index(drop=True)
+
+
+def _counts(cases: pd.DataFrame, key: str, victims: str, codes: pd.Series) -> pd.DataFrame:
+    grouped = cases.groupby(key)[victims].agg(["size", "sum"])
+    grouped.columns = pd.Index(["cases", "victims"])
+    counts = grouped.reindex(codes.to_numpy()).fillna(0).astype("int64")
+    return counts.set_index(codes.index)
+
+
+def _add_rates(frame: pd.DataFrame, people: np.ndarray) -> None:
+    known = np.isfinite(people) & (people > 0)
+    for what in ("cases", "victims"):
+        counts = frame[what].to_numpy(dtype=float)
+        frame[f"{what}_per_100k"] = np.where(known, counts / np.where(known, people, 1), np.nan)
+        frame[f"{what}_per_100k"] *= PER_PEOPLE
+        smoothed = np.full(len(frame), np.nan)
+        if known.any():
+            smoothed[known] = empirical_bayes_rates(counts[known], people[known]) * PER_PEOPLE
+        frame[f"{what}_rate_eb_per_100k"] = smoothed
+    expected = frame["cases_rate_eb_per_100k"].to_numpy() * people / PER_PEOPLE
+    frame["cases_eb_per_100km2"] = 100.0 * expected / frame["area_km2"].to_numpy(dtype=float)
+
+
+def _open_unofficial(crossings: gpd.GeoDataFrame) -> np.ndarray:
+    keep = crossings["kind"].isin(UNOFFICIAL_KINDS) & crossings["status"].isin(OPEN_STATUSES)
+    keep &= crossings.geometry.notna() & ~crossings.geometry.is_empty
+    return crossings.geometry[keep].to_crs(METRIC_CRS).to_numpy()
+
+
+def _crossing_counts(
+    metric_units: np.ndarray, crossings: gpd.GeoDataFrame | None, *, near_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    if crossings is None:
+        return np.full(len(metric_units), np.nan), np.full(len(metric_units), np.nan)
+    points = _open_unofficial(crossings)
+    tree = shapely.STRtree(metric_units)
+    inside = tree.query(points, predicate="intersects")[1]
+    near = tree.query(points, predicate="dwithin", distance=near_km * 1000.0)[1]
+    size = len(metric_units)
+    return (
+        np.bincount(inside, minlength=size).astype(float),
+        np.bincount(near, minlength=size).astype(float),
+    )
+
+
+def _shelter_distance(
+    cases: gpd.GeoDataFrame,
+    key: str,
+    codes: pd.Series,
+    metric_units: np.ndarray,
+    shelters: gpd.GeoDataFrame | None,
+    *,
+    exact_confidential: bool,
+) -> np.ndarray:
+    """Mean distance (km) from each unit's cases to the nearest shelter, or from its centre."""
+    if shelters is None:
+        return np.full(len(codes), np.nan)
+    sites = shelter_sites(shelters, exact_confidential=exact_confidential)
+    if len(sites) == 0:
+        return np.full(len(codes), np.nan)
+    tree = shapely.STRtree(sites)
+    centres = shapely.point_on_surface(metric_units)
+    centre_km = _nearest_km(tree, centres)
+
+    placed = cases[cases[key].isin(set(codes))]
+    points = _case_points_metric(placed, key, codes, centres)
+    case_km = pd.Series(_nearest_km(tree, points), index=placed[key].to_numpy())
+    mean_km = case_km.groupby(level=0).mean()
+    by_code = mean_km.reindex(codes.to_numpy()).to_numpy()
+    return np.where(np.isnan(by_code), centre_km, by_code)
+
+
+def _nearest_km(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Distance (km) from each point to the nearest geometry in ``tree``, in input order."""
+    pairs, distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    result = np.full(len(points), np.nan)
+    result[pairs[0]] = distance / 1000.0
+    return result
+
+
+def shelter_sites(shelters: gpd.GeoDataFrame, *, exact_confidential: bool = False) -> np.ndarray:
+    """Shelter points in the metric CRS; confidential ones at their kecamatan's centre.
+
+    A confidential shelter (``confidential`` true or missing) is moved to the point on the
+    surface of the kecamatan it lies in, as the map shows it, unless
+    ``exact_confidential``: many unit-to-shelter distances from exact positions could be
+    combined to find a safe house.
+    """
+    present = shelters[shelters.geometry.notna() & ~shelters.geometry.is_empty]
+    points = present.geometry.to_crs(METRIC_CRS).to_numpy().copy()
+    if exact_confidential:
+        hidden = np.zeros(len(present), dtype=bool)
+    elif "confidential" in present.columns:  # missing counts as confidential, as on loading
+        hidden = present["confidential"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    else:
+        hidden = np.ones(len(present), dtype=bool)
+    if hidden.any():
+        kecamatan = reference.load_units("kecamatan").geometry.to_crs(METRIC_CRS).to_numpy()
+        tree = shapely.STRtree(kecamatan)
+        nearest = tree.query_nearest(points[hidden], all_matches=False)[1]
+        points[hidden] = shapely.point_on_surface(kecamatan[nearest])
+    return points
+
+
+def _case_points_metric(
+    cases: gpd.GeoDataFrame, key: str, codes: pd.Series, centres: np.ndarray
+) -> np.ndarray:
+    """Each case's point in the metric CRS: its own, else its desa's centre, else its unit's."""
+    points = cases.geometry.to_crs(METRIC_CRS).to_numpy().copy()
+    missing = shapely.is_missing(points) | shapely.is_empty(points)
+    if missing.any() and "desa_code" in cases:
+        gazetteer = reference.load_gazetteer().dropna(subset=["lon", "lat"]).set_index("code")
+        centre = gazetteer[["lon", "lat"]].reindex(cases["desa_code"].astype(str))
+        known = missing & centre["lon"].notna().to_numpy()
+        if known.any():
+            lonlat = gpd.GeoSeries(
+                gpd.points_from_xy(centre["lon"][known], centre["lat"][known]), crs=STORAGE_CRS
+            )
+            points[known] = lonlat.to_crs(METRIC_CRS).to_numpy()
+        missing = missing & ~known
+    if missing.any():
+        position = pd.Series(np.arange(len(codes)), index=codes.to_numpy())
+        points[missing] = centres[position.reindex(cases[key][missing]).to_numpy()]
+    return points
