@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.text import num, tr
 from geodata.settings import BUILD_REPORT
+from layers.risk import DEFAULT_WEIGHTS
 
 report = json.loads(BUILD_REPORT.read_text(encoding="utf-8"))
 features = report["features"]
@@ -32,6 +33,14 @@ st.markdown(
 )
 st.header(tr("tentang.method_title"))
 st.markdown(tr("tentang.method"))
+st.header(tr("tentang.risk_title"))
+st.markdown(tr("tentang.risk"))
+st.markdown(
+    "\n".join(
+        f"- {tr(f'indicator.{name}')}: **{num(weight * 100)} %**"
+        for name, weight in DEFAULT_WEIGHTS.items()
+    )
+)
 st.header(tr("tentang.sources_title"))
 st.markdown(tr("tentang.sources"))
 st.header(tr("tentang.privacy_title"))
