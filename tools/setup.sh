@@ -2,7 +2,8 @@
 # Set up a clone of the dashboard: safe to run again, it only redoes what changed.
 #
 #   bash tools/setup.sh          # .venv (Python 3.11) + requirements.txt, npm ci in dashboard/static
-#   bash tools/setup.sh --dev    # also requirements-dev.txt and Debian's chromium for browser tests
+#   bash tools/setup.sh --dev    # also requirements-dev.txt, Debian's chromium (browser tests)
+#                                # and postgresql + postgis (store tests, see tools/postgres.sh)
 #
 # Quiet when all goes well; on a failure it prints the failing step's output and exits non-zero.
 # PYTHON=/path/to/python3.11 chooses the interpreter used to create .venv.
@@ -17,7 +18,7 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output kept aside; show the output only if it fails.
@@ -104,6 +105,26 @@ setup_chromium() {
     [ -x "$CHROMIUM" ] || die "chromium was installed but $CHROMIUM is not there"
 }
 
+setup_postgres() {
+    local version
+    version="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f5 || true)"
+    if [ -n "$version" ] && [ -f "/usr/share/postgresql/$version/extension/postgis.control" ]; then
+        return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "PostgreSQL/PostGIS are missing and sudo is not available: apt-get install postgresql postgis postgresql-postgis as root"
+        sudo=(sudo -n)
+    fi
+    log "installing Debian's postgresql and postgis for the store tests"
+    quietly "apt-get update" "${sudo[@]}" apt-get update -qq
+    quietly "apt-get install postgresql postgis" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq postgresql postgis postgresql-postgis
+    version="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f5 || true)"
+    [ -f "/usr/share/postgresql/$version/extension/postgis.control" ] \
+        || die "postgis was installed but has no extension for PostgreSQL ${version:-?}"
+}
+
 main() {
     local dev=0 arg
     for arg in "$@"; do
@@ -117,6 +138,7 @@ main() {
     setup_python "$dev"
     setup_npm
     [ "$dev" = 1 ] && setup_chromium
+    [ "$dev" = 1 ] && setup_postgres
     log "ready: $("$VENV/bin/python" --version), npm packages in dashboard/static/node_modules$(
         [ "$dev" = 1 ] && printf ', %s' "$("$CHROMIUM" --version 2>/dev/null | head -n 1)")"
 }

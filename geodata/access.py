@@ -1,0 +1,515 @@
+"""Who sees what: every read of cases, crossings and shelters for a page or an export.
+
+The rules (roles and levels in :mod:`geodata.roles`):
+
+- **aggregates** (viewer, planner): cases only as counts (per unit, per period, per
+  category, totals). A count from 1 to ``suppress_below - 1`` (default 1 or 2) shows as
+  ``"<3"``; where a unit is the only hidden one among its siblings, the smallest other
+  non-zero sibling is hidden too (label ``"*"``) so that the hidden count cannot be worked out
+  from the parent's total. Hidden counts are NaN in the numeric columns (which colour a map),
+  with ``suppressed`` True. No case record, point, date or note is reachable: the view keeps
+  only the columns needed to count (unit codes, report date, categories, victim counts).
+  Confidential shelters are moved to their kecamatan's representative point and renamed
+  (``location_generalised`` True).
+- **records** (analyst, police) and **admin**: also case records and points, no suppression.
+- **demo** (no store, no login): synthetic data only, at records level; a dataset holding any
+  real case or shelter is refused (:class:`DemoDataError`).
+
+How the dashboard must use it (caches are shared between sessions):
+
+1. Cache the raw :class:`~geodata.datasets.Dataset` and its located cases with
+   ``st.cache_resource`` as now, and *never hand them to a page*. Pages get a :class:`RoleView`.
+2. Build the view per session with :func:`view_for` (or :func:`demo_view`). If the view is
+   cached, its key must hold the access level and data version, e.g.
+   ``@st.cache_resource def view(level, version, _dataset, _located)`` called with
+   ``access_level(user)``, so one role's view is never handed to another.
+3. Exports go through :func:`export_bytes`; writes through :class:`RoleStore`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal, Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata import reference
+from geodata._disclosure import (
+    SECONDARY_LABEL,
+    generalise_shelters,
+    suppress_counts,
+    unsuppressed_counts,
+)
+from geodata._errors import AccessDeniedError
+from geodata.config import load_config
+from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
+from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, STORAGE_CRS, Level
+from layers.cases import (
+    CaseFilter,
+    case_points,
+    count_by_unit,
+    destination_label,
+    filter_cases,
+    locate_cases,
+)
+from layers.trends import Frequency, cases_by, cases_over_time
+
+if TYPE_CHECKING:
+    from geodata.datasets import Dataset
+    from geodata.store import ImportResult, Kind, Store
+
+__all__ = [
+    "BREAKDOWNS",
+    "EXPORT_FORMATS",
+    "FACT_COLUMNS",
+    "SECONDARY_LABEL",
+    "DemoDataError",
+    "RoleStore",
+    "RoleView",
+    "Totals",
+    "access_level",
+    "allowed",
+    "check_demo_dataset",
+    "demo_view",
+    "export_bytes",
+    "export_frame",
+    "generalise_shelters",
+    "read_for",
+    "require",
+    "role_of",
+    "suppress_counts",
+    "view_for",
+]
+
+ExportFormat = Literal["csv", "xlsx", "geojson", "gpkg"]
+EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gpkg")
+#: Case columns an aggregate view keeps: enough to filter and count, nothing about a person.
+FACT_COLUMNS: Final = (
+    "date_reported",
+    "exploitation",
+    "destination_country",
+    "destination_state",
+    "destination",
+    "status",
+    "crossing_type",
+    "source",
+    *VICTIM_COLUMNS,
+    "kabupaten_code",
+    "kecamatan_code",
+    "desa_code",
+)
+#: Breakdowns offered to every role.
+BREAKDOWNS: Final = frozenset({"exploitation", "destination", "status", "crossing_type"})
+#: The level whose totals contain a unit's count.
+_PARENT: Final[dict[Level, str]] = {
+    "kabupaten": "provinsi",
+    "kecamatan": "kabupaten",
+    "desa": "kecamatan",
+}
+
+
+class DemoDataError(AccessDeniedError):
+    """The demo mode was given records that are not synthetic."""
+
+
+class HasRole(Protocol):
+    """Anything with a role: a :class:`geodata.auth.User` or :class:`geodata.auth.Session`."""
+
+    @property
+    def role(self) -> Role: ...
+
+
+Who = Role | HasRole
+
+
+def role_of(who: Who) -> Role:
+    """The role of a user, a session, or a role name."""
+    return check_role(who if isinstance(who, str) else who.role)
+
+
+def access_level(who: Who) -> AccessLevel:
+    """``{"aggregates", "records", "admin"}``: what ``who`` may see."""
+    return ROLE_LEVEL[role_of(who)]
+
+
+def allowed(who: Who, permission: Permission) -> bool:
+    """True if ``who`` has ``permission``."""
+    return permission in LEVEL_PERMISSIONS[access_level(who)]
+
+
+def require(who: Who, permission: Permission) -> None:
+    """Raise :class:`AccessDeniedError` unless ``who`` has ``permission``."""
+    if not allowed(who, permission):
+        raise AccessDeniedError(f"the role {role_of(who)!r} may not {permission.replace('_', ' ')}")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Cases and victims of a selection; counts are None when hidden for the role."""
+
+    cases: int | None
+    victims: int | None
+    cases_label: str
+    victims_label: str
+    suppressed: bool
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+def _unit_level(code: str) -> Level:
+    for level in LEVELS:
+        if len(code) == CODE_LENGTH[level]:
+            return level
+    raise ValueError(f"`unit` should be a kabupaten, kecamatan or desa code, got {code!r}")
+
+
+class RoleView:
+    """What one access level may see of one dataset. Build it with :func:`view_for`.
+
+    Attributes
+    ----------
+    level
+        ``{"aggregates", "records", "admin"}``.
+    crossings, shelters
+        The frames the level may see (shelters generalised for aggregates).
+    synthetic, version
+        As in the dataset (``version`` is the cache key of the data).
+    threshold
+        Counts below it are hidden at aggregate level.
+    demo
+        True in the demo mode (synthetic data only).
+    """
+
+    def __init__(
+        self,
+        level: AccessLevel,
+        *,
+        located: gpd.GeoDataFrame,
+        crossings: gpd.GeoDataFrame,
+        shelters: gpd.GeoDataFrame,
+        synthetic: bool,
+        version: str,
+        threshold: int,
+        demo: bool = False,
+    ) -> None:
+        self.level: AccessLevel = level
+        self.crossings = crossings
+        self.shelters = shelters
+        self.synthetic = synthetic
+        self.version = version
+        self.threshold = threshold
+        self.demo = demo
+        if level == "aggregates":
+            facts = pd.DataFrame(located[list(FACT_COLUMNS)]).reset_index(drop=True)
+            self.__records = gpd.GeoDataFrame(facts, geometry=[None] * len(facts), crs=STORAGE_CRS)
+        else:
+            self.__records = located
+
+    def __repr__(self) -> str:
+        return f"RoleView(level={self.level!r}, version={self.version!r}, demo={self.demo})"
+
+    @property
+    def records_allowed(self) -> bool:
+        """True if case records and points may be shown."""
+        return self.level != "aggregates"
+
+    def _require_records(self) -> None:
+        if not self.records_allowed:
+            raise AccessDeniedError("this role sees case counts only, not case records or points")
+
+    def _selected(
+        self, case_filter: CaseFilter | None, unit: str | None = None
+    ) -> gpd.GeoDataFrame:
+        selected = filter_cases(self.__records, case_filter or CaseFilter())
+        if unit is not None:
+            level = _unit_level(unit)
+            selected = selected[selected[f"{level}_code"] == unit]
+        return selected
+
+    def cases(self, *, case_filter: CaseFilter | None = None) -> gpd.GeoDataFrame:
+        """Case records matching ``case_filter`` (records and admin levels only)."""
+        self._require_records()
+        return self._selected(case_filter)
+
+    def case_points(
+        self, gazetteer: pd.DataFrame, *, case_filter: CaseFilter | None = None
+    ) -> gpd.GeoDataFrame:
+        """Cases drawable as points (records and admin levels only)."""
+        self._require_records()
+        return case_points(self._selected(case_filter), gazetteer)
+
+    def case_counts(
+        self,
+        units: gpd.GeoDataFrame,
+        *,
+        level: Level,
+        case_filter: CaseFilter | None = None,
+    ) -> gpd.GeoDataFrame:
+        """``units`` with ``cases``, ``victims``, rates per 100k, labels and ``suppressed``."""
+        counted = count_by_unit(self._selected(case_filter), units, level=level)
+        if self.records_allowed:
+            return unsuppressed_counts(counted)
+        parent = counted["code"].astype(str).str.slice(0, CODE_LENGTH[_PARENT[level]])
+        return suppress_counts(counted, threshold=self.threshold, parent=parent)
+
+    def case_totals(
+        self, *, case_filter: CaseFilter | None = None, unit: str | None = None
+    ) -> Totals:
+        """Cases and victims of the selection (of one unit if ``unit`` is a code)."""
+        selected = self._selected(case_filter, unit)
+        frame = pd.DataFrame(
+            {"cases": [len(selected)], "victims": [int(selected["victims_selected"].sum())]}
+        )
+        frame = (
+            unsuppressed_counts(frame)
+            if self.records_allowed
+            else suppress_counts(frame, threshold=self.threshold)
+        )
+        row = frame.iloc[0]
+        hidden = bool(row["suppressed"])
+        return Totals(
+            cases=None if hidden else int(row["cases"]),
+            victims=None if hidden else int(row["victims"]),
+            cases_label=str(row["cases_label"]),
+            victims_label=str(row["victims_label"]),
+            suppressed=hidden,
+        )
+
+    def case_trend(
+        self,
+        *,
+        frequency: Frequency = "year",
+        case_filter: CaseFilter | None = None,
+        unit: str | None = None,
+    ) -> pd.DataFrame:
+        """Cases and victims per ``period`` (year or month), hidden where small."""
+        trend = cases_over_time(self._selected(case_filter, unit), frequency=frequency)
+        if self.records_allowed:
+            return unsuppressed_counts(trend)
+        parent = pd.to_datetime(trend["period"]).dt.year if frequency == "month" else None
+        return suppress_counts(trend, threshold=self.threshold, parent=parent)
+
+    def case_breakdown(
+        self, column: str, *, case_filter: CaseFilter | None = None, unit: str | None = None
+    ) -> pd.DataFrame:
+        """Cases and victims per value of ``column`` in :data:`BREAKDOWNS`, hidden where small."""
+        if column not in BREAKDOWNS:
+            raise ValueError(f"`column` should be one of {set(BREAKDOWNS)}, got {column!r}")
+        counted = cases_by(self._selected(case_filter, unit), column)
+        if self.records_allowed:
+            return unsuppressed_counts(counted)
+        return suppress_counts(counted, threshold=self.threshold)
+
+
+def _located(dataset: Dataset, located: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if located is None:
+        located = locate_cases(dataset.cases, reference.load_units("desa"))
+    if "destination" not in located.columns:
+        located = located.assign(destination=destination_label(located))
+    return located
+
+
+def view_for(
+    who: Who,
+    dataset: Dataset,
+    *,
+    located: gpd.GeoDataFrame | None = None,
+    threshold: int | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> RoleView:
+    """The view of ``dataset`` that ``who`` (a user, session or role) may see.
+
+    Parameters
+    ----------
+    who
+        A :class:`geodata.auth.User`, :class:`geodata.auth.Session` or role name.
+    dataset
+        The full dataset (e.g. ``store.dataset()``), never shown as it is.
+    located
+        ``dataset.cases`` through :func:`layers.cases.locate_cases` (computed if None).
+    threshold
+        Smallest count shown to aggregate roles (default: ``suppress_below`` setting).
+    lang
+        ``{"id", "en"}``: language of generalised shelter names.
+    """
+    level = access_level(who)
+    threshold = load_config().suppress_below if threshold is None else threshold
+    shelters = dataset.shelters
+    if level == "aggregates":
+        shelters = generalise_shelters(shelters, lang=lang)
+    return RoleView(
+        level,
+        located=_located(dataset, located),
+        crossings=dataset.crossings,
+        shelters=shelters,
+        synthetic=dataset.synthetic,
+        version=dataset.version,
+        threshold=threshold,
+    )
+
+
+def check_demo_dataset(dataset: Dataset) -> Dataset:
+    """Return ``dataset`` if it may be shown in the demo mode, else raise DemoDataError.
+
+    Every case and shelter must be synthetic; crossings too, except the official PLBN
+    (public record).
+    """
+    real = {
+        "cases": int((~dataset.cases["synthetic"].astype(bool)).sum()),
+        "shelters": int((~dataset.shelters["synthetic"].astype(bool)).sum()),
+        "crossings": int(
+            (
+                ~dataset.crossings["synthetic"].astype(bool) & (dataset.crossings["kind"] != "plbn")
+            ).sum()
+        ),
+    }
+    found = {kind: count for kind, count in real.items() if count}
+    if found:
+        raise DemoDataError(
+            f"the demo mode shows synthetic data only, but the dataset holds real records "
+            f"{found}; configure a store and log in to see real data"
+        )
+    return dataset
+
+
+def demo_view(dataset: Dataset, *, located: gpd.GeoDataFrame | None = None) -> RoleView:
+    """The demo mode's view: records level, synthetic data only (else DemoDataError)."""
+    check_demo_dataset(dataset)
+    return RoleView(
+        "records",
+        located=_located(dataset, located),
+        crossings=dataset.crossings,
+        shelters=dataset.shelters,
+        synthetic=True,
+        version=dataset.version,
+        threshold=load_config().suppress_below,
+        demo=True,
+    )
+
+
+# --- exports and store reads ----------------------------------------------------------------
+
+
+def export_frame(
+    view: RoleView,
+    kind: str,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    level: Level = "kabupaten",
+    case_filter: CaseFilter | None = None,
+) -> gpd.GeoDataFrame:
+    """The frame an export of ``kind`` holds for this view.
+
+    ``cases`` are the filtered records at records level, and counts per unit of ``level``
+    (``units``, default the reference units) with small counts hidden at aggregate level.
+    """
+    if kind == "crossings":
+        return view.crossings
+    if kind == "shelters":
+        return view.shelters
+    if kind == "case_counts" or (kind == "cases" and not view.records_allowed):
+        units = reference.load_units(level) if units is None else units
+        return view.case_counts(units, level=level, case_filter=case_filter)
+    if kind == "cases":
+        return view.cases(case_filter=case_filter)
+    raise ValueError(
+        f"`kind` should be one of {{'cases', 'case_counts', 'crossings', 'shelters'}}, got {kind!r}"
+    )
+
+
+def export_bytes(
+    view: RoleView,
+    kind: str,
+    fmt: ExportFormat,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    level: Level = "kabupaten",
+    case_filter: CaseFilter | None = None,
+) -> bytes:
+    """A download of ``kind`` in ``fmt`` ``{"csv", "xlsx", "geojson", "gpkg"}`` for the view.
+
+    A viewer asking for ``cases`` gets the hidden-where-small counts per unit, never records.
+    """
+    frame = export_frame(view, kind, units=units, level=level, case_filter=case_filter)
+    if fmt == "csv":
+        return to_csv_bytes(frame)
+    if fmt == "xlsx":
+        return to_xlsx_bytes(frame, sheet=kind)
+    if fmt == "geojson":
+        return to_geojson_bytes(frame)
+    if fmt == "gpkg":
+        return to_geopackage_bytes({kind: frame})
+    raise ValueError(f"`fmt` should be one of {set(EXPORT_FORMATS)}, got {fmt!r}")
+
+
+def read_for(
+    who: Who, kind: Kind, *, store: Store, lang: str = DEFAULT_LANGUAGE
+) -> gpd.GeoDataFrame:
+    """Current records of ``kind`` from ``store`` as ``who`` may see them.
+
+    Case records need records level (:class:`AccessDeniedError` otherwise: aggregate roles
+    read counts through :func:`view_for`); shelters are generalised for aggregate roles.
+    """
+    if kind == "cases":
+        require(who, "read_records")
+    frame = store.read(kind)
+    if kind == "shelters" and not allowed(who, "read_records"):
+        frame = generalise_shelters(frame, lang=lang)
+    return frame
+
+
+class RoleStore:
+    """Writes to a store on behalf of a logged-in user, checked against their role.
+
+    Adding, editing and marking crossings need ``edit_records`` (analyst, police, admin);
+    importing, retiring, backup and restore need ``manage_data`` (admin). The user's name
+    goes to the audit log.
+    """
+
+    def __init__(self, user: HasRole, store: Store) -> None:
+        username = getattr(user, "username", None)
+        if not isinstance(username, str):
+            raise TypeError(
+                f"`user` should be a logged-in User or Session, got {type(user).__name__}"
+            )
+        self.user, self.username, self.store = user, username, store
+
+    def add(self, kind: Kind, record: dict[str, object]) -> str:
+        """See :meth:`geodata.store.Store.add`."""
+        require(self.user, "edit_records")
+        return self.store.add(kind, record, user=self.username)
+
+    def update(self, kind: Kind, record_id: str, changes: dict[str, object]) -> dict:
+        """See :meth:`geodata.store.Store.update`."""
+        require(self.user, "edit_records")
+        return self.store.update(kind, record_id, changes, user=self.username)
+
+    def mark_crossing(self, crossing_id: str, status: str, *, on: dt.date | None = None) -> dict:
+        """See :meth:`geodata.store.Store.mark_crossing`."""
+        require(self.user, "edit_records")
+        return self.store.mark_crossing(crossing_id, status, user=self.username, on=on)
+
+    def import_batch(self, kind: Kind, frame: pd.DataFrame) -> ImportResult:
+        """See :meth:`geodata.store.Store.import_batch`."""
+        require(self.user, "manage_data")
+        return self.store.import_batch(kind, frame, user=self.username)
+
+    def retire(self, kind: Kind, record_id: str, *, reason: str) -> None:
+        """See :meth:`geodata.store.Store.retire`."""
+        require(self.user, "manage_data")
+        self.store.retire(kind, record_id, user=self.username, reason=reason)
+
+    def backup(self, path: str) -> object:
+        """See :meth:`geodata.store.Store.backup`."""
+        require(self.user, "manage_data")
+        return self.store.backup(path)
+
+    def restore(self, path: str) -> None:
+        """See :meth:`geodata.store.Store.restore`."""
+        require(self.user, "manage_data")
+        self.store.restore(path, user=self.username)

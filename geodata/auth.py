@@ -1,0 +1,368 @@
+"""Users, passwords and login sessions, and the command that manages them.
+
+Passwords are hashed with scrypt (``hashlib.scrypt``, a random 16-byte salt per user) and
+compared in constant time; no default password ships. After 5 wrong passwords in a row a
+user is locked for 15 minutes. A login returns a :class:`Session` whose token is random
+(kept in the store only as a SHA-256 hash) and expires after ``session_hours`` (default 8).
+Every change of a user and every login lands in the store's audit log (never a password).
+
+Command line (the store is the configured one, see :mod:`geodata.config`)::
+
+    python -m geodata.auth create-admin --username NAME [--password-stdin]
+    python -m geodata.auth add-user --username NAME --role {viewer,planner,analyst,police,admin}
+    python -m geodata.auth list-users
+    python -m geodata.auth disable-user --username NAME
+    python -m geodata.auth enable-user --username NAME
+    python -m geodata.auth set-password --username NAME [--password-stdin]
+
+A password is asked twice on the terminal (never echoed), or read as the first line of
+standard input with ``--password-stdin``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Final, Literal
+
+from geodata._errors import AccessDeniedError
+from geodata.config import Config, load_config
+from geodata.roles import ROLE_LEVEL, AccessLevel, Role, check_role
+from geodata.store import Store, open_store, store_path
+from geodata.store._base import utc_now
+
+#: scrypt cost: 2**15 x 8 x 1 uses 32 MiB and about 0.1 s per hash.
+SCRYPT_N: Final = 2**15
+SCRYPT_R: Final = 8
+SCRYPT_P: Final = 1
+SALT_BYTES: Final = 16
+KEY_BYTES: Final = 32
+#: Wrong passwords in a row before a user is locked, and for how long.
+MAX_FAILED_LOGINS: Final = 5
+LOCKOUT: Final = dt.timedelta(minutes=15)
+#: What a user name may contain (lower case after normalising).
+USERNAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+Mode = Literal["demo", "setup", "login"]
+
+
+class AuthenticationError(AccessDeniedError):
+    """Wrong user name or password, disabled or locked user: one message for all of them."""
+
+    key = "auth.login_failed"
+
+
+class SessionExpiredError(AuthenticationError):
+    """The session token is unknown, ended or expired: log in again."""
+
+    key = "auth.session_expired"
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the app sees it (never the password hash)."""
+
+    username: str
+    role: Role
+    active: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None = None
+
+    @property
+    def level(self) -> AccessLevel:
+        """The user's access level (see :mod:`geodata.roles`)."""
+        return ROLE_LEVEL[self.role]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A login: keep ``token`` in the server-side session state, never in a URL or log."""
+
+    username: str
+    role: Role
+    expires_at: dt.datetime
+    token: str = field(repr=False)
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str, *, n: int | None = None) -> str:
+    """``scrypt$N$r$p$salt$hash`` (base64) of ``password`` with a new random salt.
+
+    ``n`` is scrypt's cost (default :data:`SCRYPT_N`; a power of 2).
+    """
+    if not isinstance(password, str) or not password:
+        raise ValueError("`password` should be a non-empty text")
+    n = SCRYPT_N if n is None else n
+    salt = secrets.token_bytes(SALT_BYTES)
+    key = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        maxmem=256 * n * SCRYPT_R,
+        dklen=KEY_BYTES,
+    )
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True if ``password`` matches ``encoded`` (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, expected = encoded.split("$")
+        if scheme != "scrypt":
+            return False
+        key = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=256 * int(n) * int(r),
+            dklen=len(base64.b64decode(expected)),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(key, base64.b64decode(expected))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the user does not exist, so that both cases take the same time."""
+    return hash_password(secrets.token_hex(16))
+
+
+def check_new_password(password: str, *, username: str, min_length: int) -> None:
+    """Raise ValueError if ``password`` is too short or equals the user name."""
+    if len(password) < min_length:
+        raise ValueError(f"the password should have at least {min_length} characters")
+    if password.casefold() == username.casefold():
+        raise ValueError("the password should not be the user name")
+
+
+def normalise_username(username: str) -> str:
+    """The user name in lower case, checked against :data:`USERNAME_PATTERN`."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise ValueError(
+            f"the user name should be 3 to 64 characters a-z, 0-9, '.', '_' or '-', "
+            f"got {username!r}"
+        )
+    return name
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def _user(row: dict[str, object]) -> User:
+    return User(
+        username=str(row["username"]),
+        role=check_role(row["role"]),
+        active=bool(row["active"]),
+        created_at=row["created_at"],  # type: ignore[arg-type]
+        last_login_at=row["last_login_at"],  # type: ignore[arg-type]
+    )
+
+
+def list_users(store: Store) -> list[User]:
+    """Every user, in order of creation."""
+    return [_user(row) for row in store.accounts.all()]
+
+
+def get_user(store: Store, username: str) -> User | None:
+    """The user called ``username``, or None."""
+    row = store.accounts.get(username.strip().lower())
+    return None if row is None else _user(row)
+
+
+def add_user(
+    store: Store,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    by: str,
+    config: Config | None = None,
+) -> User:
+    """Add a user with a hashed password; ``by`` (who adds) is written to the audit log."""
+    config = config or load_config()
+    name = normalise_username(username)
+    role = check_role(role)
+    check_new_password(password, username=name, min_length=config.min_password_length)
+    if store.accounts.get(name) is not None:
+        raise ValueError(f"a user called {name!r} exists already; choose another name")
+    store.accounts.add(username=name, role=role, password_hash=hash_password(password), by=by)
+    user = get_user(store, name)
+    assert user is not None
+    return user
+
+
+def active_admins(store: Store) -> list[User]:
+    """The active administrators."""
+    return [user for user in list_users(store) if user.active and user.role == "admin"]
+
+
+def create_admin(
+    store: Store, *, username: str, password: str, by: str, config: Config | None = None
+) -> User:
+    """Create the first administrator; refused once an active administrator exists."""
+    if active_admins(store):
+        raise ValueError(
+            "an administrator exists already; an administrator adds others with "
+            "add-user --role admin"
+        )
+    return add_user(store, username=username, password=password, role="admin", by=by, config=config)
+
+
+def _existing(store: Store, username: str) -> User:
+    user = get_user(store, username)
+    if user is None:
+        raise ValueError(f"no user is called {username!r}; see list-users")
+    return user
+
+
+def set_active(store: Store, username: str, *, active: bool, by: str) -> User:
+    """Enable or disable a user; disabling ends their sessions. The last admin stays."""
+    user = _existing(store, username)
+    if (
+        not active
+        and user.role == "admin"
+        and [u.username for u in active_admins(store)] == [user.username]
+    ):
+        raise ValueError("this is the last active administrator; add another one first")
+    store.accounts.change(
+        user.username, {"active": active, "failed_logins": 0, "locked_until": None}, by=by
+    )
+    if not active:
+        store.accounts.end_sessions(username=user.username)
+    return _existing(store, username)
+
+
+def set_password(
+    store: Store, username: str, password: str, *, by: str, config: Config | None = None
+) -> None:
+    """Give a user a new password; their sessions end."""
+    config = config or load_config()
+    user = _existing(store, username)
+    check_new_password(password, username=user.username, min_length=config.min_password_length)
+    store.accounts.change(
+        user.username,
+        {"password_hash": hash_password(password), "failed_logins": 0, "locked_until": None},
+        by=by,
+    )
+    store.accounts.end_sessions(username=user.username)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def login(
+    store: Store,
+    *,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    config: Config | None = None,
+) -> Session:
+    """Check the password and start a session.
+
+    Raises
+    ------
+    AuthenticationError
+        Unknown user, wrong password, disabled or locked user (the same message for all).
+    """
+    config = config or load_config()
+    now = now or utc_now()
+    name = username.strip().lower()[:64]
+    row = store.accounts.get(name)
+    matches = verify_password(password, str(row["password_hash"]) if row else _dummy_hash())
+    locked = row is not None and row["locked_until"] is not None and row["locked_until"] > now  # type: ignore[operator]
+    if row is None or not matches or not row["active"] or locked:
+        if row is not None and not locked:
+            failures = int(row["failed_logins"]) + 1  # type: ignore[call-overload]
+            changes: dict[str, object] = {"failed_logins": failures}
+            if failures >= MAX_FAILED_LOGINS:
+                changes |= {"failed_logins": 0, "locked_until": now + LOCKOUT}
+            store.accounts.change(name, changes, by="system")
+        store.accounts.log("login_failed", user=name or "?", record_id=name or None)
+        raise AuthenticationError("wrong user name or password, or the user is disabled")
+    token = secrets.token_urlsafe(32)
+    expires = now + dt.timedelta(hours=config.session_hours)
+    store.accounts.end_sessions(expired_before=now)
+    store.accounts.add_session(
+        token_hash=_token_hash(token), username=name, created_at=now, expires_at=expires
+    )
+    store.accounts.change(name, {"last_login_at": now, "failed_logins": 0}, by=name)
+    store.accounts.log("login", user=name, record_id=name)
+    return Session(username=name, role=check_role(row["role"]), expires_at=expires, token=token)
+
+
+def user_for_session(store: Store, token: str, *, now: dt.datetime | None = None) -> User:
+    """The (active) user of a session token; call it on every rerun.
+
+    Raises
+    ------
+    SessionExpiredError
+        The token is unknown, ended or expired, or the user was disabled.
+    """
+    now = now or utc_now()
+    session = store.accounts.session(_token_hash(token)) if token else None
+    if session is None or session["expires_at"] <= now:  # type: ignore[operator]
+        raise SessionExpiredError("the session has expired or ended; log in again")
+    user = get_user(store, str(session["username"]))
+    if user is None or not user.active:
+        raise SessionExpiredError("the user was disabled; the session has ended")
+    return user
+
+
+def logout(store: Store, token: str) -> None:
+    """End the session of ``token`` (nothing happens for an unknown token)."""
+    session = store.accounts.session(_token_hash(token))
+    if session is not None:
+        store.accounts.end_sessions(token_hash=_token_hash(token))
+        user = str(session["username"])
+        store.accounts.log("logout", user=user, record_id=user)
+
+
+def app_mode(*, config: Config | None = None) -> Mode:
+    """How the app runs: ``demo`` (synthetic data, no login), ``setup`` or ``login``.
+
+    ``demo`` when no store is configured and the default store file does not exist;
+    ``setup`` when a store exists but has no active administrator (run ``create-admin``);
+    ``login`` otherwise.
+    """
+    config = config or load_config()
+    path = store_path(config.database_url)
+    if not config.store_configured and path is not None and not path.exists():
+        return "demo"
+    store = open_store(config.database_url)
+    return "login" if active_admins(store) else "setup"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (see the module docstring); returns the exit code."""
+    from geodata._auth_cli import main as run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

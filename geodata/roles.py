@@ -1,0 +1,49 @@
+"""Roles, the access level each role has, and what each level may do.
+
+One table decides who may do what; :mod:`geodata.access` (reads) and :mod:`geodata.auth`
+(users) enforce it.
+
+======== ============ =================================================================
+role     level        may
+======== ============ =================================================================
+viewer   aggregates   counts per unit (small counts suppressed), crossings, shelters
+planner  aggregates   (confidential shelters generalised to their kecamatan)
+analyst  records      also case points and records; add and edit records
+police   records
+admin    admin        also import, retire, back up and restore data; manage users
+======== ============ =================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+Role = Literal["viewer", "planner", "analyst", "police", "admin"]
+AccessLevel = Literal["aggregates", "records", "admin"]
+Permission = Literal[
+    "read_aggregates", "read_records", "edit_records", "manage_data", "manage_users"
+]
+
+#: Every role, least to most access.
+ROLES: Final[tuple[Role, ...]] = get_args(Role)
+#: The access level of each role.
+ROLE_LEVEL: Final[dict[Role, AccessLevel]] = {
+    "viewer": "aggregates",
+    "planner": "aggregates",
+    "analyst": "records",
+    "police": "records",
+    "admin": "admin",
+}
+#: What each access level may do.
+LEVEL_PERMISSIONS: Final[dict[AccessLevel, frozenset[Permission]]] = {
+    "aggregates": frozenset({"read_aggregates"}),
+    "records": frozenset({"read_aggregates", "read_records", "edit_records"}),
+    "admin": frozenset(get_args(Permission)),
+}
+
+
+def check_role(role: object) -> Role:
+    """Return ``role`` if it is one of :data:`ROLES`, else raise ValueError naming them."""
+    if role not in ROLES:
+        raise ValueError(f"`role` should be one of {set(ROLES)}, got {role!r}")
+    return role

@@ -1,0 +1,550 @@
+"""The store's interface and the logic both backends share.
+
+A backend supplies a connection per operation, its SQL types and value adapters, and a bulk
+insert; everything else (checks, transactions, audit, retiring, backup) is written once here,
+in SQL that SQLite and PostgreSQL both accept (``?`` placeholders, changed to ``%s`` for
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata._errors import GeodataError, ValidationError
+from geodata.config import redact_url
+from geodata.report import Problem, Report
+from geodata.schemas import CROSSING_STATUS
+from geodata.store._records import Columns, check_frame, columns_to_frame
+from geodata.store._schema import (
+    AUDIT,
+    BACKUP_TABLES,
+    META,
+    POINT_FIELDS,
+    RECORD_TABLES,
+    SCHEMA_OF,
+    SCHEMA_VERSION,
+    TABLES,
+    ColumnType,
+    Kind,
+    Table,
+    check_kind,
+)
+
+if TYPE_CHECKING:
+    from geodata.datasets import Dataset
+    from geodata.store._accounts import Accounts
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["gpkg", "postgis"]
+Dump = dict[str, Columns]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the store uses."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class StoreError(GeodataError):
+    """The store cannot do what was asked (missing, newer, or unreachable database)."""
+
+
+class RecordNotFoundError(StoreError, KeyError):
+    """No (current) record has the given id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateRecordError(ValidationError):
+    """An imported or added record has an id that the store already holds."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :meth:`Store.import_batch` wrote: ``count`` records under ``batch`` (audit id)."""
+
+    kind: Kind
+    count: int
+    batch: str
+
+
+def utc_now() -> dt.datetime:
+    """The current UTC time, to the millisecond (what a GeoPackage DATETIME keeps)."""
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def audit_text(value: object) -> str | None:
+    """A field value as the text kept in the audit log (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _check_user(user: object) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise ValueError(f"`user` should be the name of who makes the change, got {user!r}")
+    return user
+
+
+class Store(ABC):
+    """Cases, crossings and shelters with their history, in a GeoPackage or PostGIS.
+
+    Open one with :func:`geodata.store.open_store`. Every write is one transaction: it
+    happens completely or not at all, and it is audited (who, when, what, old and new value).
+    Records are never deleted: :meth:`retire` hides them from normal reads.
+    """
+
+    backend: ClassVar[Backend]
+    #: Appended to a SELECT that is followed by an UPDATE of the same row.
+    _for_update: ClassVar[str] = ""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact_url(self.url)!r})"
+
+    # --- what a backend supplies ------------------------------------------------------------
+
+    @abstractmethod
+    def _transaction(self, *, write: bool) -> AbstractContextManager[Cursor]:
+        """A cursor in a transaction: committed on success, rolled back on any error."""
+
+    @abstractmethod
+    def _sql(self, query: str) -> str:
+        """``query`` with this backend's placeholders."""
+
+    @abstractmethod
+    def _table_exists(self, cursor: Cursor, name: str) -> bool:
+        """True if the table exists."""
+
+    @abstractmethod
+    def _create_tables(self, cursor: Cursor) -> None:
+        """Create every table of :data:`TABLES` (and what the format itself needs)."""
+
+    @abstractmethod
+    def _to_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
+        """Plain values as this backend stores them."""
+
+    @abstractmethod
+    def _from_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
+        """Stored values as plain values."""
+
+    @abstractmethod
+    def _select(self, name: str, kind: ColumnType) -> str:
+        """The SELECT expression of a column."""
+
+    @abstractmethod
+    def _insert_many(
+        self, cursor: Cursor, table: Table, names: Sequence[str], rows: list[tuple]
+    ) -> None:
+        """Insert many rows of already adapted values."""
+
+    def _after_load(self, cursor: Cursor, table: Table) -> None:  # noqa: B027
+        """Called after rows with explicit ``fid`` were loaded into ``table``."""
+
+    def _touch(self, cursor: Cursor, tables: Sequence[str]) -> None:  # noqa: B027
+        """Called in each write transaction that changed ``tables``."""
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def _initialise(self, *, create: bool = True) -> None:
+        """Create the tables of a new store (if ``create``), or check an existing one's version."""
+        with self._transaction(write=True) as cursor:
+            if not self._table_exists(cursor, META.name):
+                if not create:
+                    raise StoreError(
+                        f"{redact_url(self.url)} is not a Kalbar store (it has no {META.name})"
+                    )
+                self._create_tables(cursor)
+                now = audit_text(utc_now())
+                for key, value in (
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("data_version", "0"),
+                    ("created_at", now),
+                ):
+                    cursor.execute(
+                        self._sql(f"INSERT INTO {META.name} (key, value) VALUES (?, ?)"),
+                        (key, value),
+                    )
+                log.info("Created a new %s store", self.backend)
+                return
+        version = int(self._meta("schema_version"))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store has schema version {version}, newer than this program's "
+                f"{SCHEMA_VERSION}; update the program before opening it"
+            )
+
+    def _meta(self, key: str, cursor: Cursor | None = None) -> str:
+        query = self._sql(f"SELECT value FROM {META.name} WHERE key = ?")
+        if cursor is None:
+            with self._transaction(write=False) as own:
+                own.execute(query, (key,))
+                row = own.fetchone()
+        else:
+            cursor.execute(query, (key,))
+            row = cursor.fetchone()
+        if row is None:
+            raise StoreError(f"the store has no {key!r} in {META.name}; is it a Kalbar store?")
+        return str(row[0])
+
+    def _bump_version(self, cursor: Cursor, tables: Sequence[str]) -> None:
+        version = int(self._meta("data_version", cursor)) + 1
+        cursor.execute(
+            self._sql(f"UPDATE {META.name} SET value = ? WHERE key = 'data_version'"),
+            (str(version),),
+        )
+        self._touch(cursor, tables)
+
+    def version(self) -> str:
+        """The data version: it changes with every write, so caches can key on it."""
+        return f"{self.backend}-{self._meta('data_version')}"
+
+    # --- low-level helpers ------------------------------------------------------------------
+
+    def _insert(
+        self, cursor: Cursor, table: Table, columns: Mapping[str, Sequence[object]]
+    ) -> None:
+        names = [name for name in table.names if name in columns]
+        types = {column.name: column.type for column in table.columns}
+        adapted = [self._to_db(types[name], columns[name]) for name in names]
+        rows = list(zip(*adapted, strict=True))
+        if rows:
+            self._insert_many(cursor, table, names, rows)
+
+    def _read_columns(
+        self, cursor: Cursor, table: Table, *, where: str = "", params: tuple = ()
+    ) -> Columns:
+        selects = ", ".join(self._select(c.name, c.type) for c in table.columns)
+        cursor.execute(
+            self._sql(f"SELECT {selects} FROM {table.name} {where} ORDER BY fid"), params
+        )
+        rows = cursor.fetchall()
+        values = list(zip(*rows, strict=True)) if rows else [()] * len(table.columns)
+        return {
+            column.name: self._from_db(column.type, list(column_values))
+            for column, column_values in zip(table.columns, values, strict=True)
+        }
+
+    def _audit(
+        self,
+        cursor: Cursor,
+        entries: Sequence[tuple[str, str, str | None, str | None, str | None, str | None]],
+        *,
+        user: str,
+        batch: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Append ``(action, entity, record_id, field, old, new)`` entries to the audit log."""
+        at = at or utc_now()
+        names = ("action", "entity", "record_id", "field", "old_value", "new_value")
+        columns: dict[str, list[object]] = {name: [] for name in names}
+        for entry in entries:
+            for name, value in zip(names, entry, strict=True):
+                columns[name].append(value)
+        count = len(entries)
+        columns |= {"at": [at] * count, "username": [user] * count, "batch": [batch] * count}
+        self._insert(cursor, AUDIT, columns)
+
+    # --- records ----------------------------------------------------------------------------
+
+    def import_batch(self, kind: Kind, frame: pd.DataFrame, *, user: str) -> ImportResult:
+        """Add every record of ``frame``, or none of them.
+
+        Parameters
+        ----------
+        kind
+            ``{"cases", "crossings", "shelters"}``.
+        frame
+            Records with the schema's columns, e.g. the ``frame`` of
+            :func:`geodata.loaders.load_cases`. Every row is checked again here.
+        user
+            Who imports (written to the audit log, one ``create`` entry per record).
+
+        Raises
+        ------
+        ValidationError
+            A row breaks the schema (``report`` lists every problem); nothing is written.
+        DuplicateRecordError
+            An id is already in the store (retired records included); nothing is written.
+        """
+        kind, user = check_kind(kind), _check_user(user)
+        columns, report = check_frame(kind, frame)
+        if not report.ok:
+            raise ValidationError(report.to_text("en", limit=20), report)
+        schema = SCHEMA_OF[kind]
+        table = RECORD_TABLES[kind]
+        ids = columns[schema.id_field]
+        batch = uuid.uuid4().hex
+        now = utc_now()
+        with self._transaction(write=True) as cursor:
+            cursor.execute(self._sql(f"SELECT {schema.id_field} FROM {table.name}"))
+            existing = {row[0] for row in cursor.fetchall()}
+            taken = [record_id for record_id in ids if record_id in existing]
+            if taken:
+                problems = [
+                    Problem(kind, None, schema.id_field, "id_exists", {"value": str(value)})
+                    for value in taken
+                ]
+                report = Report(problems)
+                raise DuplicateRecordError(report.to_text("en", limit=20), report)
+            count = len(ids)
+            stored = {name: values for name, values in columns.items() if name not in POINT_FIELDS}
+            stored |= {"created_at": [now] * count, "created_by": [user] * count}
+            self._insert(cursor, table, stored)
+            entries = [("create", kind, str(i), None, None, None) for i in ids]
+            self._audit(cursor, entries, user=user, batch=batch, at=now)
+            self._bump_version(cursor, [table.name, AUDIT.name])
+        log.info("Imported %d %s (batch %s) by %s", count, kind, batch, user)
+        return ImportResult(kind, count, batch)
+
+    def add(self, kind: Kind, record: Mapping[str, object], *, user: str) -> str:
+        """Add one record (a mapping of field to value) and return its id."""
+        kind = check_kind(kind)
+        self.import_batch(kind, pd.DataFrame([dict(record)]), user=user)
+        return str(record[SCHEMA_OF[kind].id_field])
+
+    def _current(self, cursor: Cursor, kind: Kind, record_id: str) -> dict[str, object]:
+        schema, table = SCHEMA_OF[kind], RECORD_TABLES[kind]
+        selects = ", ".join(self._select(c.name, c.type) for c in table.columns)
+        cursor.execute(
+            self._sql(
+                f"SELECT {selects} FROM {table.name} WHERE {schema.id_field} = ?"
+                + self._for_update
+            ),
+            (record_id,),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise RecordNotFoundError(f"no record in {kind} has {schema.id_field} {record_id!r}")
+        record = {
+            column.name: self._from_db(column.type, [value])[0]
+            for column, value in zip(table.columns, row, strict=True)
+        }
+        if record["retired_at"] is not None:
+            raise RecordNotFoundError(
+                f"{kind} record {record_id!r} was retired on {record['retired_at']}; "
+                "it can be read with include_retired=True but not changed"
+            )
+        point = record["geom"]
+        record["lon"] = None if point is None else point.x  # type: ignore[attr-defined]
+        record["lat"] = None if point is None else point.y  # type: ignore[attr-defined]
+        return record
+
+    def update(
+        self, kind: Kind, record_id: str, changes: Mapping[str, object], *, user: str
+    ) -> dict[str, tuple[object, object]]:
+        """Change fields of one record; return ``{field: (old, new)}`` of what changed.
+
+        Each changed field is audited with its old and new value. The id cannot change.
+        """
+        kind, user = check_kind(kind), _check_user(user)
+        schema = SCHEMA_OF[kind]
+        unknown = sorted(set(changes) - set(schema.names))
+        if unknown:
+            raise ValueError(
+                f"`changes` should name fields of {kind} {schema.names}, got {unknown}"
+            )
+        if schema.id_field in changes:
+            raise ValueError(f"`changes` cannot change {schema.id_field}; retire and add instead")
+        with self._transaction(write=True) as cursor:
+            current = self._current(cursor, kind, record_id)
+            merged = {name: current[name] for name in schema.names} | dict(changes)
+            columns, report = check_frame(kind, pd.DataFrame([merged]))
+            if not report.ok:
+                raise ValidationError(report.to_text("en", limit=20), report)
+            new = {name: values[0] for name, values in columns.items()}
+            changed = {
+                name: (current[name], new[name])
+                for name in changes
+                if audit_text(current[name]) != audit_text(new[name])
+            }
+            if not changed:
+                return {}
+            now = utc_now()
+            values: dict[str, object] = {
+                name: new[name] for name in changed if name not in POINT_FIELDS
+            }
+            if set(changed) & set(POINT_FIELDS):
+                values["geom"] = new["geom"]
+            values |= {"updated_at": now, "updated_by": user}
+            self._set(cursor, RECORD_TABLES[kind], values, schema.id_field, record_id)
+            entries = [
+                ("update", kind, record_id, name, audit_text(old), audit_text(value))
+                for name, (old, value) in changed.items()
+            ]
+            self._audit(cursor, entries, user=user, at=now)
+            self._bump_version(cursor, [kind, AUDIT.name])
+        return changed
+
+    def _set(
+        self, cursor: Cursor, table: Table, values: Mapping[str, object], key: str, key_value: str
+    ) -> None:
+        types = {column.name: column.type for column in table.columns}
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        params = [self._to_db(types[name], [value])[0] for name, value in values.items()]
+        cursor.execute(
+            self._sql(f"UPDATE {table.name} SET {assignments} WHERE {key} = ?"),
+            (*params, key_value),
+        )
+
+    def mark_crossing(
+        self, crossing_id: str, status: str, *, user: str, on: dt.date | None = None
+    ) -> dict[str, tuple[object, object]]:
+        """Mark a crossing ``{"active", "closed", "unverified"}``.
+
+        ``active`` or ``closed`` means someone checked it: ``last_verified`` becomes ``on``
+        (default today, UTC). ``unverified`` keeps the date of the last check.
+        """
+        if status not in CROSSING_STATUS:
+            raise ValueError(f"`status` should be one of {set(CROSSING_STATUS)}, got {status!r}")
+        changes: dict[str, object] = {"status": status}
+        if status != "unverified":
+            changes["last_verified"] = on or utc_now().date()
+        return self.update("crossings", crossing_id, changes, user=user)
+
+    def retire(self, kind: Kind, record_id: str, *, user: str, reason: str) -> None:
+        """Hide a record from normal reads, keeping it (and why) in the store and the audit."""
+        kind, user = check_kind(kind), _check_user(user)
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError("`reason` should say why the record is retired, got an empty text")
+        with self._transaction(write=True) as cursor:
+            self._current(cursor, kind, record_id)
+            now = utc_now()
+            values = {"retired_at": now, "retired_by": user, "retired_reason": reason.strip()}
+            self._set(cursor, RECORD_TABLES[kind], values, SCHEMA_OF[kind].id_field, record_id)
+            entry = ("retire", kind, record_id, None, None, reason.strip())
+            self._audit(cursor, [entry], user=user, at=now)
+            self._bump_version(cursor, [kind, AUDIT.name])
+
+    def read(self, kind: Kind, *, include_retired: bool = False) -> gpd.GeoDataFrame:
+        """Records of ``kind`` shaped like :mod:`geodata.loaders` output (EPSG:4326).
+
+        With ``include_retired``, retired records are included and ``retired_at``,
+        ``retired_by`` and ``retired_reason`` are added.
+        """
+        kind = check_kind(kind)
+        where = "" if include_retired else "WHERE retired_at IS NULL"
+        with self._transaction(write=False) as cursor:
+            columns = self._read_columns(cursor, RECORD_TABLES[kind], where=where)
+        extra: tuple[str, ...] = ()
+        if include_retired:
+            extra = ("retired_at", "retired_by", "retired_reason")
+            retired: list[object] = list(
+                pd.to_datetime(pd.Series(columns["retired_at"], dtype="object"), utc=True)
+            )
+            columns["retired_at"] = retired
+        return columns_to_frame(kind, columns, extra=extra)
+
+    def count(self, kind: Kind, *, include_retired: bool = False) -> int:
+        """How many records of ``kind`` there are."""
+        kind = check_kind(kind)
+        where = "" if include_retired else " WHERE retired_at IS NULL"
+        with self._transaction(write=False) as cursor:
+            cursor.execute(self._sql(f"SELECT COUNT(*) FROM {kind}{where}"))
+            return int(cursor.fetchone()[0])
+
+    def audit_log(
+        self,
+        *,
+        entity: str | None = None,
+        record_id: str | None = None,
+        username: str | None = None,
+        action: str | None = None,
+    ) -> pd.DataFrame:
+        """The audit log, oldest first, optionally only entries matching every filter given.
+
+        Columns: ``at`` (UTC), ``username``, ``action``, ``entity``, ``record_id``, ``field``,
+        ``old_value``, ``new_value``, ``batch``.
+        """
+        filters = {"entity": entity, "record_id": record_id, "username": username,
+                   "action": action}
+        given = {name: value for name, value in filters.items() if value is not None}
+        where = " AND ".join(f"{name} = ?" for name in given)
+        with self._transaction(write=False) as cursor:
+            columns = self._read_columns(
+                cursor, AUDIT, where=f"WHERE {where}" if where else "",
+                params=tuple(given.values()),
+            )
+        frame = pd.DataFrame({name: columns[name] for name in AUDIT.names if name != "fid"})
+        frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        for name in frame.columns.drop("at"):
+            frame[name] = frame[name].astype("str")
+        return frame
+
+    def dataset(self) -> Dataset:
+        """The current records as a :class:`~geodata.datasets.Dataset` (no file reports)."""
+        from geodata.datasets import Dataset
+
+        frames = {kind: self.read(kind) for kind in ("cases", "crossings", "shelters")}
+        return Dataset(
+            cases=frames["cases"],
+            crossings=frames["crossings"],
+            shelters=frames["shelters"],
+            reports={},
+            rejected_rows=0,
+            synthetic=any(bool(frame["synthetic"].any()) for frame in frames.values()),
+            version=self.version(),
+        )
+
+    # --- backup and restore -----------------------------------------------------------------
+
+    def _dump(self) -> Dump:
+        with self._transaction(write=False) as cursor:
+            return {table.name: self._read_columns(cursor, table) for table in BACKUP_TABLES}
+
+    def _load(self, cursor: Cursor, dump: Dump) -> None:
+        for table in reversed(TABLES):
+            cursor.execute(self._sql(f"DELETE FROM {table.name}"))
+        for table in BACKUP_TABLES:
+            self._insert(cursor, table, dump[table.name])
+            self._after_load(cursor, table)
+
+    def backup(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the whole store (records, retired ones, audit log, users) to a GeoPackage.
+
+        The file opens in QGIS and can be given to :meth:`restore` of either backend. It
+        holds victim data and password hashes: keep it as safe as the store.
+        """
+        from geodata.store._backup import backup_store
+
+        return backup_store(self, Path(path), overwrite=overwrite)
+
+    def restore(self, path: str | Path, *, user: str) -> None:
+        """Replace the whole store by a backup written by :meth:`backup`, in one transaction.
+
+        Every login session ends; the restore itself is audited after the restored log.
+        """
+        from geodata.store._backup import restore_store
+
+        restore_store(self, Path(path), user=_check_user(user))
+
+    # --- accounts (used by geodata.auth) ----------------------------------------------------
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users and sessions of this store (used by :mod:`geodata.auth`)."""
+        from geodata.store._accounts import Accounts
+
+        return Accounts(self)

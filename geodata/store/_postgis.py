@@ -1,0 +1,174 @@
+"""The office backend: PostgreSQL with PostGIS, through psycopg 3 (imported when used).
+
+Tables are created in the first schema of the connection's ``search_path`` (``public``
+unless the URL says otherwise, e.g. ``?options=-csearch_path%3Dkalbar,public``). Geometry is
+``geometry(Point, 4326)`` with a GiST index; bulk imports use ``COPY``. Each operation opens
+its own connection (safe with Streamlit's threads) and runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import shapely
+
+from geodata.config import redact_url
+from geodata.store._base import Cursor, Store, StoreError
+from geodata.store._schema import TABLES, Column, ColumnType, Table
+
+if TYPE_CHECKING:
+    import psycopg
+
+SRID: Final = 4326
+#: Seconds to wait for the server before giving up.
+CONNECT_TIMEOUT_S: Final = 10
+
+_TYPES: Final[dict[ColumnType, str]] = {
+    "serial": "BIGSERIAL PRIMARY KEY",
+    "text": "TEXT",
+    "date": "DATE",
+    "float": "DOUBLE PRECISION",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "geom": f"geometry(Point, {SRID})",
+}
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as error:  # pragma: no cover - psycopg is in requirements.txt
+        raise ImportError(
+            "the PostgreSQL store needs psycopg 3: pip install 'psycopg[binary]'"
+        ) from error
+    return psycopg
+
+
+def _column_sql(column: Column) -> str:
+    parts = [column.name, _TYPES[column.type]]
+    if column.not_null and column.type != "serial":
+        parts.append("NOT NULL")
+    if column.unique:
+        parts.append("UNIQUE")
+    if column.allowed is not None:
+        allowed = ", ".join("'" + value.replace("'", "''") + "'" for value in column.allowed)
+        parts.append(f"CHECK ({column.name} IN ({allowed}))")
+    if column.minimum is not None:
+        parts.append(f"CHECK ({column.name} >= {column.minimum})")
+    return " ".join(parts)
+
+
+class PostgisStore(Store):
+    """The store in a PostgreSQL database with the PostGIS extension.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user@host:port/dbname`` (a password belongs in ``~/.pgpass`` or
+        ``PGPASSWORD``).
+    create
+        Create the tables if they do not exist (else raise :class:`StoreError`).
+    """
+
+    backend = "postgis"
+    _for_update = " FOR UPDATE"
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        super().__init__(url)
+        self._driver = _psycopg()
+        self._initialise(create=create)
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            return self._driver.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S)
+        except self._driver.OperationalError as error:
+            raise StoreError(
+                f"cannot connect to {redact_url(self.url)}: {str(error).strip()}"
+            ) from None
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Cursor]:
+        connection = self._connect()
+        try:
+            if not write:
+                connection.isolation_level = self._driver.IsolationLevel.REPEATABLE_READ
+                connection.read_only = True
+            with connection.transaction(), connection.cursor() as cursor:
+                yield cursor
+        except self._driver.DatabaseError as error:
+            raise StoreError(f"the store could not be used: {str(error).strip()}") from error
+        finally:
+            connection.close()
+
+    def _sql(self, query: str) -> str:
+        return query.replace("?", "%s")
+
+    def _table_exists(self, cursor: Cursor, name: str) -> bool:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            (name,),
+        )
+        return cursor.fetchone() is not None
+
+    def _create_tables(self, cursor: Cursor) -> None:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+        if cursor.fetchone() is None:
+            try:
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            except self._driver.errors.InsufficientPrivilege:
+                raise StoreError(
+                    "the database has no PostGIS; ask its administrator to run "
+                    "CREATE EXTENSION postgis in it"
+                ) from None
+        for table in TABLES:
+            columns = ",\n    ".join(_column_sql(column) for column in table.columns)
+            cursor.execute(f"CREATE TABLE {table.name} (\n    {columns}\n)")
+            if table.kind == "features":
+                cursor.execute(
+                    f"CREATE INDEX {table.name}_geom_idx ON {table.name} USING GIST (geom)"
+                )
+        cursor.execute("CREATE INDEX audit_log_record_idx ON audit_log (entity, record_id)")
+
+    def _to_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
+        if kind != "geom":
+            return list(values)
+        present = np.array([value is not None for value in values], dtype=bool)
+        out: list[object] = [None] * len(values)
+        if present.any():
+            points = shapely.set_srid(np.asarray(values, dtype=object)[present], SRID)
+            encoded = shapely.to_wkb(points, hex=True, include_srid=True, output_dimension=2)
+            for position, text in zip(np.flatnonzero(present), encoded, strict=True):
+                out[position] = text
+        return out
+
+    def _from_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
+        if kind == "geom":
+            wkb = np.empty(len(values), dtype=object)
+            wkb[:] = [None if v is None else bytes(v) for v in values]  # type: ignore[call-overload]
+            return list(shapely.from_wkb(wkb))
+        if kind == "timestamp":
+            return [None if v is None else v.astimezone(dt.UTC) for v in values]  # type: ignore[attr-defined]
+        return list(values)
+
+    def _select(self, name: str, kind: ColumnType) -> str:
+        return f"ST_AsBinary({name}) AS {name}" if kind == "geom" else name
+
+    def _insert_many(
+        self, cursor: Cursor, table: Table, names: Sequence[str], rows: list[tuple]
+    ) -> None:
+        statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+
+    def _after_load(self, cursor: Cursor, table: Table) -> None:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'fid'), "
+            f"COALESCE(MAX(fid), 1), MAX(fid) IS NOT NULL) FROM {table.name}"
+        )

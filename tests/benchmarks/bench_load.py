@@ -1,0 +1,354 @@
+"""Load test: concurrent sessions of the running dashboard changing filters (localhost only).
+
+Run from the repository root::
+
+    python tests/benchmarks/bench_load.py [--sessions 20] [--duration 120] [--max-reruns 40]
+
+Not a test. It starts ``streamlit run dashboard/app.py`` itself on a free port of 127.0.0.1
+(nothing else is ever contacted), then opens ``--sessions`` websocket clients that speak
+Streamlit's own protocol (the protobuf messages of ``/_stcore/stream``, as the browser does,
+without drawing anything). Sessions start one after another (``--ramp`` seconds apart); each
+loads the page with a link holding a random filter (``?level=…&f_exploitation=…``), then
+changes sidebar filters (exploitation, sex, age, map level) with a short pause between
+reruns, until ``--duration`` seconds or ``--max-reruns`` reruns. Everything is bounded: every
+run waits at most ``--timeout`` seconds, and the server is stopped at the end.
+
+It prints the p50/p95/max page load time (connect to script finished), rerun time (widget
+change to script finished), the errors (exceptions on the page, the app's "unexpected error"
+message, timeouts, dropped connections; target 0) and the server's memory (RSS of the
+Streamlit process) per added session.
+
+Logging in: the app has no login form yet (demo mode, which needs no store). When it does,
+give ``--username`` and the password in ``KALBAR_BENCH_PASSWORD``, and set ``LOGIN_FORM``
+below to the form's widget keys: :func:`log_in` fills them in on the first page of each
+session and waits for the rerun, and that time is reported as the login time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from geodata.i18n import t  # noqa: E402
+
+HOST = "127.0.0.1"
+#: Links a session may be opened with (filters mirrored in the URL by dashboard/state.py).
+LINKS = (
+    "",
+    "level=kecamatan",
+    "f_exploitation=labour",
+    "f_exploitation=sexual&level=kecamatan",
+    "f_ages=child&lang=en",
+    "f_sexes=female&measure=victims",
+)
+#: Sidebar and map widgets a session changes, by key (dashboard/state.py), and their kind.
+FILTER_WIDGETS = {
+    "f_exploitation": "multiselect",
+    "f_sexes": "multiselect",
+    "f_ages": "multiselect",
+    "level": "selectbox",
+    "measure": "selectbox",
+}
+#: Widget keys of the login form: (username key, password key, submit button key). Fill in
+#: when the login page exists; None means demo mode (no login).
+LOGIN_FORM: tuple[str, str, str] | None = None
+#: Texts the app shows when a page failed (counted as errors).
+ERROR_TEXTS = {t("common.unexpected_error", "id"), t("common.unexpected_error", "en")}
+
+
+@dataclass
+class Results:
+    """What all sessions measured."""
+
+    page_loads: list[float] = field(default_factory=list)
+    reruns: list[float] = field(default_factory=list)
+    logins: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    memory: list[tuple[int, int]] = field(default_factory=list)  # (sessions loaded, RSS bytes)
+
+
+@dataclass
+class Run:
+    """One script run as seen by the client: widgets drawn and problems shown."""
+
+    widgets: dict[str, Any] = field(default_factory=dict)  # user key -> element proto
+    problems: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _element_widget(element: Any) -> tuple[str, Any] | None:
+    kind = element.WhichOneof("type")
+    if kind not in ("multiselect", "selectbox", "radio", "text_input", "button"):
+        return None
+    proto = getattr(element, kind)
+    widget_id = getattr(proto, "id", "")
+    return (widget_id, proto) if widget_id else None
+
+
+async def _run_script(ws: Any, message: BackMsg, *, timeout: float) -> Run:
+    """Send one rerun and read messages until the script finished (reruns included)."""
+    await ws.send(message.SerializeToString())
+    run = Run()
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no script_finished within {timeout:.0f} s")
+        forward = ForwardMsg()
+        forward.ParseFromString(await asyncio.wait_for(ws.recv(), remaining))
+        kind = forward.WhichOneof("type")
+        if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+            element = forward.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                run.problems.append(f"exception: {element.exception.message[:120]}")
+            elif element.WhichOneof("type") == "alert" and element.alert.body in ERROR_TEXTS:
+                run.problems.append("the page showed the unexpected-error message")
+            found = _element_widget(element)
+            if found:
+                widget_id, proto = found
+                run.widgets[widget_id.rsplit("-", 1)[-1]] = proto
+        elif kind == "script_finished":
+            status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+            if status == "FINISHED_SUCCESSFULLY":
+                return run
+            if status != "FINISHED_EARLY_FOR_RERUN":
+                run.problems.append(f"script finished with {status}")
+                return run
+
+
+def _rerun(query: str, states: list[WidgetState] | None = None) -> BackMsg:
+    message = BackMsg()
+    message.rerun_script.query_string = query
+    for state in states or []:
+        message.rerun_script.widget_states.widgets.append(state)
+    return message
+
+
+def _change(widgets: dict[str, Any], rng: random.Random) -> WidgetState | None:
+    """A new value for one of the filter widgets on the page."""
+    present = [key for key in FILTER_WIDGETS if key in widgets]
+    if not present:
+        return None
+    key = rng.choice(present)
+    proto = widgets[key]
+    options = list(proto.options)
+    state = WidgetState(id=proto.id)
+    if FILTER_WIDGETS[key] == "multiselect":
+        chosen = rng.sample(options, k=rng.randint(0, min(2, len(options))))
+        state.string_array_value.data.extend(chosen)
+    elif options:
+        state.string_value = rng.choice(options)
+    return state
+
+
+async def log_in(ws: Any, run: Run, query: str, username: str, *, timeout: float) -> Run:
+    """Fill in and submit the login form (see LOGIN_FORM); return the run after it."""
+    if LOGIN_FORM is None:
+        raise RuntimeError("--username given, but LOGIN_FORM names no login widgets yet")
+    password = os.environ.get("KALBAR_BENCH_PASSWORD", "")
+    user_key, password_key, button_key = LOGIN_FORM
+    missing = [key for key in LOGIN_FORM if key not in run.widgets]
+    if missing:
+        raise RuntimeError(f"the login form's widgets {missing} are not on the page")
+    states = [
+        WidgetState(id=run.widgets[user_key].id, string_value=username),
+        WidgetState(id=run.widgets[password_key].id, string_value=password),
+        WidgetState(id=run.widgets[button_key].id, trigger_value=True),
+    ]
+    return await _run_script(ws, _rerun(query, states), timeout=timeout)
+
+
+async def session(
+    number: int,
+    args: argparse.Namespace,
+    port: int,
+    pid: int,
+    results: Results,
+    loaded: list[int],
+) -> None:
+    """One user: load the page, log in if asked, then change filters until time is up."""
+    rng = random.Random(args.seed + number)
+    query = rng.choice(LINKS)
+    await asyncio.sleep(number * args.ramp)
+    stop_at = time.monotonic() + args.duration - number * args.ramp
+    try:
+        async with websockets.connect(
+            f"ws://{HOST}:{port}/_stcore/stream",
+            subprotocols=["streamlit"],  # type: ignore[list-item]
+            max_size=None,
+            open_timeout=args.timeout,
+        ) as ws:
+            start = time.perf_counter()
+            run = await _run_script(ws, _rerun(query), timeout=args.timeout)
+            results.page_loads.append(time.perf_counter() - start)
+            results.errors += [f"session {number} load: {p}" for p in run.problems]
+            loaded[0] += 1
+            results.memory.append((loaded[0], _rss_bytes(pid)))
+            if args.username:
+                start = time.perf_counter()
+                run = await log_in(ws, run, query, args.username, timeout=args.timeout)
+                results.logins.append(time.perf_counter() - start)
+            reruns = 0
+            while time.monotonic() < stop_at and reruns < args.max_reruns:
+                await asyncio.sleep(rng.uniform(0.5, 2.0))
+                change = _change(run.widgets, rng)
+                if change is None:
+                    results.errors.append(f"session {number}: no filter widget on the page")
+                    return
+                start = time.perf_counter()
+                run = await _run_script(ws, _rerun(query, [change]), timeout=args.timeout)
+                results.reruns.append(time.perf_counter() - start)
+                results.errors += [f"session {number} rerun: {p}" for p in run.problems]
+                reruns += 1
+    except (TimeoutError, OSError, websockets.WebSocketException) as error:
+        results.errors.append(f"session {number}: {type(error).__name__}: {error}")
+
+
+def _start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.address",
+        HOST,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # No file watcher: an edit to a module while sessions run unloads it under them.
+        "--server.fileWatcherType",
+        "none",
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as handle:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError(f"streamlit did not start; see {log}")
+
+
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "–"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return (
+        f"n={len(values):4d}  p50 {statistics.median(values):6.2f} s  "
+        f"p95 {p95:6.2f} s  max {ordered[-1]:6.2f} s"
+    )
+
+
+async def _main(args: argparse.Namespace) -> Results:
+    results = Results()
+    port = _free_port()
+    log = Path(tempfile.mkdtemp(prefix="kalbar-load-")) / "streamlit.log"
+    server = _start_server(port, log)
+    try:
+        idle = _rss_bytes(server.pid)
+        results.memory.append((0, idle))
+        loaded = [0]
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(session(i, args, port, server.pid, results, loaded) for i in range(args.sessions))
+            ),
+            timeout=args.duration + args.timeout + 30,
+        )
+        results.memory.append((loaded[0], _rss_bytes(server.pid)))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        print(f"server log: {log}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the load test and print the report; exit 1 if there were errors."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds, all sessions")
+    parser.add_argument("--max-reruns", type=int, default=40, help="per session")
+    parser.add_argument("--ramp", type=float, default=1.0, help="seconds between session starts")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per script run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--username", help="log in as this user (password: KALBAR_BENCH_PASSWORD)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 50 or not 0 < args.duration <= 600:
+        parser.error("keep it bounded: 1 to 50 sessions, at most 600 seconds")
+    results = asyncio.run(_main(args))
+    print(f"{args.sessions} sessions, {args.duration:.0f} s, up to {args.max_reruns} reruns each")
+    print(f"page load  {_percentiles(results.page_loads)}")
+    if results.logins:
+        print(f"login      {_percentiles(results.logins)}")
+    print(f"rerun      {_percentiles(results.reruns)}")
+    memory = sorted(results.memory)
+    idle, first, last = memory[0][1], memory[1][1] if len(memory) > 1 else 0, memory[-1]
+    print(
+        f"server RSS idle {idle / 2**20:.0f} MiB, after 1 session {first / 2**20:.0f} MiB, "
+        f"after {last[0]} sessions {last[1] / 2**20:.0f} MiB"
+    )
+    if last[0] > 1:
+        per_session = (last[1] - first) / (last[0] - 1) / 2**20
+        print(f"memory per added session: {per_session:.1f} MiB")
+    print(f"errors: {len(results.errors)}")
+    for error in results.errors[:20]:
+        print(f"  {error}")
+    return 1 if results.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
