@@ -1,17 +1,19 @@
 """Load case, crossing and shelter files and validate every row against :mod:`geodata.schemas`.
 
 Files may be CSV (UTF-8 with or without BOM, separated by ``,`` ``;`` or tab) or GeoJSON /
-GeoPackage (a point geometry gives ``lon`` and ``lat``). Every problem is collected first and
+GeoPackage (a point geometry gives ``lon`` and ``lat``). Cells are read as Indonesian records
+write them (:mod:`geodata.parsing`): decimal commas, coordinates in degrees-minutes-seconds
+with LU/LS/BT/BB, dates such as ``20 Juni 2025``. Every problem is collected first and
 returned in one :class:`~geodata.report.Report`; bad data never raises. A row with an error
 is left out of the loaded frame and kept, as read, in ``invalid_rows``; a warning keeps it.
+
+:func:`validate_table` runs the same checks on a table read elsewhere: :mod:`geodata.intake`
+uses it for imports (XLSX, other encodings and headers, place names).
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import datetime as dt
-import io
 import logging
 import os
 import re
@@ -24,25 +26,26 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from babel import Locale
-from pyogrio.errors import DataLayerError, DataSourceError
 from rapidfuzz import process, utils
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
 from geodata._errors import ValidationError
+from geodata._read import Table, failed_table, header_key, read_csv, read_geo
+from geodata.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.report import ParamValue, Problem, Report, Severity
 from geodata.schemas import (
     CASE,
-    COLUMN_ALIASES,
     CROSSING,
     LOCATION_PRECISION,
     MIN_DATE,
+    SCHEMAS,
     SHELTER,
     VICTIM_COLUMNS,
     VICTIMS_TOTAL,
+    Entity,
     Field,
     FieldKind,
     Schema,
@@ -61,14 +64,9 @@ _KM_PER_DEGREE: Final = 111.32
 
 _CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
 _GEO_SUFFIXES: Final = frozenset({".geojson", ".json", ".gpkg"})
-_SEPARATORS: Final = (",", ";", "\t")
-_BINARY_PROBE_BYTES: Final = 8192
 _TRUE: Final = frozenset({"true", "yes", "ya", "y", "t", "1", "1.0", "benar"})
 _FALSE: Final = frozenset({"false", "no", "tidak", "n", "f", "0", "0.0", "salah"})
-_ISO_DATE: Final = r"\d{4}-\d{1,2}-\d{1,2}"
-_DMY_DATE: Final = r"\d{1,2}/\d{1,2}/\d{4}"
 _ADMIN_CODE: Final = r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?"
-_DECIMAL_COMMA: Final = r"^(-?\d+),(\d+)$"
 _LEVEL_BY_LENGTH: Final = {length: level for level, length in CODE_LENGTH.items()}
 _PRECISION_RANK: Final = {"kabupaten": 1, "kecamatan": 2, "desa": 3}
 #: The ``crossing_type`` a case should have for each crossing ``kind``.
@@ -155,7 +153,7 @@ class _Reference:
         return shapes[~shapes.index.duplicated()]
 
 
-def _check_arguments(
+def check_arguments(
     *,
     crossings: object = None,
     province: object = None,
@@ -163,6 +161,7 @@ def _check_arguments(
     units: object = None,
     today: object = None,
 ) -> None:
+    """Raise TypeError or ValueError for reference data of the wrong type, columns or CRS."""
     expected: list[tuple[str, object, type, tuple[str, ...]]] = [
         ("crossings", crossings, pd.DataFrame, ("crossing_id",)),
         ("province", province, BaseGeometry, ()),
@@ -188,169 +187,28 @@ def _check_arguments(
 # --- reading --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Source:
-    """A file read as text cells (one column per header, "" for empty), before validation."""
-
-    file: str
-    original: pd.DataFrame
-    cells: pd.DataFrame
-    problems: list[Problem] = dataclasses.field(default_factory=list)
-    broken: list[Problem] = dataclasses.field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        """True when a whole-file error means no row can be validated."""
-        return any(p.row is None and p.severity == "error" for p in self.problems)
-
-
-def _failed(file: str, code: str, **params: ParamValue) -> _Source:
-    empty = pd.DataFrame()
-    return _Source(file, empty, empty, [Problem(file, None, None, code, params)])
-
-
-def _read(path: Path) -> _Source:
+def _read(path: Path) -> Table:
+    """Read one of the project's own files strictly: UTF-8 CSV, GeoJSON or GeoPackage."""
     file = path.name
     suffix = path.suffix.lower()
     if not path.is_file():
-        return _failed(file, "file_not_found", path=str(path))
+        return failed_table(file, "file_not_found", path=str(path))
     if suffix not in _CSV_SUFFIXES | _GEO_SUFFIXES:
         allowed = sorted(_CSV_SUFFIXES | _GEO_SUFFIXES)
-        return _failed(file, "file_format", suffix=suffix or "–", allowed=allowed)
+        return failed_table(file, "file_format", suffix=suffix or "–", allowed=allowed)
     try:
         data = path.read_bytes()
     except OSError as error:
-        return _failed(file, "file_unreadable", reason=error.strerror or str(error), format=suffix)
+        reason = error.strerror or str(error)
+        return failed_table(file, "file_unreadable", reason=reason, format=suffix)
     if not data.removeprefix(b"\xef\xbb\xbf").strip():
-        return _failed(file, "file_empty")
+        return failed_table(file, "file_empty")
     if suffix in _CSV_SUFFIXES:
-        return _read_csv(data, file)
-    return _read_geo(path, file)
-
-
-def _detect_separator(header_line: str) -> str:
-    counts = {separator: header_line.count(separator) for separator in _SEPARATORS}
-    return max(_SEPARATORS, key=lambda separator: counts[separator])
-
-
-def _read_csv(data: bytes, file: str) -> _Source:
-    if b"\x00" in data[:_BINARY_PROBE_BYTES]:
-        return _failed(file, "file_not_text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return _failed(file, "file_encoding", line=data[: error.start].count(b"\n") + 1)
-    separator = _detect_separator(text.split("\n", 1)[0])
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as error:
-        return _failed(file, "file_unreadable", reason=str(error), format="CSV")
-    header = [name.strip() or f"column_{i}" for i, name in enumerate(records[0], 1)]
-    unnamed = [i for i, name in enumerate(records[0]) if not name.strip()]
-    width = len(header)
-    problems, broken, rows, kept = [], [], [], []
-    blank_rows = []
-    for row, record in enumerate(records[1:], 2):
-        if not any(cell.strip() for cell in record):
-            blank_rows.append(row)
-            continue
-        if len(record) != width:
-            params: dict[str, ParamValue] = {
-                "expected": width,
-                "got": len(record),
-                "separator": "tab" if separator == "\t" else separator,
-            }
-            broken.append(Problem(file, row, None, "row_field_count", params))
-            record = (record + [""] * width)[:width]
-        rows.append(row)
-        kept.append(record)
-    if blank_rows:
-        problems.append(_blank_rows_warning(file, blank_rows))
-    frame = pd.DataFrame(kept, columns=header, index=pd.Index(rows, name="row"), dtype="str")
-    unused = [i for i in unnamed if (frame.iloc[:, i] == "").all()]
-    frame = frame.iloc[:, [i for i in range(width) if i not in unused]]
-    return _Source(file, frame, frame, problems, broken)
-
-
-def _blank_rows_warning(file: str, rows: list[int]) -> Problem:
-    shown = [str(row) for row in rows[:10]] + (["…"] if len(rows) > 10 else [])
-    params: dict[str, ParamValue] = {"count": len(rows), "rows": shown}
-    return Problem(file, None, None, "blank_rows_skipped", params, "warning")
-
-
-def _read_geo(path: Path, file: str) -> _Source:
-    try:
-        layers = pyogrio.list_layers(path)
-        layer = str(layers[0][0])
-        frame = pyogrio.read_dataframe(path, layer=layer)
-    except (DataSourceError, DataLayerError, OSError, IndexError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return _failed(file, "file_unreadable", reason=reason, format=path.suffix.lower())
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    problems = []
-    if len(layers) > 1:
-        names = [str(name) for name, _ in layers]
-        problems.append(
-            Problem(file, None, None, "layer_choice", {"layer": layer, "layers": names}, "warning")
-        )
-    cells = pd.DataFrame(
-        {name: _as_text(frame[name]) for name in frame.columns if name != "geometry"},
-        index=frame.index,
-    )
-    broken: list[Problem] = []
-    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
-        cells, more, broken = _points_from_geometry(frame, cells, file)
-        problems += more
-    return _Source(file, frame, cells, problems, broken)
-
-
-def _as_text(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(column):
-        text = column.dt.strftime("%Y-%m-%d")
-    elif pd.api.types.is_bool_dtype(column):
-        text = column.map({True: "true", False: "false"})
-    else:
-        text = column.astype("str")
-    return text.fillna("").astype("str")
-
-
-def _points_from_geometry(
-    frame: gpd.GeoDataFrame, cells: pd.DataFrame, file: str
-) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    problems = []
-    if frame.crs is None:
-        problems.append(Problem(file, None, None, "crs_missing", {}, "warning"))
-    elif frame.crs != STORAGE_CRS:
-        params: dict[str, ParamValue] = {"crs": frame.crs.to_string()}
-        problems.append(Problem(file, None, None, "crs_reprojected", params, "warning"))
-        frame = frame.to_crs(STORAGE_CRS)
-    if {"lon", "lat"} & {_header_key(name) for name in cells.columns}:
-        problems.append(Problem(file, None, None, "lonlat_ignored", {}, "warning"))
-        cells = cells.loc[:, [_header_key(name) not in {"lon", "lat"} for name in cells.columns]]
-    geometry = frame.geometry.to_numpy()
-    present = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
-    point = present & (shapely.get_type_id(geometry) == shapely.GeometryType.POINT)
-    broken = [
-        Problem(file, int(row), "geometry", "geometry_not_point", {"geom_type": kind})
-        for row, kind in zip(
-            frame.index[present & ~point], frame.geom_type[present & ~point], strict=True
-        )
-    ]
-    x = np.where(point, shapely.get_x(geometry), np.nan)
-    y = np.where(point, shapely.get_y(geometry), np.nan)
-    cells = cells.assign(
-        lon=pd.Series(x, index=cells.index).astype("str").fillna(""),
-        lat=pd.Series(y, index=cells.index).astype("str").fillna(""),
-    )
-    return cells, problems, broken
+        return read_csv(data, file)
+    return read_geo(path, file)
 
 
 # --- columns --------------------------------------------------------------------------------
-
-
-def _header_key(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", name.strip()).casefold()
-    return COLUMN_ALIASES.get(key, key)
 
 
 def _suggest(value: str, choices: Collection[str], *, cutoff: float = 70) -> str | None:
@@ -360,7 +218,7 @@ def _suggest(value: str, choices: Collection[str], *, cutoff: float = 70) -> str
     return None if match is None else str(match[0])
 
 
-def _map_columns(source: _Source, schema: Schema) -> pd.DataFrame | None:
+def _map_columns(source: Table, schema: Schema) -> pd.DataFrame | None:
     """Rename headers to schema names; report renamed, unknown, duplicate and missing ones.
 
     Returns the text cells of the known columns, or None when the file cannot be validated.
@@ -371,7 +229,7 @@ def _map_columns(source: _Source, schema: Schema) -> pd.DataFrame | None:
     if len(source.cells) == 0:
         problems.append(Problem(file, None, None, "file_no_rows", {}, "warning"))
         return None
-    headers = [(name, _header_key(name)) for name in source.cells.columns]
+    headers = [(name, header_key(name)) for name in source.cells.columns]
     known = {name: key for name, key in headers if key in schema.names}
     unknown = [name for name, key in headers if key not in schema.names]
     renamed = [f"{name} → {key}" for name, key in known.items() if name != key]
@@ -426,7 +284,7 @@ def _plain(value: object) -> ParamValue:
 class _Check:
     """Validation state of one file: text cells, parsed values, problems and rejected rows."""
 
-    def __init__(self, source: _Source, schema: Schema, *, ref: _Reference, today: dt.date) -> None:
+    def __init__(self, source: Table, schema: Schema, *, ref: _Reference, today: dt.date) -> None:
         cells = _map_columns(source, schema)
         self.source = source
         self.schema = schema
@@ -564,36 +422,44 @@ def _parse_country(check: _Check, field: Field, text: pd.Series) -> pd.Series:
 
 def _parse_date(check: _Check, field: Field, text: pd.Series) -> pd.Series:
     blank = text == ""
-    iso = text.str.fullmatch(_ISO_DATE)
-    dmy = text.str.fullmatch(_DMY_DATE)
-    parsed = pd.to_datetime(text.where(iso), format="%Y-%m-%d", errors="coerce").fillna(
-        pd.to_datetime(text.where(dmy), format="%d/%m/%Y", errors="coerce")
-    )
-    name, value = field.name, {"value": text}
-    check.flag(~blank & ~iso & ~dmy, name, "not_date", per_row=value)
-    check.flag((iso | dmy) & parsed.isna(), name, "date_impossible", per_row=value)
+    dates = parse_dates(text, excel_serial=check.source.spreadsheet)
+    parsed, form = dates.values, dates.form
+    serial = form == "serial"
+    shown = text.mask(serial, text + " (= " + parsed.dt.strftime("%Y-%m-%d").fillna("") + ")")
+    name, value = field.name, {"value": shown}
+    check.flag(~blank & form.isna(), name, "not_date", per_row=value)
+    check.flag(form.notna() & parsed.isna(), name, "date_impossible", per_row=value)
     today, earliest = pd.Timestamp(check.today), pd.Timestamp(MIN_DATE)
     check.flag(parsed > today, name, "date_future", per_row=value, today=check.today.isoformat())
     check.flag(
         parsed < earliest, name, "date_too_early", per_row=value, minimum=MIN_DATE.isoformat()
     )
+    if serial.any():
+        first = int(np.flatnonzero(serial.to_numpy())[0])
+        params: dict[str, ParamValue] = {
+            "count": int(serial.sum()),
+            "value": str(shown.iloc[first]),
+        }
+        check.problems.append(Problem(check.file, None, name, "date_serial", params, "warning"))
     return parsed.where((parsed <= today) & (parsed >= earliest))
 
 
-def _to_number(text: pd.Series) -> pd.Series:
-    dotted = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True).where(text != "")
-    number = pd.to_numeric(dotted, errors="coerce").astype("float64")
-    return number.where(np.isfinite(number))
-
-
 def _parse_float(check: _Check, field: Field, text: pd.Series) -> pd.Series:
-    number = _to_number(text)
-    check.flag((text != "") & number.isna(), field.name, "not_number", per_row={"value": text})
+    if field.name not in ("lon", "lat"):
+        number = parse_decimal(text)
+        check.flag((text != "") & number.isna(), field.name, "not_number", per_row={"value": text})
+        return number
+    axis: Axis = "lon" if field.name == "lon" else "lat"
+    coordinates = parse_coordinate(text, axis=axis)
+    number, wrong = coordinates.values, coordinates.wrong_axis
+    check.flag(wrong, field.name, "coordinate_hemisphere", per_row={"value": text})
+    unread = (text != "") & number.isna() & ~wrong
+    check.flag(unread, field.name, "not_number", per_row={"value": text})
     return number
 
 
 def _parse_count(check: _Check, field: Field, text: pd.Series) -> pd.Series:
-    number = _to_number(text)
+    number = parse_decimal(text)
     whole = number % 1 == 0
     check.flag((text != "") & ~whole, field.name, "not_integer", per_row={"value": text})
     negative = whole & (number < 0)
@@ -938,13 +804,39 @@ def _finish(check: _Check) -> LoadResult:
     return LoadResult(result, report, invalid)
 
 
-def _start(path: PathLike, schema: Schema, *, ref: _Reference, today: dt.date | None) -> _Check:
+def _path(path: PathLike) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"`path` should be a str or os.PathLike, got {type(path).__name__}")
-    check = _Check(_read(Path(path)), schema, ref=ref, today=today or dt.date.today())
+    return Path(path)
+
+
+def _validate(
+    table: Table,
+    schema: Schema,
+    *,
+    ref: _Reference,
+    today: dt.date | None,
+    crossings: pd.DataFrame | None = None,
+) -> LoadResult:
+    """Every check of ``schema`` on a table read from a file."""
+    check = _Check(table, schema, ref=ref, today=today or dt.date.today())
     _parse_fields(check)
     _check_ids(check)
-    return check
+    if schema is CASE:
+        _check_pairs(check)
+        point = _check_points(check)
+        _check_in_unit(check, point)
+        _check_location(check)
+        _check_victims(check)
+        _check_date_order(check)
+        _check_crossing_refs(check, crossings)
+    elif schema is CROSSING:
+        _check_points(check)
+    else:
+        point = _check_points(check)
+        _check_in_unit(check, point)
+        _check_confidential(check)
+    return _finish(check)
 
 
 # --- public loaders -------------------------------------------------------------------------
@@ -984,19 +876,11 @@ def load_cases(
     LoadResult
         Valid cases (with ``victims_total``), the report and the rejected rows.
     """
-    _check_arguments(
+    check_arguments(
         crossings=crossings, province=province, gazetteer=gazetteer, units=units, today=today
     )
     ref = _Reference(province=province, gazetteer=gazetteer, units=units)
-    check = _start(path, CASE, ref=ref, today=today)
-    _check_pairs(check)
-    point = _check_points(check)
-    _check_in_unit(check, point)
-    _check_location(check)
-    _check_victims(check)
-    _check_date_order(check)
-    _check_crossing_refs(check, crossings)
-    return _finish(check)
+    return _validate(_read(_path(path)), CASE, ref=ref, today=today, crossings=crossings)
 
 
 def load_crossings(
@@ -1021,11 +905,9 @@ def load_crossings(
     LoadResult
         Valid crossings, the report and the rejected rows.
     """
-    _check_arguments(province=province, today=today)
+    check_arguments(province=province, today=today)
     ref = _Reference(province=province, gazetteer=None, units=None)
-    check = _start(path, CROSSING, ref=ref, today=today)
-    _check_points(check)
-    return _finish(check)
+    return _validate(_read(_path(path)), CROSSING, ref=ref, today=today)
 
 
 def load_shelters(
@@ -1056,10 +938,47 @@ def load_shelters(
     LoadResult
         Valid shelters, the report and the rejected rows.
     """
-    _check_arguments(province=province, gazetteer=gazetteer, units=units)
+    check_arguments(province=province, gazetteer=gazetteer, units=units)
     ref = _Reference(province=province, gazetteer=gazetteer, units=units)
-    check = _start(path, SHELTER, ref=ref, today=None)
-    point = _check_points(check)
-    _check_in_unit(check, point)
-    _check_confidential(check)
-    return _finish(check)
+    return _validate(_read(_path(path)), SHELTER, ref=ref, today=None)
+
+
+def validate_table(
+    table: Table,
+    *,
+    entity: Entity,
+    crossings: pd.DataFrame | None = None,
+    province: BaseGeometry | None = None,
+    gazetteer: pd.DataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    today: dt.date | None = None,
+) -> LoadResult:
+    """Validate a table already read from a file (by :mod:`geodata.intake`), as the loaders do.
+
+    Parameters
+    ----------
+    table
+        Text cells whose headers are (or are matched loosely to) the schema's column names,
+        with the problems found while reading.
+    entity
+        ``{"case", "crossing", "shelter"}``.
+    crossings, province, gazetteer, units, today
+        As for :func:`load_cases`; ``crossings`` is used for cases only, ``today`` not for
+        shelters.
+
+    Returns
+    -------
+    LoadResult
+        The valid rows, the report (reading problems first) and the rejected rows.
+    """
+    if entity not in SCHEMAS:
+        raise ValueError(f"`entity` should be one of {set(SCHEMAS)}, got {entity!r}")
+    if not isinstance(table, Table):
+        raise TypeError(f"`table` should be a Table, got {type(table).__name__}")
+    check_arguments(
+        crossings=crossings, province=province, gazetteer=gazetteer, units=units, today=today
+    )
+    ref = _Reference(province=province, gazetteer=gazetteer, units=units)
+    schema = SCHEMAS[entity]
+    when = None if schema is SHELTER else today
+    return _validate(table, schema, ref=ref, today=when, crossings=crossings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -22,12 +23,21 @@ ParamValue = str | int | float | bool | None | Sequence[str]
 
 #: Files whose records are features (QGIS attribute table), not spreadsheet rows.
 _FEATURE_SUFFIXES: Final = frozenset({".geojson", ".json", ".gpkg"})
+#: Control and text-direction characters, shown as escapes in messages.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: User text longer than this is cut in messages.
 _MAX_VALUE_CHARS: Final = 60
 
 
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
+    # Control characters (a terminal escape, a bell) are shown, not sent to the screen.
+    text = _CONTROL.sub(_escaped, text)
     if len(text) <= _MAX_VALUE_CHARS:
         return text
     return text[: _MAX_VALUE_CHARS - 1] + "…"
@@ -91,11 +101,21 @@ class Problem:
         lang
             ``{"id", "en"}``.
         """
+        text = f"{self.where(lang)}: {self.text(lang)}"
+        hint = self.hint(lang)
+        return f"{text} {hint}" if hint else text
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """What is wrong and how to fix it, without where (``message`` without its prefix)."""
         params = {name: _format_param(value, lang) for name, value in self.params.items()}
-        text = f"{self.where(lang)}: {t('validation.' + self.code, lang, **params)}"
-        if self.params.get("suggestion"):
-            text += " " + t("validation.did_you_mean", lang, suggestion=params["suggestion"])
-        return text
+        return t("validation." + self.code, lang, **params)
+
+    def hint(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The suggestion (``Did you mean “labour”?``), or ``""`` when there is none."""
+        suggestion = self.params.get("suggestion")
+        if not suggestion:
+            return ""
+        return t("validation.did_you_mean", lang, suggestion=_format_param(suggestion, lang))
 
     def _row_text(self, lang: str) -> str:
         return "" if self.row is None else format_number(self.row, lang)
@@ -185,6 +205,22 @@ class Report:
                 "code": p.code,
                 "severity": p.severity,
                 "message": p.message(lang),
+            }
+            for p in self.sorted()
+        ]
+
+    def to_table(self, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, object]]:
+        """One dict per problem for a report table: row, field, severity, problem, suggestion.
+
+        ``severity`` and ``problem`` are translated; ``row`` is None for a whole-file problem.
+        """
+        return [
+            {
+                "row": p.row,
+                "field": p.field,
+                "severity": t("validation.severity." + p.severity, lang),
+                "problem": p.text(lang),
+                "suggestion": p.hint(lang),
             }
             for p in self.sorted()
         ]

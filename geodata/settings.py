@@ -46,3 +46,18 @@ OFFICIAL_BORDER_LENGTH_KM: Final = 966.0
 #: Interface languages, the first is the default.
 LANGUAGES: Final = ("id", "en")
 DEFAULT_LANGUAGE: Final = "id"
+
+#: Git-ignored folder of per-installation files (local config, store, remembered mappings).
+LOCAL_DIR: Final = PACKAGE_DIR.parent / ".kalbar"
+#: Environment variable naming the JSON file of remembered column mappings.
+COLUMN_MAPPINGS_ENV: Final = "KALBAR_COLUMN_MAPPINGS"
+#: Where confirmed column mappings of imported files are remembered (``geodata.mapping``).
+COLUMN_MAPPINGS_FILE: Final = LOCAL_DIR / "column_mappings.json"
+#: Largest file accepted for import, in MB: ``server.maxUploadSize`` in .streamlit/config.toml.
+MAX_UPLOAD_MB: Final = 20
+#: Most data rows one import may hold (50,000 validate in a few seconds).
+MAX_IMPORT_ROWS: Final = 100_000
+#: Most columns a file to import may have.
+MAX_IMPORT_COLUMNS: Final = 200
+#: Longest cell accepted, in characters: the most an Excel cell can hold.
+MAX_CELL_CHARS: Final = 32_767
