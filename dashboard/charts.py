@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.context import PageData
 from dashboard.text import tr
-from layers.trends import cases_by, cases_over_time
 
 _COLORS = alt.Scale(range=["#d7191c", "#fdae61"])
 
@@ -21,8 +21,7 @@ def _long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return long
 
 
-def _time_chart(cases: pd.DataFrame, frequency: str) -> alt.Chart:
-    trend = cases_over_time(cases, frequency="month" if frequency == "month" else "year")
+def _time_chart(trend: pd.DataFrame, frequency: str) -> alt.Chart:
     time_unit = "yearmonth" if frequency == "month" else "year"
     return (
         alt.Chart(_long(trend, "period"))
@@ -37,8 +36,8 @@ def _time_chart(cases: pd.DataFrame, frequency: str) -> alt.Chart:
     )
 
 
-def _category_chart(cases: pd.DataFrame, column: str, labels: dict[str, str]) -> alt.Chart:
-    counted = cases_by(cases, column)
+def _category_chart(counted: pd.DataFrame, column: str, labels: dict[str, str]) -> alt.Chart:
+    counted = counted.copy()
     counted[column] = counted[column].map(lambda v: labels.get(v, v) or "–")
     return (
         alt.Chart(_long(counted, column))
@@ -54,10 +53,14 @@ def _category_chart(cases: pd.DataFrame, column: str, labels: dict[str, str]) ->
     )
 
 
-def case_charts(cases: pd.DataFrame) -> None:
-    """Cases and victims over time, by type of exploitation and by destination."""
-    if cases.empty:
+def case_charts(page: PageData) -> None:
+    """Cases and victims over time, by type of exploitation and by destination.
+
+    Counts come from the role's view: hidden small counts are gaps, never numbers.
+    """
+    if page.totals.cases == 0:
         return
+    view, case_filter = page.view, page.case_filter
     st.subheader(tr("charts.title"))
     frequency = st.radio(
         tr("charts.frequency"),
@@ -66,14 +69,21 @@ def case_charts(cases: pd.DataFrame) -> None:
         horizontal=True,
         format_func=lambda v: tr(f"charts.{v}"),
     )
-    st.altair_chart(_time_chart(cases, frequency), use_container_width=True)
+    trend = view.case_trend(
+        frequency="month" if frequency == "month" else "year", case_filter=case_filter
+    )
+    st.altair_chart(_time_chart(trend, frequency), use_container_width=True)
     left, right = st.columns(2)
-    exploitation = {v: tr(f"exploitation.{v}") for v in cases["exploitation"].unique()}
+    by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
+    labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         st.markdown(f"**{tr('charts.by_exploitation')}**")
         st.altair_chart(
-            _category_chart(cases, "exploitation", exploitation), use_container_width=True
+            _category_chart(by_exploitation, "exploitation", labels), use_container_width=True
         )
     with right:
         st.markdown(f"**{tr('charts.by_destination')}**")
-        st.altair_chart(_category_chart(cases, "destination", {}), use_container_width=True)
+        by_destination = view.case_breakdown("destination", case_filter=case_filter)
+        st.altair_chart(
+            _category_chart(by_destination, "destination", {}), use_container_width=True
+        )

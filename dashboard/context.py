@@ -1,4 +1,4 @@
-"""What every case page starts with: the dataset, the sidebar filters and the data notices."""
+"""What every page starts with: who is there, the view their role allows, the filters, notices."""
 
 from __future__ import annotations
 
@@ -7,34 +7,44 @@ from dataclasses import dataclass
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, session
 from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
-from geodata.datasets import Dataset
-from layers.cases import CaseFilter, filter_cases
+from geodata.access import RoleView, Totals
+from layers.cases import CaseFilter
 
 
 @dataclass(frozen=True)
 class PageData:
-    """The dataset, its located cases, the user's filter and the cases that match it."""
+    """The role's view of the data, the user's filter and the filtered totals."""
 
-    dataset: Dataset
-    cases: gpd.GeoDataFrame
+    view: RoleView
     case_filter: CaseFilter
-    filtered: gpd.GeoDataFrame
+    totals: Totals
+
+    def records(self) -> gpd.GeoDataFrame:
+        """The filtered case records, or a message and a stop for roles that see counts only."""
+        if not self.view.records_allowed:
+            st.info(tr("access.records_only"))
+            st.stop()
+        return self.view.cases(case_filter=self.case_filter)
 
 
 def page_start(title_key: str) -> PageData:
-    """Draw the sidebar filters, the title and the data notices; return the page's data.
+    """Log in if needed, draw the filters, the title and the data notices; return the data.
 
-    Demo data is labelled "DATA CONTOH / SAMPLE DATA"; rejected rows are announced.
+    Demo data is labelled "DATA CONTOH / SAMPLE DATA"; rejected rows are announced; small
+    counts are explained where the role sees them hidden.
     """
-    dataset = data.dataset()
-    cases = data.located_cases(dataset.version, dataset)
-    case_filter = case_filter_sidebar(cases)
+    user = session.current_user()
+    session.logout_button(user)
+    view = session.role_view(user)
+    case_filter = case_filter_sidebar(view.filter_options())
     st.title(tr(title_key))
-    if dataset.synthetic:
+    if view.synthetic:
         st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
-    if dataset.rejected_rows:
-        st.error(tr("common.rows_rejected", count=num(dataset.rejected_rows)))
-    return PageData(dataset, cases, case_filter, filter_cases(cases, case_filter))
+    if user is None and data.dataset().rejected_rows:
+        st.error(tr("common.rows_rejected", count=num(data.dataset().rejected_rows)))
+    if not view.records_allowed:
+        st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
+    return PageData(view, case_filter, view.case_totals(case_filter=case_filter))

@@ -26,9 +26,15 @@ def dataset() -> Dataset:
 
 
 @st.cache_resource(show_spinner=False)
+def desa_units() -> gpd.GeoDataFrame:
+    """The full-resolution desa coverage (for placing cases)."""
+    return reference.load_units("desa")
+
+
+@st.cache_resource(show_spinner=False)
 def located_cases(version: str, _dataset: Dataset) -> gpd.GeoDataFrame:
     """Cases of dataset ``version`` with their unit codes and destination label."""
-    cases = locate_cases(_dataset.cases, reference.load_units("desa"))
+    cases = locate_cases(_dataset.cases, desa_units())
     cases["destination"] = destination_label(cases)
     return cases
 

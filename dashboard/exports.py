@@ -2,43 +2,48 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Final
+
 import folium
 import geopandas as gpd
 import streamlit as st
 
 from dashboard.text import tr
-from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from geodata.access import ExportFormat, RoleView, export_bytes
+from geodata.export import to_geopackage_bytes
 from layers._assets import standalone_html
+from layers.cases import CaseFilter
+
+_FORMATS: Final[tuple[tuple[str, ExportFormat, str], ...]] = (
+    ("CSV", "csv", "text/csv"),
+    ("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("GeoJSON", "geojson", "application/geo+json"),
+    ("GeoPackage", "gpkg", "application/geopackage+sqlite3"),
+)
+_EXTENSIONS: Final = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "gpkg": "gpkg"}
 
 
-def export_buttons(frame: gpd.GeoDataFrame, name: str, *, key: str) -> None:
-    """Four download buttons for ``frame`` (already filtered and allowed for this user)."""
+def export_buttons(
+    view: RoleView,
+    kind: str,
+    *,
+    key: str,
+    case_filter: CaseFilter | None = None,
+    disabled: bool = False,
+) -> None:
+    """Four download buttons for ``kind`` as this role may have it (a viewer's ``cases``
+    are counts per kabupaten with small counts hidden, never records)."""
     columns = st.columns(4)
-    formats = [
-        ("CSV", "csv", "text/csv", lambda: to_csv_bytes(frame)),
-        (
-            "XLSX",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            lambda: to_xlsx_bytes(frame, sheet=name),
-        ),
-        ("GeoJSON", "geojson", "application/geo+json", lambda: to_geojson_bytes(frame)),
-        (
-            "GeoPackage",
-            "gpkg",
-            "application/geopackage+sqlite3",
-            lambda: to_geopackage_bytes({name: frame}),
-        ),
-    ]
-    for column, (label, extension, mime, make) in zip(columns, formats, strict=True):
+    for column, (label, fmt, mime) in zip(columns, _FORMATS, strict=True):
         column.download_button(
             tr("data.download", format=label),
-            data=make,
-            file_name=f"{name}.{extension}",
+            data=partial(export_bytes, view, kind, fmt, case_filter=case_filter),
+            file_name=f"{kind}.{_EXTENSIONS[fmt]}",
             mime=mime,
-            key=f"{key}_{extension}",
-            disabled=frame.empty,
+            key=f"{key}_{fmt}",
             on_click="ignore",
+            disabled=disabled,
         )
 
 

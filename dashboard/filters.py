@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.text import day, tr
+from dashboard.text import day, num, tr
+from geodata.access import FilterOptions
 from geodata.schemas import CASE_STATUS, CROSSING_TYPE, EXPLOITATION
 from layers.cases import AGES, SEXES, CaseFilter
 
@@ -28,11 +28,10 @@ def _multiselect(
     return frozenset(chosen)
 
 
-def _date_range(cases: pd.DataFrame) -> tuple[dt.date | None, dt.date | None]:
-    if cases.empty:
+def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
+    first, last = options.first, options.last
+    if first is None or last is None:
         return None, None
-    first = pd.Timestamp(cases["date_reported"].min()).date()
-    last = pd.Timestamp(cases["date_reported"].max()).date()
     chosen = st.session_state.get(state.DATES)
     if not (isinstance(chosen, tuple | list) and len(chosen) == 2):
         st.session_state[state.DATES] = (first, last)
@@ -44,11 +43,11 @@ def _date_range(cases: pd.DataFrame) -> tuple[dt.date | None, dt.date | None]:
     return None, None  # the user is still choosing the end date
 
 
-def case_filter_sidebar(cases: pd.DataFrame) -> CaseFilter:
+def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
     """Draw the filters in the sidebar and return what the user chose."""
     with st.sidebar:
         st.subheader(tr("filters.title"))
-        date_from, date_to = _date_range(cases)
+        date_from, date_to = _date_range(options)
         exploitation = _multiselect(
             "filters.exploitation", state.EXPLOITATION, sorted(EXPLOITATION), "exploitation"
         )
@@ -57,7 +56,7 @@ def case_filter_sidebar(cases: pd.DataFrame) -> CaseFilter:
         destinations = _multiselect(
             "filters.destination",
             state.DESTINATIONS,
-            sorted(cases["destination"].dropna().unique()),
+            list(options.destinations),
             None,
         )
         statuses = _multiselect(
@@ -66,9 +65,7 @@ def case_filter_sidebar(cases: pd.DataFrame) -> CaseFilter:
         crossing_types = _multiselect(
             "filters.crossing_type", state.CROSSING_TYPES, sorted(CROSSING_TYPE), "crossing_type"
         )
-        sources = _multiselect(
-            "filters.source", state.SOURCES, sorted(cases["source"].dropna().unique()), None
-        )
+        sources = _multiselect("filters.source", state.SOURCES, list(options.sources), None)
     return CaseFilter(
         date_from=date_from,
         date_to=date_to,
@@ -82,7 +79,7 @@ def case_filter_sidebar(cases: pd.DataFrame) -> CaseFilter:
     )
 
 
-def describe_filter(case_filter: CaseFilter, *, total: int, shown: int) -> str:
+def describe_filter(case_filter: CaseFilter, *, total: int, shown: int | str) -> str:
     """One line saying what the counts cover ("54 of 312 cases, filtered by: ...")."""
     active = [
         tr(label)
@@ -101,5 +98,7 @@ def describe_filter(case_filter: CaseFilter, *, total: int, shown: int) -> str:
         active.append(tr("filters.age"))
     period = tr("filters.period", start=day(case_filter.date_from), end=day(case_filter.date_to))
     if not active:
-        return tr("filters.summary_all", shown=shown, total=total, period=period)
-    return tr("filters.summary", shown=shown, total=total, period=period, filters=", ".join(active))
+        return tr("filters.summary_all", shown=shown, total=num(total), period=period)
+    return tr(
+        "filters.summary", shown=shown, total=num(total), period=period, filters=", ".join(active)
+    )

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.text import num, tr
-from geodata.datasets import Dataset
-from layers.profile import unit_profile
+from dashboard.context import PageData
+from dashboard.text import count_text, num, tr
+from layers.profile import crossings_near, nearest_shelters
 
 
 def _unit_choices(kabupaten: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame) -> dict[str, str]:
@@ -57,8 +57,7 @@ def _table(table: pd.DataFrame) -> None:
 
 
 def unit_panel(
-    cases: pd.DataFrame,
-    dataset: Dataset,
+    page: PageData,
     *,
     kabupaten: gpd.GeoDataFrame,
     kecamatan: gpd.GeoDataFrame,
@@ -79,27 +78,29 @@ def unit_panel(
         return
     units = kabupaten if len(code) == 5 else kecamatan
     unit = units[units["code"] == code].iloc[0]
-    profile = unit_profile(
-        unit, cases=cases, crossings=dataset.crossings, shelters=dataset.shelters
-    )
+    view = page.view
+    totals = view.case_totals(case_filter=page.case_filter, unit=code)
+    near = crossings_near(unit.geometry, view.crossings)
     figures = st.columns(3)
-    figures[0].metric(tr("measure.cases"), num(profile.case_count))
-    figures[1].metric(tr("measure.victims"), num(profile.victim_count))
-    figures[2].metric(tr("panel.crossings_near"), num(len(profile.crossings)))
-    if profile.case_count:
-        st.altair_chart(_trend_chart(profile.trend), use_container_width=True)
-    else:
+    figures[0].metric(tr("measure.cases"), count_text(totals.cases, totals.cases_label))
+    figures[1].metric(tr("measure.victims"), count_text(totals.victims, totals.victims_label))
+    figures[2].metric(tr("panel.crossings_near"), num(len(near)))
+    if totals.cases == 0:
         st.info(tr("panel.no_cases"))
+    else:
+        trend = view.case_trend(case_filter=page.case_filter, unit=code)
+        st.altair_chart(_trend_chart(trend), use_container_width=True)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('panel.crossings_title')}**")
-        if profile.crossings.empty:
+        if near.empty:
             st.caption(tr("panel.no_crossings"))
         else:
-            table = profile.crossings[["name", "kind", "status", "distance_km"]].copy()
+            table = near[["name", "kind", "status", "distance_km"]].copy()
             table["kind"] = table["kind"].map(lambda v: tr(f"crossing_kind.{v}"))
             table["status"] = table["status"].map(lambda v: tr(f"crossing_status.{v}"))
             _table(table)
     with right:
         st.markdown(f"**{tr('panel.shelters_title')}**")
-        _table(profile.shelters[["name", "operator", "capacity", "distance_km"]])
+        shelters = nearest_shelters(unit.geometry, view.shelters)
+        _table(shelters[["name", "operator", "capacity", "distance_km"]])

@@ -21,3 +21,8 @@ def num(value: float | None, *, digits: int = 0) -> str:
 def day(value: dt.date | None) -> str:
     """A date formatted for the session's language (20 Juni 2025 in Indonesian)."""
     return format_date(value, language())
+
+
+def count_text(value: int | None, label: str) -> str:
+    """A count for the session's language, or its label ("<3") where the role sees it hidden."""
+    return label if value is None else num(value)

@@ -68,6 +68,7 @@ __all__ = [
     "FACT_COLUMNS",
     "SECONDARY_LABEL",
     "DemoDataError",
+    "FilterOptions",
     "RoleStore",
     "RoleView",
     "Totals",
@@ -145,6 +146,17 @@ def require(who: Who, permission: Permission) -> None:
     """Raise :class:`AccessDeniedError` unless ``who`` has ``permission``."""
     if not allowed(who, permission):
         raise AccessDeniedError(f"the role {role_of(who)!r} may not {permission.replace('_', ' ')}")
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """Values the case filters offer (no record is reachable through them)."""
+
+    first: dt.date | None
+    last: dt.date | None
+    destinations: tuple[str, ...]
+    sources: tuple[str, ...]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,18 @@ class RoleView:
             level = _unit_level(unit)
             selected = selected[selected[f"{level}_code"] == unit]
         return selected
+
+    def filter_options(self) -> FilterOptions:
+        """What the case filters can offer: report-date range, destinations, sources."""
+        facts = self.__records
+        dates = pd.to_datetime(facts["date_reported"])
+        return FilterOptions(
+            first=dates.min().date() if len(facts) else None,
+            last=dates.max().date() if len(facts) else None,
+            destinations=tuple(sorted(facts["destination"].dropna().astype(str).unique())),
+            sources=tuple(sorted(facts["source"].dropna().astype(str).unique())),
+            total=len(facts),
+        )
 
     def cases(self, *, case_filter: CaseFilter | None = None) -> gpd.GeoDataFrame:
         """Case records matching ``case_filter`` (records and admin levels only)."""

@@ -70,7 +70,8 @@ def load_province() -> BaseGeometry:
 
 @cache
 def _gazetteer() -> pd.DataFrame:
-    return pd.read_csv(GAZETTEER_CSV, dtype={"code": str, "parent_code": str})
+    codes = ("code", "parent_code", "kabupaten_code", "kecamatan_code")
+    return pd.read_csv(GAZETTEER_CSV, dtype=dict.fromkeys(codes, str))
 
 
 def load_gazetteer() -> pd.DataFrame:

@@ -11,6 +11,16 @@ from layers import styles
 from layers._html import html_table
 
 
+def _measure_text(unit: dict, column: str, lang: str) -> str:
+    """A count hidden for the role shows its label ("<3"), never a number; whole numbers
+    without decimals, rates with one."""
+    if unit.get("suppressed") and unit.get(f"{column}_label"):
+        return str(unit[f"{column}_label"])
+    value = unit.get(column)
+    whole = isinstance(value, int | float) and float(value).is_integer()
+    return format_number(value, lang, digits=0 if whole else 1)
+
+
 def unit_tooltips(
     units: gpd.GeoDataFrame, *, lang: str, extra: list[str] | None = None
 ) -> list[str]:
@@ -27,9 +37,7 @@ def unit_tooltips(
             (t("measure.area_km2", lang), format_number(unit.get("area_km2"), lang, digits=1)),
         ]
         for column in extra or []:
-            value = unit.get(column)
-            digits = 0 if isinstance(value, int) else 1  # counts as 20, rates as 12,5
-            rows.append((t(f"measure.{column}", lang), format_number(value, lang, digits=digits)))
+            rows.append((t(f"measure.{column}", lang), _measure_text(unit, column, lang)))
         tips.append(html_table(rows))
     return tips
 

@@ -88,7 +88,8 @@ def classify(values: pd.Series, *, scheme: Scheme = "quantiles", k: int = 5, lan
     positive = values[values > 0]
     bins: tuple[float, ...] = ()
     if len(positive):
-        counts = pd.api.types.is_integer_dtype(values)
+        # Counts (hidden ones are NaN, which makes the column float) get whole-number classes.
+        counts = bool((positive % 1 == 0).all())
         upper_bounds = _upper_bounds(positive, scheme=scheme, k=k, integer=counts)
         bins = tuple(float(b) for b in upper_bounds)
         palette = styles.SEQUENTIAL[max(3, len(bins))][-len(bins) :]

@@ -76,7 +76,11 @@ def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map
         {
             t(f"measure.{options.measure}", lang): list(classes.legend),
             t("map.legend.points", lang): [
-                LegendItem(t("map.layer.cases", lang), styles.CASE, "circle"),
+                *(
+                    [LegendItem(t("map.layer.cases", lang), styles.CASE, "circle")]
+                    if len(data.case_points)
+                    else []
+                ),
                 *shelters_legend(lang=lang),
                 *crossings_legend(lang=lang),
                 LegendItem(t("map.layer.border", lang), styles.BORDER, "line"),

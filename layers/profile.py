@@ -40,6 +40,24 @@ def _distances_km(unit: shapely.Geometry, points: gpd.GeoDataFrame) -> pd.Series
     return pd.Series(shapely.distance(metric_unit, metric_points.values) / 1000, index=points.index)
 
 
+def crossings_near(
+    unit: shapely.Geometry, crossings: gpd.GeoDataFrame, *, near_km: float = 10.0
+) -> pd.DataFrame:
+    """Crossings within ``near_km`` of ``unit`` (0 km inside it), nearest first, with
+    ``distance_km``."""
+    near = crossings.assign(distance_km=_distances_km(unit, crossings))
+    near = near[near["distance_km"] <= near_km].sort_values("distance_km")
+    return pd.DataFrame(near.drop(columns="geometry"))
+
+
+def nearest_shelters(
+    unit: shapely.Geometry, shelters: gpd.GeoDataFrame, *, count: int = 3
+) -> pd.DataFrame:
+    """The ``count`` shelters nearest to ``unit``, with ``distance_km``."""
+    nearest = shelters.assign(distance_km=_distances_km(unit, shelters))
+    return pd.DataFrame(nearest.nsmallest(count, "distance_km").drop(columns="geometry"))
+
+
 def unit_profile(
     unit: pd.Series,
     *,
@@ -57,15 +75,11 @@ def unit_profile(
     """
     level = {5: "kabupaten", 8: "kecamatan", 13: "desa"}[len(unit["code"])]
     own_cases = cases[cases[f"{level}_code"] == unit["code"]]
-    near = crossings.assign(distance_km=_distances_km(unit.geometry, crossings))
-    near = near[near["distance_km"] <= near_km].sort_values("distance_km")
-    nearest = shelters.assign(distance_km=_distances_km(unit.geometry, shelters))
-    nearest = nearest.nsmallest(shelter_count, "distance_km")
     return UnitProfile(
         code=unit["code"],
         name=unit["name"],
         cases=own_cases,
         trend=cases_over_time(own_cases, frequency=frequency),
-        crossings=pd.DataFrame(near.drop(columns="geometry")),
-        shelters=pd.DataFrame(nearest.drop(columns="geometry")),
+        crossings=crossings_near(unit.geometry, crossings, near_km=near_km),
+        shelters=nearest_shelters(unit.geometry, shelters, count=shelter_count),
     )

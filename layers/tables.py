@@ -73,3 +73,16 @@ def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFram
         table["status"] = table["status"].map(lambda v: t(f"crossing_status.{v}", lang))
     headers = {c: _capitalised(t(f"schema.label.{c}", lang)) for c in table.columns}
     return table.rename(columns=headers)
+
+
+def suppressed_counts_table(counts: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """Counts per unit as a role that sees aggregates gets them: labels ("<3"), not numbers."""
+    table = pd.DataFrame(
+        {
+            t("map.code", lang): counts["code"],
+            t("schema.label.name", lang).capitalize(): counts["name"],
+            t("measure.cases", lang): counts["cases_label"],
+            t("measure.victims", lang): counts["victims_label"],
+        }
+    )
+    return table.reset_index(drop=True)

@@ -16,6 +16,7 @@ import pytest
 
 from geodata import reference, schemas
 from geodata.i18n import catalogue, format_date, format_number, t
+from geodata.roles import ROLE_LEVEL
 from geodata.settings import LANGUAGES, LEVELS
 from layers.cases import AGES, SEXES
 from layers.choropleth import SCHEMES
@@ -143,6 +144,7 @@ def _value_sets() -> dict[str, frozenset[str]]:
             {"cases", "victims", "cases_per_100k", "victims_per_100k", "area_km2", "population"}
         ),
         "charts": frozenset({"year", "month"}),
+        "role": frozenset(ROLE_LEVEL),
         "indicator": frozenset(WEIGHTABLE) | {"name", "risk_rank", "risk_score"},
         # The case tooltip's row labels (layers/cases.py).
         "case": frozenset(

@@ -1,47 +1,62 @@
-"""Data: browse the loaded records (following the filters), their validation, and exports."""
+"""Data: browse what the role may see (following the filters), file checks, and exports."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import data, state
 from dashboard.context import page_start
 from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
-from dashboard.text import tr
-from layers.tables import display_table
+from dashboard.text import count_text, tr
+from layers.tables import display_table, suppressed_counts_table
 
 page = page_start("nav.data")
-dataset, cases, case_filter, filtered = page.dataset, page.cases, page.case_filter, page.filtered
+view, case_filter = page.view, page.case_filter
+lang = state.language()
 
 tab_cases, tab_crossings, tab_shelters, tab_checks = st.tabs(
     [tr("map.layer.cases"), tr("map.layer.crossings"), tr("map.layer.shelters"), tr("data.checks")]
 )
-lang = state.language()
 with tab_cases:
-    st.caption(describe_filter(case_filter, total=len(cases), shown=len(filtered)))
-    if filtered.empty:
+    shown = count_text(page.totals.cases, page.totals.cases_label)
+    st.caption(describe_filter(case_filter, total=view.filter_options().total, shown=shown))
+    if page.totals.cases == 0:
         st.info(tr("peta.no_cases"))
-    st.dataframe(
-        display_table(filtered, "case", lang=lang), hide_index=True, use_container_width=True
+    if view.records_allowed:
+        table = display_table(view.cases(case_filter=case_filter), "case", lang=lang)
+    else:
+        st.caption(tr("data.counts_only"))
+        counts = view.case_counts(
+            data.web_units("kabupaten"), level="kabupaten", case_filter=case_filter
+        )
+        table = suppressed_counts_table(counts, lang=lang)
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    export_buttons(
+        view,
+        "cases",
+        key="export_cases",
+        case_filter=case_filter,
+        disabled=page.totals.cases == 0,
     )
-    export_buttons(filtered, "cases", key="export_cases")
 with tab_crossings:
     st.dataframe(
-        display_table(dataset.crossings, "crossing", lang=lang),
+        display_table(view.crossings, "crossing", lang=lang),
         hide_index=True,
         use_container_width=True,
     )
-    export_buttons(dataset.crossings, "crossings", key="export_crossings")
+    export_buttons(view, "crossings", key="export_crossings")
 with tab_shelters:
     st.dataframe(
-        display_table(dataset.shelters, "shelter", lang=lang),
+        display_table(view.shelters, "shelter", lang=lang),
         hide_index=True,
         use_container_width=True,
     )
-    export_buttons(dataset.shelters, "shelters", key="export_shelters")
+    export_buttons(view, "shelters", key="export_shelters")
 with tab_checks:
-    for name, report in dataset.reports.items():
+    if not view.demo:
+        st.caption(tr("data.checks_store"))
+    for name, report in data.dataset().reports.items() if view.demo else []:
         st.markdown(f"**{name}.csv**")
         if report.ok and not report.warnings:
             st.success(tr("data.file_ok"))

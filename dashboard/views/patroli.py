@@ -17,8 +17,10 @@ from layers.patrol import PatrolPlan, Period, rank_crossings
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
 
 page = page_start("nav.patroli")
+view = page.view
+cases = page.records()
 lang = state.language()
-if page.filtered.empty:
+if cases.empty:
     st.info(tr("peta.no_cases"))
     st.stop()
 
@@ -33,8 +35,8 @@ with st.expander(tr("patrol_page.settings"), expanded=True):
 
 st.subheader(tr("patrol.title"))
 ranking = rank_crossings(
-    page.filtered,
-    page.dataset.crossings,
+    cases,
+    view.crossings,
     near_km=near_km,
     half_life_days=half_life,
     gazetteer=data.gazetteer(),
@@ -62,12 +64,12 @@ show_table(
 st.subheader(tr("patrol.map.title"))
 with st.spinner(tr("patrol_page.solving")):
     plan = PatrolPlan(sites=sites, radius_km=radius_km, half_life_days=half_life).fit(
-        page.filtered, page.dataset.crossings, gazetteer=data.gazetteer()
+        cases, view.crossings, gazetteer=data.gazetteer()
     )
 for line in plan.summary(lang=lang):
     st.markdown(line)
 st_folium(
-    plan.explore(lang=lang, crossings=page.dataset.crossings, synthetic=page.dataset.synthetic),
+    plan.explore(lang=lang, crossings=view.crossings, synthetic=view.synthetic),
     key="patrol_map",
     height=560,
     use_container_width=True,
@@ -91,7 +93,7 @@ code: str = left.selectbox(
     format_func=lambda c: names[c],
     index=list(names).index("61.03"),
 )
-last_case = page.filtered["date_reported"].max().date()
+last_case = cases["date_reported"].max().date()
 day = right.date_input(
     tr("patrol_page.week"), value=last_case, key="briefing_week", format="DD/MM/YYYY"
 )
@@ -99,12 +101,12 @@ year, week, _ = (day if isinstance(day, dt.date) else last_case).isocalendar()
 if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
     with st.spinner(tr("patrol_page.making")):
         briefing = build_briefing(
-            page.filtered,
-            page.dataset.crossings,
+            cases,
+            view.crossings,
             kabupaten=code,
             period=Period.iso_week(f"{year}-W{week:02d}"),
             lang=lang,
-            synthetic=page.dataset.synthetic,
+            synthetic=view.synthetic,
             gazetteer=data.gazetteer(),
         )
         st.session_state["briefing_html"] = briefing_html(briefing)

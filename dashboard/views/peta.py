@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
+import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -14,9 +15,9 @@ from dashboard.context import page_start
 from dashboard.exports import map_export_buttons
 from dashboard.filters import describe_filter
 from dashboard.panel import unit_panel
-from dashboard.text import num, tr
+from dashboard.text import count_text, num, tr
 from geodata.settings import Level
-from layers.cases import CaseMode, case_points, count_by_unit
+from layers.cases import CaseMode
 from layers.choropleth import SCHEMES, Scheme
 from layers.mapview import BASEMAPS
 from layers.overview import MapData, MapOptions, overview_map
@@ -86,16 +87,22 @@ def _remember_click(clicked: dict | None) -> None:
 
 
 page = page_start("peta.title")
-dataset, cases, case_filter, filtered = page.dataset, page.cases, page.case_filter, page.filtered
+view = page.view
 options = _map_options()
 
 metrics = st.columns(4)
-metrics[0].metric(tr("measure.cases"), num(len(filtered)))
-metrics[1].metric(tr("measure.victims"), num(int(filtered["victims_selected"].sum())))
-metrics[2].metric(tr("map.layer.crossings"), num(len(dataset.crossings)))
-metrics[3].metric(tr("map.layer.shelters"), num(len(dataset.shelters)))
-st.caption(describe_filter(case_filter, total=len(cases), shown=len(filtered)))
-if filtered.empty:
+metrics[0].metric(tr("measure.cases"), count_text(page.totals.cases, page.totals.cases_label))
+metrics[1].metric(tr("measure.victims"), count_text(page.totals.victims, page.totals.victims_label))
+metrics[2].metric(tr("map.layer.crossings"), num(len(view.crossings)))
+metrics[3].metric(tr("map.layer.shelters"), num(len(view.shelters)))
+st.caption(
+    describe_filter(
+        page.case_filter,
+        total=view.filter_options().total,
+        shown=count_text(page.totals.cases, page.totals.cases_label),
+    )
+)
+if page.totals.cases == 0:
     st.info(tr("peta.no_cases"))
 
 selected = st.session_state.get(state.SELECTED) or None
@@ -111,7 +118,12 @@ kabupaten = data.web_units("kabupaten")
 focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
 focus = focus_units[focus_units["code"] == selected] if selected else None
 context = data.context_layers()
-map_units = count_by_unit(filtered, units, level=options.level)
+map_units = view.case_counts(units, level=options.level, case_filter=page.case_filter)
+points = (
+    view.case_points(data.gazetteer(), case_filter=page.case_filter)
+    if view.records_allowed
+    else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+)
 with st.spinner(tr("peta.drawing")):
     folium_map = overview_map(
         MapData(
@@ -119,14 +131,14 @@ with st.spinner(tr("peta.drawing")):
             kabupaten=kabupaten,
             sarawak=context["sarawak"],
             border=context["border"],
-            crossings=dataset.crossings,
-            shelters=dataset.shelters,
-            case_points=case_points(filtered, data.gazetteer()),
+            crossings=view.crossings,
+            shelters=view.shelters,
+            case_points=points,
             desa=data.web_desa(selected_kabupaten)
             if selected_kabupaten and options.level != "desa"
             else None,
             focus=focus.geometry if focus is not None and len(focus) else None,
-            synthetic=dataset.synthetic,
+            synthetic=view.synthetic,
         ),
         options,
         lang=state.language(),
@@ -137,19 +149,15 @@ with st.spinner(tr("peta.drawing")):
         height=680,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
+        render=False,  # st_folium renders the map once anyway; True renders it 3 times
     )
 _remember_click(output.get("last_active_drawing") if output else None)
 with st.expander(tr("export.title")):
-    map_export_buttons(
-        folium_map,
-        {
-            "kasus": filtered,
-            "jalur": dataset.crossings,
-            "shelter": dataset.shelters,
-            f"wilayah_{options.level}": map_units,
-        },
-        key="export_map",
-    )
-unit_panel(filtered, dataset, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
-case_charts(filtered)
+    layers = {f"wilayah_{options.level}": map_units, "jalur": view.crossings}
+    layers["shelter"] = view.shelters
+    if view.records_allowed:
+        layers["kasus"] = view.cases(case_filter=page.case_filter)
+    map_export_buttons(folium_map, layers, key="export_map")
+unit_panel(page, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
+case_charts(page)
 state.save_to_url()

@@ -66,7 +66,7 @@ def _show_map(
         legend_title=legend_title,
         legend=legend,
         lang=lang,
-        synthetic=page.dataset.synthetic,
+        synthetic=view.synthetic,
     )
     return st_folium(
         folium_map,
@@ -78,8 +78,10 @@ def _show_map(
 
 
 page = page_start("nav.risiko")
+view = page.view
+cases = page.records()
 lang = state.language()
-if page.filtered.empty:
+if cases.empty:
     st.info(tr("peta.no_cases"))
     st.stop()
 
@@ -109,7 +111,7 @@ weights = _weights()
 if not any(weights.values()):
     st.warning(tr("risk_page.no_weights"))
     st.stop()
-period = Period.from_cases(page.filtered)
+period = Period.from_cases(cases)
 st.caption(
     tr(
         "risk_page.period",
@@ -120,7 +122,7 @@ st.caption(
     )
 )
 
-view = (
+analysis = (
     st.segmented_control(
         tr("risk_page.view"),
         list(_VIEWS),
@@ -131,11 +133,11 @@ view = (
     or "index"
 )
 indicators = compute_indicators(
-    page.filtered,
+    cases,
     level=level,
     period=period,
-    crossings=page.dataset.crossings,
-    shelters=page.dataset.shelters,
+    crossings=view.crossings,
+    shelters=view.shelters,
 )
 index = RiskIndex(weights).fit(indicators)
 units = _map_units(level, kabupaten)
@@ -143,7 +145,7 @@ scores = units[["code", "geometry"]].merge(
     index.scores_.drop(columns="geometry"), on="code", how="inner"
 )
 
-if view == "index":
+if analysis == "index":
     layer, classes = risk_layer(scores, level=level, lang=lang, contributions=index.contributions_)
     clicked = _show_map(layer, tr("risk_page.score"), classes.legend, "risk_map")
     ranked = index.scores_.sort_values("risk_rank")
@@ -185,17 +187,17 @@ if view == "index":
         header_prefix="indicator",
     )
 
-elif view == "hotspots":
+elif analysis == "hotspots":
     hot_level: Level = "desa" if level == "desa" else "kecamatan"
     hot_units = (
         indicators
         if level == hot_level
         else compute_indicators(
-            page.filtered,
+            cases,
             level=hot_level,
             period=period,
-            crossings=page.dataset.crossings,
-            shelters=page.dataset.shelters,
+            crossings=view.crossings,
+            shelters=view.shelters,
         )
     )
     column = st.radio(
@@ -215,20 +217,20 @@ elif view == "hotspots":
     _show_map(layer, tr("risk_page.tab_hotspots"), legend, "hot_map")
     st.caption(tr("risk_page.hot_method"))
 
-elif view == "density":
+elif analysis == "density":
     bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key="density_bandwidth")
-    points = case_points(page.filtered, data.gazetteer())
+    points = case_points(cases, data.gazetteer())
     grid = kernel_density(points, bandwidth_km=bandwidth)
     _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], "density_map")
 
-elif view == "change":
-    change = change_by_unit(page.filtered, level=level, period=period)
+elif analysis == "change":
+    change = change_by_unit(cases, level=level, period=period)
     shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
     layer, legend = change_layer(shown, level=level, lang=lang)
     _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
 
 else:
-    last = page.filtered["date_reported"].max().date()
+    last = cases["date_reported"].max().date()
     cutoff = st.date_input(
         tr("risk_page.cutoff"),
         value=dt.date(last.year - 1, 12, 31),
@@ -236,13 +238,13 @@ else:
         format="DD/MM/YYYY",
     )
     result = backtest(
-        page.filtered,
+        cases,
         cutoff=cutoff if isinstance(cutoff, dt.date) else dt.date(last.year - 1, 12, 31),
         level="kecamatan" if level == "kabupaten" else level,
         weights=weights,
-        crossings=page.dataset.crossings,
-        shelters=page.dataset.shelters,
+        crossings=view.crossings,
+        shelters=view.shelters,
     )
     st.markdown(result.summary(lang=lang))
     st.dataframe(result.display_table(lang=lang), hide_index=True, use_container_width=True)
-    st.caption(tr("risk_page.backtest_method", cases=num(len(page.filtered))))
+    st.caption(tr("risk_page.backtest_method", cases=num(len(cases))))

@@ -12,8 +12,10 @@ from dashboard.text import tr
 from layers.shelter_plan import ShelterPlan
 
 page = page_start("nav.shelter")
+view = page.view
+cases = page.records()
 lang = state.language()
-if page.filtered.empty:
+if cases.empty:
     st.info(tr("peta.no_cases"))
     st.stop()
 
@@ -23,14 +25,14 @@ new_sites = right.slider(tr("shelter_page.new_sites"), 1, 10, 3, key="shelter_ne
 
 with st.spinner(tr("shelter_page.solving")):
     plan = ShelterPlan(radius_km=radius_km, new_sites=new_sites).fit(
-        page.filtered, page.dataset.shelters, gazetteer=data.gazetteer()
+        cases, view.shelters, gazetteer=data.gazetteer()
     )
 for line in plan.summary(lang=lang):
     st.markdown(line)
 
 st.subheader(tr("shelter_plan.map.title"))
 st_folium(
-    plan.explore(lang=lang, synthetic=page.dataset.synthetic),
+    plan.explore(lang=lang, synthetic=view.synthetic),
     key="shelter_map",
     height=560,
     use_container_width=True,
