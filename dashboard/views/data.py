@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import data, session, state
 from dashboard.context import page_start
 from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
+from dashboard.manage import admin_section, crossing_section, import_section
 from dashboard.text import count_text, tr
 from layers.tables import display_table, suppressed_counts_table
 
@@ -15,8 +16,14 @@ page = page_start("nav.data")
 view, case_filter = page.view, page.case_filter
 lang = state.language()
 
-tab_cases, tab_crossings, tab_shelters, tab_checks = st.tabs(
-    [tr("map.layer.cases"), tr("map.layer.crossings"), tr("map.layer.shelters"), tr("data.checks")]
+tab_cases, tab_crossings, tab_shelters, tab_checks, tab_manage = st.tabs(
+    [
+        tr("map.layer.cases"),
+        tr("map.layer.crossings"),
+        tr("map.layer.shelters"),
+        tr("data.checks"),
+        tr("manage.tab"),
+    ]
 )
 with tab_cases:
     shown = count_text(page.totals.cases, page.totals.cases_label)
@@ -62,3 +69,9 @@ with tab_checks:
             st.success(tr("data.file_ok"))
         else:
             st.dataframe(report.to_records(lang), hide_index=True, use_container_width=True)
+with tab_manage:
+    user = session.current_user()
+    import_section(user)
+    if user is not None:
+        crossing_section(user)
+        admin_section(user)

@@ -1,0 +1,125 @@
+"""Data management on the Data page: import with a preview, crossing checks, audit, backup.
+
+Every write goes through :class:`geodata.access.RoleStore`, which checks the role and puts
+the user's name in the audit log. In the demo mode a file can be checked but nothing is
+saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from dashboard import data, session, state
+from dashboard.text import num, tr
+from geodata.access import RoleStore, allowed
+from geodata.auth import User
+from geodata.intake import ImportPreview, preview_import
+from geodata.mapping import remember_mapping
+from geodata.schemas import CROSSING_STATUS
+from geodata.store import Kind, open_store
+
+_KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
+
+
+def _preview(upload: UploadedFile, kind: Kind) -> ImportPreview:
+    view = session.role_view(session.current_user())
+    existing = {
+        "cases": view.cases() if view.records_allowed else None,
+        "crossings": view.crossings,
+        "shelters": view.shelters,
+    }[kind]
+    return preview_import(
+        upload.getvalue(),
+        filename=upload.name,
+        kind=kind,
+        existing=existing,
+        crossings=view.crossings,
+        gazetteer=data.gazetteer(),
+    )
+
+
+def import_section(user: User | None) -> None:
+    """Upload a file, show every problem (row, field, suggestion), and import all or nothing."""
+    st.subheader(tr("manage.import_title"))
+    can_save = user is not None and allowed(user, "manage_data")
+    st.caption(tr("manage.import_help" if can_save else "manage.import_check_only"))
+    kind: Kind = st.selectbox(
+        tr("manage.kind"), _KINDS, key="import_kind", format_func=lambda k: tr(f"manage.{k}")
+    )
+    upload = st.file_uploader(
+        tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key="import_file"
+    )
+    if upload is None:
+        return
+    with st.spinner(tr("manage.checking")):
+        preview = _preview(upload, kind)
+    lang = state.language()
+    st.markdown(
+        tr("manage.preview", valid=num(len(preview.frame)), invalid=num(len(preview.invalid_rows)))
+    )
+    if len(preview.report.problems):
+        st.dataframe(preview.problems_table(lang), hide_index=True, use_container_width=True)
+    if not preview.ok:
+        st.error(tr("manage.not_imported"))
+        return
+    st.success(tr("manage.ready", count=num(len(preview.frame))))
+    if can_save and user is not None and st.button(tr("manage.confirm"), key="import_confirm"):
+        RoleStore(user, open_store()).import_batch(kind, preview.frame)
+        if preview.mapping is not None:
+            remember_mapping(
+                preview.mapping.headers, preview.mapping.mapping, entity=preview.mapping.entity
+            )
+        st.success(tr("manage.imported", count=num(len(preview.frame))))
+
+
+def crossing_section(user: User) -> None:
+    """Mark a crossing verified active, closed or unverified (audited)."""
+    if not allowed(user, "edit_records"):
+        return
+    st.subheader(tr("manage.crossing_title"))
+    crossings = session.role_view(user).crossings
+    names = dict(zip(crossings["crossing_id"], crossings["name"], strict=True))
+    left, middle, right = st.columns(3)
+    crossing = left.selectbox(
+        tr("crossing.name"), list(names), key="mark_crossing", format_func=lambda c: names[c]
+    )
+    status = middle.selectbox(
+        tr("crossing.status"),
+        sorted(CROSSING_STATUS),
+        key="mark_status",
+        format_func=lambda s: tr(f"crossing_status.{s}"),
+    )
+    on = right.date_input(tr("crossing.last_verified"), value=dt.date.today(), key="mark_on")
+    if st.button(tr("manage.mark"), key="mark_submit"):
+        RoleStore(user, open_store()).mark_crossing(
+            crossing, status, on=on if isinstance(on, dt.date) else None
+        )
+        st.success(tr("manage.marked", name=names[crossing]))
+
+
+def admin_section(user: User) -> None:
+    """The audit log and a backup of the whole store (administrators only)."""
+    if not allowed(user, "manage_data"):
+        return
+    store = open_store()
+    st.subheader(tr("manage.audit_title"))
+    newest = store.audit_log().tail(200).iloc[::-1]
+    st.dataframe(newest, hide_index=True, use_container_width=True)
+    if st.button(tr("manage.backup"), key="backup_make"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "backup.gpkg"
+            RoleStore(user, store).backup(str(path))
+            st.session_state["backup_bytes"] = path.read_bytes()
+    if "backup_bytes" in st.session_state:
+        st.download_button(
+            tr("manage.backup_download"),
+            st.session_state["backup_bytes"],
+            file_name=f"kalbar-backup-{dt.date.today().isoformat()}.gpkg",
+            mime="application/geopackage+sqlite3",
+            key="backup_download",
+        )
