@@ -145,6 +145,7 @@ def _value_sets() -> dict[str, frozenset[str]]:
         ),
         "charts": frozenset({"year", "month"}),
         "role": frozenset(ROLE_LEVEL),
+        "manage": frozenset({"cases", "crossings", "shelters"}),
         "indicator": frozenset(WEIGHTABLE) | {"name", "risk_rank", "risk_score"},
         # The case tooltip's row labels (layers/cases.py).
         "case": frozenset(

@@ -31,6 +31,7 @@ def test_default_tables_in_indonesian(new_app: NewApp) -> None:
         t("map.layer.crossings", "id"),
         t("map.layer.shelters", "id"),
         t("data.checks", "id"),
+        t("manage.tab", "id"),
     ]
     cases, crossings, shelters = _tables(at)
     assert (len(cases), len(crossings), len(shelters)) == (315, 77, 14)
