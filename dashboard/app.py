@@ -28,6 +28,7 @@ with st.sidebar:
         key=state.LANG,
         horizontal=True,
         format_func=LANGUAGE_NAMES.get,
+        on_change=state.keep_choices_on_language_switch,
     )
 pages = [
     st.Page(

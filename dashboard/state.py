@@ -75,6 +75,22 @@ URL_KEYS: Final[dict[str, tuple[Callable[[object], str], Callable[[str], object]
 }
 
 
+#: Widgets whose options are shown translated: Streamlit sends their old-language label back
+#: as the value after a language switch, so their values are set again when it happens.
+LABELLED_WIDGETS: Final = (
+    LEVEL, MEASURE, SCHEME, CASE_MODE, BASEMAP, SELECTED, FREQUENCY,
+    "risk_level", "risk_kabupaten", "risk_view", "risk_explain", "hot_column",
+    "briefing_kabupaten", "import_kind", "edit_kind", "mark_crossing", "mark_status",
+)  # fmt: skip
+
+
+def keep_choices_on_language_switch() -> None:
+    """``on_change`` of the language switch: keep every labelled widget's value."""
+    for key in LABELLED_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def restore_from_url() -> None:
     """Once per session, put the view state found in the URL query into session state."""
     if st.session_state.get(URL_RESTORED):

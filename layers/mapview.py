@@ -43,6 +43,7 @@ _CSS: Final = f"""
 .leaflet-control-layers {{ font-size: 11.5px; }}
 .kb-legend-head {{ margin-top: 5px; font-weight: 600; }}
 .kb-legend-row svg {{ vertical-align: middle; }}
+.leaflet-tooltip, .kb-table {{ font-size: 12px; }}
 .kb-table th {{ text-align: left; padding-right: 8px; font-weight: 600; }}
 .kb-table td {{ white-space: normal; max-width: 260px; }}
 .kb-icon svg {{ display: block; }}

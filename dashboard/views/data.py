@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data, session, state
 from dashboard.context import page_start
+from dashboard.editor import record_editor, restore_section
 from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
 from dashboard.manage import admin_section, crossing_section, import_section
@@ -73,5 +74,7 @@ with tab_manage:
     user = session.current_user()
     import_section(user)
     if user is not None:
+        record_editor(user)
         crossing_section(user)
         admin_section(user)
+        restore_section(user)

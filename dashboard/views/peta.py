@@ -105,7 +105,10 @@ st.caption(
 if page.totals.cases == 0:
     st.info(tr("peta.no_cases"))
 
+known_units = set(data.web_units("kabupaten")["code"]) | set(data.web_units("kecamatan")["code"])
 selected = st.session_state.get(state.SELECTED) or None
+if selected not in known_units:
+    selected = None
 selected_kabupaten = selected[:5] if selected else None
 if options.level == "desa" and selected_kabupaten is None:
     st.info(tr("peta.desa_needs_kabupaten"))

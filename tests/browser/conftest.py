@@ -123,7 +123,10 @@ class RequestLog:
         self.urls.append(websocket.url)
 
     def _on_request_failed(self, request: Request) -> None:
-        self.failures.append(f"{request.failure} {request.url}")
+        # A request the page itself cancelled (a rerun replacing the map iframe, a
+        # navigation) is not a failure of the app; every other failure is.
+        if request.failure != "net::ERR_ABORTED":
+            self.failures.append(f"{request.failure} {request.url}")
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400:
@@ -264,3 +267,124 @@ def page(
         if report is not None and report.failed:
             new_page.screenshot(path=artifacts_dir / f"{request.node.name}-failure.png")
         context.close()
+
+
+# --- A second server on a hostile dataset (tests/browser/test_dashboard.py) ---------------
+
+#: User text that would run script if any layer wrote it into the page unescaped: HTML
+#: event handlers, a JS template-literal interpolation, backticks and a Jinja expression
+#: (branca compiles rendered scripts as Jinja templates once more).
+XSS_TEXT = (
+    "<img src=x onerror=alert(1)><img src=x onerror=window.__xss=1> "
+    "${document.title='x'} `${window.__xss=2}` {{ 7*7 }} backtick`"
+)
+#: Marks starting each hostile text, so a test can find the marker that carries it.
+XSS_MARKS = {"case": "XSS-CASE", "crossing": "XSS-CROSSING", "shelter": "XSS-SHELTER"}
+
+
+@dataclass(frozen=True)
+class HostileData:
+    """A copy of the committed sample with ``XSS_TEXT`` in one case, crossing and shelter."""
+
+    folder: Path
+    #: The full hostile text of each record kind, as the tooltip must show it.
+    texts: dict[str, str]
+    #: The id of the record that carries it, per kind.
+    ids: dict[str, str]
+
+
+def _most_isolated(frame: Any) -> int:
+    """Position of the point farthest from its nearest neighbour (its marker stands alone)."""
+    import numpy as np
+
+    xy = np.column_stack([frame.geometry.x, frame.geometry.y])
+    distances = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(distances, np.inf)
+    return int(distances.min(axis=1).argmax())
+
+
+def _rewrite_csv(source: Path, target: Path, *, id_column: str, row_id: str, **values: str) -> None:
+    """Copy a CSV, setting ``values`` in the row whose ``id_column`` is ``row_id``."""
+    import csv
+
+    with source.open(newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    hits = [row for row in rows if row[id_column] == row_id]
+    assert len(hits) == 1, f"{source.name}: expected one row with {id_column}={row_id}"
+    hits[0].update(values)
+    with target.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> HostileData:
+    """The sample data with ``XSS_TEXT`` in a case note, a crossing name and a shelter name.
+
+    Each goes to the point that stands farthest from the others, so its marker can be
+    hovered alone; the case is one with an exact point (drawn where it is).
+    """
+    from geodata.datasets import load_sample
+    from geodata.settings import SAMPLE_DIR
+
+    sample = load_sample()
+    exact = sample.cases[
+        (sample.cases["location_precision"] == "exact") & sample.cases.geometry.notna()
+    ]
+    ids = {
+        "case": str(exact["case_id"].iloc[_most_isolated(exact)]),
+        "crossing": str(sample.crossings["crossing_id"].iloc[_most_isolated(sample.crossings)]),
+        "shelter": str(sample.shelters["shelter_id"].iloc[_most_isolated(sample.shelters)]),
+    }
+    texts = {kind: f"{mark} {XSS_TEXT}" for kind, mark in XSS_MARKS.items()}
+    folder = tmp_path_factory.mktemp("hostile")
+    for kind, file, id_column, column in (
+        ("case", "cases.csv", "case_id", "note"),
+        ("crossing", "crossings.csv", "crossing_id", "name"),
+        ("shelter", "shelters.csv", "shelter_id", "name"),
+    ):
+        _rewrite_csv(
+            SAMPLE_DIR / file, folder / file, id_column=id_column, row_id=ids[kind],
+            **{column: texts[kind]},
+        )  # fmt: skip
+    return HostileData(folder=folder, texts=texts, ids=ids)
+
+
+def _serve_streamlit(log: Path, *, env: dict[str, str]) -> Iterator[str]:
+    """Run ``streamlit run dashboard/app.py`` with extra ``env``; yield its URL, then stop it."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(url, server, log)
+        yield url
+    finally:
+        _stop(server)
+
+
+@pytest.fixture(scope="session")
+def hostile_app_url(hostile_data: HostileData, artifacts_dir: Path) -> Iterator[str]:
+    """The dashboard on :func:`hostile_data` (``KALBAR_DATA_DIR``); log in streamlit-hostile.log."""
+    from geodata.settings import DATA_DIR_ENV
+
+    yield from _serve_streamlit(
+        artifacts_dir / "streamlit-hostile.log", env={DATA_DIR_ENV: str(hostile_data.folder)}
+    )

@@ -1,0 +1,128 @@
+"""Add, edit and retire one record (case, crossing or shelter); restore a backup.
+
+The form is built from the schema; the store checks the record exactly as an import does,
+and every change lands in the audit log under the user's name. Nothing is ever deleted:
+a record is retired with a reason.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import session, state
+from dashboard.text import tr
+from geodata._errors import ValidationError
+from geodata.access import RoleStore, allowed
+from geodata.auth import User
+from geodata.schemas import SCHEMAS, Entity, Field
+from geodata.store import Kind, open_store
+
+_ENTITY: Final[dict[Kind, Entity]] = {
+    "cases": "case",
+    "crossings": "crossing",
+    "shelters": "shelter",
+}
+_NEW: Final = ""
+
+
+def _text(value: object) -> str:
+    """A stored value as the form shows it: dates as YYYY-MM-DD, missing as empty."""
+    if isinstance(value, pd.Timestamp):
+        return "" if pd.isna(value) else value.date().isoformat()
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def _field_input(field: Field, value: object, *, key: str) -> object:
+    label = field.label(state.language()) + (" *" if field.required else "")
+    if field.kind == "bool":
+        return st.checkbox(label, value=bool(value) if _text(value) else False, key=key)
+    if field.kind == "choice" and field.allowed:
+        options = ["", *sorted(field.allowed)]
+        current = _text(value)
+        return st.selectbox(
+            label, options, index=options.index(current) if current in options else 0, key=key
+        )
+    return st.text_input(
+        label, value=_text(value), key=key, help=field.description(state.language())
+    )
+
+
+def _record_form(kind: Kind, record: dict[str, object], *, new: bool) -> dict[str, object] | None:
+    schema = SCHEMAS[_ENTITY[kind]]
+    with st.form(f"edit_{kind}"):
+        values = {
+            field.name: _field_input(field, record.get(field.name), key=f"edit_{kind}_{field.name}")
+            for field in schema.fields
+            if field.name != "synthetic" and (new or field.name != schema.id_field)
+        }
+        if st.form_submit_button(tr("editor.save")):
+            return values
+    return None
+
+
+def record_editor(user: User) -> None:
+    """Choose a kind and a record (or a new one); save it through the user's role."""
+    if not allowed(user, "edit_records"):
+        return
+    st.subheader(tr("editor.title"))
+    kind: Kind = st.selectbox(
+        tr("manage.kind"), list(_ENTITY), key="edit_kind", format_func=lambda k: tr(f"manage.{k}")
+    )
+    schema = SCHEMAS[_ENTITY[kind]]
+    records = open_store().read(kind)
+    ids = [_NEW, *records[schema.id_field].astype(str)]
+    chosen = st.selectbox(
+        tr("editor.record"),
+        ids,
+        key=f"edit_id_{kind}",
+        format_func=lambda i: tr("editor.new") if i == _NEW else i,
+    )
+    current = (
+        {}
+        if chosen == _NEW
+        else records[records[schema.id_field].astype(str) == chosen].iloc[0].to_dict()
+    )
+    values = _record_form(kind, current, new=chosen == _NEW)
+    if values is not None:
+        role_store = RoleStore(user, open_store())
+        try:
+            if chosen == _NEW:
+                saved = role_store.add(kind, {**values, "synthetic": False})
+            else:
+                changes = {k: v for k, v in values.items() if _text(v) != _text(current.get(k))}
+                role_store.update(kind, chosen, changes) if changes else None
+                saved = chosen
+        except (ValidationError, ValueError) as error:
+            report = getattr(error, "report", None)
+            st.error(report.to_text(state.language()) if report is not None else str(error))
+        else:
+            st.success(tr("editor.saved", record=saved))
+    if chosen != _NEW and allowed(user, "manage_data"):
+        reason = st.text_input(tr("editor.retire_reason"), key=f"retire_reason_{kind}")
+        if st.button(tr("editor.retire"), key=f"retire_{kind}", disabled=not reason.strip()):
+            RoleStore(user, open_store()).retire(kind, chosen, reason=reason)
+            st.success(tr("editor.retired", record=chosen))
+
+
+def restore_section(user: User) -> None:
+    """Replace the whole store with a backup (administrators; audited, sessions end)."""
+    if not allowed(user, "manage_data"):
+        return
+    st.subheader(tr("editor.restore_title"))
+    st.caption(tr("editor.restore_help"))
+    upload = st.file_uploader(tr("manage.file"), type=["gpkg"], key="restore_file")
+    confirmed = st.checkbox(tr("editor.restore_confirm"), key="restore_confirm")
+    if upload is not None and confirmed and st.button(tr("editor.restore"), key="restore_go"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "restore.gpkg"
+            path.write_bytes(upload.getvalue())
+            RoleStore(user, open_store()).restore(str(path))
+        st.session_state.pop(session.TOKEN, None)
+        st.success(tr("editor.restored"))
