@@ -56,9 +56,13 @@ def _field_input(field: Field, value: object, *, key: str) -> object:
 
 def _record_form(kind: Kind, record: dict[str, object], *, new: bool) -> dict[str, object] | None:
     schema = SCHEMAS[_ENTITY[kind]]
-    with st.form(f"edit_{kind}"):
+    record_id = _text(record.get(schema.id_field)) or "new"
+    # Widget keys name the record, so choosing another record shows its own values.
+    with st.form(f"edit_{kind}_{record_id}"):
         values = {
-            field.name: _field_input(field, record.get(field.name), key=f"edit_{kind}_{field.name}")
+            field.name: _field_input(
+                field, record.get(field.name), key=f"edit_{kind}_{record_id}_{field.name}"
+            )
             for field in schema.fields
             if field.name != "synthetic" and (new or field.name != schema.id_field)
         }
