@@ -22,9 +22,10 @@ import pandas as pd
 import shapely
 
 from geodata import reference
+from geodata.loaders import TOLERANCE_KM
 from geodata.report import ParamValue, Problem, Report
 from geodata.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
-from geodata.settings import STORAGE_CRS
+from geodata.settings import MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
 from geodata.store._schema import POINT_FIELDS, SCHEMA_OF, Kind
 
 Columns = dict[str, list[object]]
@@ -102,8 +103,14 @@ class _Checker:
         self.rows = _row_numbers(frame)
         self.problems: list[Problem] = []
 
-    def add(self, mask: np.ndarray, field: str, code: str, values: pd.Series | None = None,
-            **params: ParamValue) -> None:
+    def add(
+        self,
+        mask: np.ndarray,
+        field: str,
+        code: str,
+        values: pd.Series | None = None,
+        **params: ParamValue,
+    ) -> None:
         for position in np.flatnonzero(mask):
             extra = dict(params)
             if values is not None:
@@ -188,20 +195,26 @@ def check_frame(
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` should be a DataFrame, got {type(frame).__name__}")
     schema = SCHEMA_OF[kind]
+    not_points = _not_points(frame)
     frame = _with_point_columns(frame)
     check = _Checker(kind, frame)
+    for position in np.flatnonzero(not_points.notna().to_numpy()):
+        params: dict[str, ParamValue] = {"geom_type": str(not_points.iloc[position])}
+        check.problems.append(
+            Problem(kind, check.rows[position], "geometry", "geometry_not_point", params)
+        )
     today = today or dt.datetime.now(dt.UTC).date()
     missing = [name for name in schema.required_columns if name not in frame.columns]
     if missing:
-        check.problems.append(
-            Problem(kind, None, None, "columns_missing", {"columns": missing})
-        )
+        check.problems.append(Problem(kind, None, None, "columns_missing", {"columns": missing}))
         return {}, Report(check.problems)
     columns: Columns = {}
     length = len(frame)
     for field in schema.fields:
-        series = frame[field.name] if field.name in frame.columns else pd.Series(
-            [None] * length, index=frame.index, dtype="object"
+        series = (
+            frame[field.name]
+            if field.name in frame.columns
+            else pd.Series([None] * length, index=frame.index, dtype="object")
         )
         series = series.reset_index(drop=True)
         values = _convert(field, series, check, today)
@@ -211,7 +224,48 @@ def check_frame(
         columns[field.name] = values.tolist()
     _check_ids(schema, columns, check)
     columns["geom"] = _points(columns, check)
+    _check_places(columns, check)
     return columns, Report(check.problems)
+
+
+def _not_points(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the geometry type where it is not a single point (a polygon cannot be a
+    record's place), else None."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return pd.Series([None] * len(frame), dtype="object")
+    types = frame.geometry.geom_type.reset_index(drop=True)
+    return types.where(types.notna() & (types != "Point"), None)
+
+
+def _check_places(columns: Columns, check: _Checker) -> None:
+    """The checks an import makes that do not depend on the file: cells no longer than a
+    spreadsheet allows, admin codes in the gazetteer, points in Kalbar (same tolerance)."""
+    for name, values in columns.items():
+        lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values])
+        check.add(lengths > MAX_CELL_CHARS, name, "cell_too_long", limit=MAX_CELL_CHARS)
+    if "admin_code" in columns:
+        known = set(reference.load_gazetteer()["code"])
+        codes = pd.Series(columns["admin_code"], dtype="object")
+        unknown = (codes.notna() & ~codes.isin(known)).to_numpy()
+        check.add(unknown, "admin_code", "code_unknown", codes)
+    points = np.array(columns["geom"], dtype=object)
+    present = np.array([point is not None for point in points])
+    if present.any():
+        province = reference.load_province()
+        metric = gpd.GeoSeries(list(points[present]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
+        outline = gpd.GeoSeries([province], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+        distance_km = np.zeros(len(points))
+        distance_km[present] = shapely.distance(metric.values, outline) / 1000
+        for position in np.flatnonzero(distance_km > TOLERANCE_KM):
+            point = points[position]
+            params: dict[str, ParamValue] = {
+                "lon": round(point.x, 6),
+                "lat": round(point.y, 6),
+                "distance_km": round(float(distance_km[position]), 1),
+            }
+            check.problems.append(
+                Problem(check.kind, check.rows[position], "lon, lat", "outside_province", params)
+            )
 
 
 def _with_point_columns(frame: pd.DataFrame) -> pd.DataFrame:
