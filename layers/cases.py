@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from folium.plugins import FastMarkerCluster, HeatMap
 
-from geodata.i18n import format_date, t
+from geodata.i18n import format_date, format_number, t
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import CODE_LENGTH, LEVELS, Level
 from layers import styles
@@ -198,7 +198,8 @@ def _cluster_callback(labels: list[str]) -> str:
 function (row) {{
     var labels = {json.dumps(labels)};
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {{
-        radius: 6, color: "#ffffff", weight: 1, fillColor: "{styles.CASE}", fillOpacity: 0.9
+        radius: 6, color: "#ffffff", weight: 1, fillColor: "{styles.CASE}", fillOpacity: 0.9,
+        cases: row[3] || 1
     }});
     var cells = "";
     for (var i = 0; i < row[2].length; i++) {{
@@ -212,13 +213,43 @@ function (row) {{
 """
 
 
+# Clusters count cases, not markers: a marker may stand for several cases at one place.
+_CLUSTER_ICON: Final = """
+function (cluster) {
+    var total = 0;
+    cluster.getAllChildMarkers().forEach(function (m) { total += m.options.cases || 1; });
+    var size = total < 10 ? "small" : total < 100 ? "medium" : "large";
+    return L.divIcon({
+        html: "<div><span>" + total + "</span></div>",
+        className: "marker-cluster marker-cluster-" + size,
+        iconSize: new L.Point(40, 40)
+    });
+}
+"""
+
+
+def _places(cases: gpd.GeoDataFrame, lang: str) -> list[list]:
+    """One row per distinct place: ``[lat, lon, [tooltip], cases]`` (for many cases)."""
+    places = (
+        pd.DataFrame({"lat": cases.geometry.y.round(4), "lon": cases.geometry.x.round(4)})
+        .value_counts()
+        .reset_index(name="cases")
+    )
+    label = t("map.cases_here", lang)
+    return [
+        [float(y), float(x), [escape_text(label.format(count=format_number(n, lang)))], int(n)]
+        for y, x, n in places[["lat", "lon", "cases"]].itertuples(index=False)
+    ]
+
+
 def cases_layer(
     cases: gpd.GeoDataFrame, *, lang: str, mode: CaseMode = "cluster", show: bool = True
 ) -> folium.map.Layer:
     """Cases as clustered points (single points from zoom 11) or as a heat map.
 
     ``cases`` come from :func:`case_points`; tooltips are escaped. Above
-    ``DETAILED_TOOLTIP_LIMIT`` cases the tooltip shows only the case id.
+    ``DETAILED_TOOLTIP_LIMIT`` cases one marker stands for each distinct place (about 10 m),
+    with the number of its cases, so the page stays light; clusters count cases either way.
     """
     name = t("map.layer.cases", lang)
     lat = cases.geometry.y.round(5).to_numpy()
@@ -228,14 +259,17 @@ def cases_layer(
         data = np.column_stack([lat, lon, weights]).tolist()
         return HeatMap(data, name=name, show=show, radius=14, blur=18, min_opacity=0.3)
     if len(cases) > DETAILED_TOOLTIP_LIMIT:
-        values = [[escape_text(case_id)] for case_id in cases["case_id"]]
+        data = _places(cases, lang)
+        labels = [escape_text(t("map.layer.cases", lang))]
     else:
         values = [case_tooltip_values(case, lang=lang) for case in cases.to_dict("records")]
-    data = [[float(y), float(x), v] for y, x, v in zip(lat, lon, values, strict=True)]
+        data = [[float(y), float(x), v, 1] for y, x, v in zip(lat, lon, values, strict=True)]
+        labels = _tooltip_labels(lang)
     return FastMarkerCluster(
         data,
-        callback=_cluster_callback(_tooltip_labels(lang)),
+        callback=_cluster_callback(labels),
         name=name,
         show=show,
+        icon_create_function=_CLUSTER_ICON,
         options={"disableClusteringAtZoom": UNCLUSTER_ZOOM, "chunkedLoading": True},
     )

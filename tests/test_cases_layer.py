@@ -21,6 +21,7 @@ from geodata import reference
 from geodata.i18n import format_date
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import SAMPLE_DIR
+from layers import cases as cases_module
 from layers.cases import (
     CaseFilter,
     case_points,
@@ -384,12 +385,24 @@ def test_cluster_layer_has_one_marker_per_point(located: gpd.GeoDataFrame) -> No
     layer = cases_layer(points, lang="en")
     assert isinstance(layer, FastMarkerCluster)
     assert len(layer.data) == len(points)
-    lat, lon, tip = layer.data[0]
+    lat, lon, tip, cases = layer.data[0]
+    assert cases == 1  # each marker stands for one case below the detailed-tooltip limit
     first = points.iloc[0]
     assert (lat, lon) == pytest.approx((first.geometry.y, first.geometry.x), abs=1e-5)
     reported = format_date(first["date_reported"].date(), "en")
     assert first["case_id"] in str(tip)
     assert reported in str(tip) and re.search(r"\d+ [A-Z][a-z]+ \d{4}", reported)
+
+
+def test_large_layers_have_one_marker_per_place_counting_its_cases(
+    located: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = case_points(filter_cases(located, CaseFilter()), reference.load_gazetteer())
+    monkeypatch.setattr(cases_module, "DETAILED_TOOLTIP_LIMIT", 0)
+    layer = cases_layer(points, lang="en")
+    places = {(round(p.y, 4), round(p.x, 4)) for p in points.geometry}
+    assert len(layer.data) == len(places) < len(points)
+    assert sum(row[3] for row in layer.data) == len(points)  # clusters count every case
 
 
 def test_heat_layer_is_weighted_by_the_selected_victims(located: gpd.GeoDataFrame) -> None:

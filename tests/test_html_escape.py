@@ -252,14 +252,18 @@ def _assert_no_raw_payload(page: str) -> None:
 def test_cases_layer_renders_payloads_as_text(
     evil_case: gpd.GeoDataFrame, limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both the detailed tooltips and the short (case id only) ones of large layers."""
+    """The detailed tooltips show user text as text; large layers (one marker per place,
+    with its number of cases) carry no user text at all."""
     monkeypatch.setattr(cases_module, "DETAILED_TOOLTIP_LIMIT", limit)
     page = _render(cases_layer(evil_case, lang="id"))
     _assert_no_raw_payload(page)
     (tip,) = _tooltips(page)
-    _assert_shows_as_text(tip, f"KB-{IMG}")
     if limit:
+        _assert_shows_as_text(tip, f"KB-{IMG}")
         _assert_shows_as_text(tip, EVIL)
+    else:
+        assert "1 kasus di titik ini" in tip
+        assert "KB-" not in page
 
 
 def test_crossing_and_shelter_layers_render_payloads_as_text(
