@@ -71,6 +71,8 @@ def _login_form() -> None:
 def current_user() -> User | None:
     """The logged-in user; draws the login form and stops the page when there is none."""
     mode = _mode()
+    if mode != "login":  # a store or an administrator may appear while the server runs
+        _mode.clear()
     if mode == "demo":
         return None
     if mode == "setup":

@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from dashboard import session
 from dashboard.text import num, tr
 from geodata.settings import BUILD_REPORT
 from layers.risk import DEFAULT_WEIGHTS
@@ -13,9 +14,12 @@ from layers.risk import DEFAULT_WEIGHTS
 report = json.loads(BUILD_REPORT.read_text(encoding="utf-8"))
 features = report["features"]
 
+user = session.current_user()
+session.logout_button(user)
 st.title(tr("nav.tentang"))
 st.markdown(tr("tentang.purpose"))
-st.warning(f"**{tr('common.sample_data')}** — {tr('tentang.synthetic')}")
+if session.role_view(user).synthetic:
+    st.warning(f"**{tr('common.sample_data')}** — {tr('tentang.synthetic')}")
 
 st.header(tr("tentang.geodata_title"))
 st.markdown(

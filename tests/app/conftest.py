@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geodata.i18n import t
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DATA_DIR_ENV, SAMPLE_DIR
 
@@ -56,9 +57,12 @@ def new_app() -> NewApp:
 
 
 def run(at: AppTest) -> AppTest:
-    """Run and fail with the app's own traceback if the script raised."""
+    """Run and fail if the script raised, or if a page failed (app.py catches page errors
+    and shows a translated message instead)."""
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    failed = {t("common.unexpected_error", lang) for lang in ("id", "en")}
+    assert not failed & {e.value for e in at.error}, "a page failed: see the server log"
     return at
 
 
