@@ -50,8 +50,13 @@ class Accounts:
         """Add an active user; the creation and role are audited."""
         now = utc_now()
         values: dict[str, list[object]] = {
-            "username": [username], "role": [role], "password_hash": [password_hash],
-            "active": [True], "created_at": [now], "created_by": [by], "failed_logins": [0],
+            "username": [username],
+            "role": [role],
+            "password_hash": [password_hash],
+            "active": [True],
+            "created_at": [now],
+            "created_by": [by],
+            "failed_logins": [0],
         }
         with self._store._transaction(write=True) as cursor:
             self._store._insert(cursor, USERS, values)
@@ -80,13 +85,25 @@ class Accounts:
                     entries.append(("update", USERS.name, username, "password", None, None))
                 elif name == "active":
                     entries.append(
-                        ("enable" if value else "disable", USERS.name, username, "active",
-                         audit_text(old[name]), audit_text(value))
+                        (
+                            "enable" if value else "disable",
+                            USERS.name,
+                            username,
+                            "active",
+                            audit_text(old[name]),
+                            audit_text(value),
+                        )
                     )
                 else:
                     entries.append(
-                        ("update", USERS.name, username, _AUDITED[name], audit_text(old[name]),
-                         audit_text(value))
+                        (
+                            "update",
+                            USERS.name,
+                            username,
+                            _AUDITED[name],
+                            audit_text(old[name]),
+                            audit_text(value),
+                        )
                     )
             if entries:
                 self._store._audit(cursor, entries, user=by)
@@ -94,15 +111,18 @@ class Accounts:
     def log(self, action: str, *, user: str, record_id: str | None = None) -> None:
         """Write a login event (``login``, ``login_failed``, ``logout``) to the audit log."""
         with self._store._transaction(write=True) as cursor:
-            self._store._audit(cursor, [(action, USERS.name, record_id, None, None, None)],
-                               user=user)
+            self._store._audit(
+                cursor, [(action, USERS.name, record_id, None, None, None)], user=user
+            )
 
     def add_session(
         self, *, token_hash: str, username: str, created_at: dt.datetime, expires_at: dt.datetime
     ) -> None:
         """Keep a new session (its token only as a hash)."""
         values: dict[str, list[object]] = {
-            "token_hash": [token_hash], "username": [username], "created_at": [created_at],
+            "token_hash": [token_hash],
+            "username": [username],
+            "created_at": [created_at],
             "expires_at": [expires_at],
         }
         with self._store._transaction(write=True) as cursor:
@@ -137,4 +157,3 @@ class Accounts:
                 store._sql(f"DELETE FROM {SESSIONS.name} WHERE {' OR '.join(clauses)}"),
                 tuple(params),
             )
-

@@ -330,8 +330,7 @@ class Store(ABC):
         selects = ", ".join(self._select(c.name, c.type) for c in table.columns)
         cursor.execute(
             self._sql(
-                f"SELECT {selects} FROM {table.name} WHERE {schema.id_field} = ?"
-                + self._for_update
+                f"SELECT {selects} FROM {table.name} WHERE {schema.id_field} = ?" + self._for_update
             ),
             (record_id,),
         )
@@ -478,13 +477,14 @@ class Store(ABC):
         Columns: ``at`` (UTC), ``username``, ``action``, ``entity``, ``record_id``, ``field``,
         ``old_value``, ``new_value``, ``batch``.
         """
-        filters = {"entity": entity, "record_id": record_id, "username": username,
-                   "action": action}
+        filters = {"entity": entity, "record_id": record_id, "username": username, "action": action}
         given = {name: value for name, value in filters.items() if value is not None}
         where = " AND ".join(f"{name} = ?" for name in given)
         with self._transaction(write=False) as cursor:
             columns = self._read_columns(
-                cursor, AUDIT, where=f"WHERE {where}" if where else "",
+                cursor,
+                AUDIT,
+                where=f"WHERE {where}" if where else "",
                 params=tuple(given.values()),
             )
         frame = pd.DataFrame({name: columns[name] for name in AUDIT.names if name != "fid"})

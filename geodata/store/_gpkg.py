@@ -29,7 +29,7 @@ import pyproj
 import shapely
 
 from geodata.store._base import Cursor, Store, StoreError
-from geodata.store._schema import TABLES, Column, ColumnType, Table
+from geodata.store._schema import TABLES, ColumnType, Table, column_sql
 
 #: ``PRAGMA application_id`` of a GeoPackage ("GPKG") and the version written (1.4.0).
 APPLICATION_ID: Final = 0x47504B47
@@ -73,25 +73,11 @@ _CORE_TABLES: Final = (
 )
 
 
-def _column_sql(column: Column) -> str:
-    parts = [column.name, _TYPES[column.type]]
-    if column.not_null and column.type != "serial":
-        parts.append("NOT NULL")
-    if column.unique:
-        parts.append("UNIQUE")
-    if column.allowed is not None:
-        allowed = ", ".join("'" + value.replace("'", "''") + "'" for value in column.allowed)
-        parts.append(f"CHECK ({column.name} IN ({allowed}))")
-    if column.minimum is not None:
-        parts.append(f"CHECK ({column.name} >= {column.minimum})")
-    if column.type == "bool":
-        parts.append(f"CHECK ({column.name} IN (0, 1))")
-    return " ".join(parts)
-
-
 def table_sql(table: Table) -> str:
     """``CREATE TABLE`` of ``table`` in GeoPackage column types."""
-    columns = ",\n    ".join(_column_sql(column) for column in table.columns)
+    columns = ",\n    ".join(
+        column_sql(column, _TYPES, bool_as_integer=True) for column in table.columns
+    )
     return f"CREATE TABLE {table.name} (\n    {columns}\n)"
 
 
@@ -188,12 +174,30 @@ class GpkgStore(Store):
             cursor.execute(statement)
         wgs84 = pyproj.CRS.from_epsg(SRS_ID).to_wkt("WKT1_GDAL")
         spatial_refs = [
-            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined",
-             "undefined cartesian coordinate reference system"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined",
-             "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", SRS_ID, "EPSG", SRS_ID, wgs84,
-             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+            (
+                "Undefined cartesian SRS",
+                -1,
+                "NONE",
+                -1,
+                "undefined",
+                "undefined cartesian coordinate reference system",
+            ),
+            (
+                "Undefined geographic SRS",
+                0,
+                "NONE",
+                0,
+                "undefined",
+                "undefined geographic coordinate reference system",
+            ),
+            (
+                "WGS 84 geodetic",
+                SRS_ID,
+                "EPSG",
+                SRS_ID,
+                wgs84,
+                "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+            ),
         ]
         cursor.executemany(  # type: ignore[attr-defined]
             "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", spatial_refs
@@ -206,8 +210,14 @@ class GpkgStore(Store):
             cursor.execute(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
                 "last_change, srs_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (table.name, table.kind, table.name, table.description,
-                 _timestamp_text(dt.datetime.now(dt.UTC)), srs),
+                (
+                    table.name,
+                    table.kind,
+                    table.name,
+                    table.description,
+                    _timestamp_text(dt.datetime.now(dt.UTC)),
+                    srs,
+                ),
             )
             if table.kind == "features":
                 cursor.execute(
@@ -233,7 +243,8 @@ class GpkgStore(Store):
             return [None if v is None else dt.date.fromisoformat(str(v)) for v in values]
         if kind == "timestamp":
             return [
-                None if v is None
+                None
+                if v is None
                 else dt.datetime.strptime(str(v), _TIMESTAMP).replace(tzinfo=dt.UTC)
                 for v in values
             ]

@@ -18,7 +18,7 @@ import shapely
 
 from geodata.config import redact_url
 from geodata.store._base import Cursor, Store, StoreError
-from geodata.store._schema import TABLES, Column, ColumnType, Table
+from geodata.store._schema import TABLES, ColumnType, Table, column_sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -47,20 +47,6 @@ def _psycopg() -> Any:
             "the PostgreSQL store needs psycopg 3: pip install 'psycopg[binary]'"
         ) from error
     return psycopg
-
-
-def _column_sql(column: Column) -> str:
-    parts = [column.name, _TYPES[column.type]]
-    if column.not_null and column.type != "serial":
-        parts.append("NOT NULL")
-    if column.unique:
-        parts.append("UNIQUE")
-    if column.allowed is not None:
-        allowed = ", ".join("'" + value.replace("'", "''") + "'" for value in column.allowed)
-        parts.append(f"CHECK ({column.name} IN ({allowed}))")
-    if column.minimum is not None:
-        parts.append(f"CHECK ({column.name} >= {column.minimum})")
-    return " ".join(parts)
 
 
 class PostgisStore(Store):
@@ -127,7 +113,9 @@ class PostgisStore(Store):
                     "CREATE EXTENSION postgis in it"
                 ) from None
         for table in TABLES:
-            columns = ",\n    ".join(_column_sql(column) for column in table.columns)
+            columns = ",\n    ".join(
+                column_sql(column, _TYPES, bool_as_integer=False) for column in table.columns
+            )
             cursor.execute(f"CREATE TABLE {table.name} (\n    {columns}\n)")
             if table.kind == "features":
                 cursor.execute(

@@ -7,6 +7,7 @@ Record tables (``cases``, ``crossings``, ``shelters``) hold the fields of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -25,13 +26,26 @@ KINDS: Final[tuple[Kind, ...]] = ("crossings", "cases", "shelters")
 SCHEMA_OF: Final[dict[Kind, Schema]] = {"cases": CASE, "crossings": CROSSING, "shelters": SHELTER}
 #: Audit actions.
 ACTIONS: Final = (
-    "create", "update", "retire", "restore", "disable", "enable", "login", "login_failed", "logout"
+    "create",
+    "update",
+    "retire",
+    "restore",
+    "disable",
+    "enable",
+    "login",
+    "login_failed",
+    "logout",
 )
 #: Geometry fields kept in ``geom``, not as columns.
 POINT_FIELDS: Final = ("lon", "lat")
 #: Bookkeeping columns of every record table.
 BOOKKEEPING: Final = (
-    "created_at", "created_by", "updated_at", "updated_by", "retired_at", "retired_by",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "retired_at",
+    "retired_by",
     "retired_reason",
 )
 
@@ -53,6 +67,27 @@ class Column:
     unique: bool = False
     allowed: tuple[str, ...] | None = None
     minimum: int | None = None
+
+
+def column_sql(column: Column, types: Mapping[ColumnType, str], *, bool_as_integer: bool) -> str:
+    """The column's definition in ``CREATE TABLE``: type (from ``types``) and constraints.
+
+    ``bool_as_integer`` adds ``CHECK (x IN (0, 1))`` where booleans are stored as integers
+    (SQLite/GeoPackage).
+    """
+    parts = [column.name, types[column.type]]
+    if column.not_null and column.type != "serial":
+        parts.append("NOT NULL")
+    if column.unique:
+        parts.append("UNIQUE")
+    if column.allowed is not None:
+        allowed = ", ".join("'" + value.replace("'", "''") + "'" for value in column.allowed)
+        parts.append(f"CHECK ({column.name} IN ({allowed}))")
+    if column.minimum is not None:
+        parts.append(f"CHECK ({column.name} >= {column.minimum})")
+    if bool_as_integer and column.type == "bool":
+        parts.append(f"CHECK ({column.name} IN (0, 1))")
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
