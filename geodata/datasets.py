@@ -32,6 +32,8 @@ class Dataset:
     rejected_rows: int
     synthetic: bool
     version: str
+    #: Key of the disclosure control's record keys (the store's own; empty for files).
+    secret: bytes = b""
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -220,6 +221,24 @@ class Store(ABC):
     def version(self) -> str:
         """The data version: it changes with every write, so caches can key on it."""
         return f"{self.backend}-{self._meta('data_version')}"
+
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte secret of this store, made on first use (e.g. ``"cell_key"``).
+
+        Kept in the metadata table, never shown to any role; a restore keeps the store's own.
+        """
+        key = f"secret_{name}"
+        with self._transaction(write=True) as cursor:
+            cursor.execute(self._sql(f"SELECT value FROM {META.name} WHERE key = ?"), (key,))
+            row = cursor.fetchone()
+            if row is not None:
+                return bytes.fromhex(str(row[0]))
+            value = secrets.token_bytes(32)
+            cursor.execute(
+                self._sql(f"INSERT INTO {META.name} (key, value) VALUES (?, ?)"),
+                (key, value.hex()),
+            )
+            return value
 
     # --- low-level helpers ------------------------------------------------------------------
 
@@ -506,6 +525,7 @@ class Store(ABC):
             rejected_rows=0,
             synthetic=any(bool(frame["synthetic"].any()) for frame in frames.values()),
             version=self.version(),
+            secret=self.secret("cell_key"),
         )
 
     # --- backup and restore -----------------------------------------------------------------
