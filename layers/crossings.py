@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import folium
 import geopandas as gpd
@@ -12,10 +12,13 @@ import pandas as pd
 from geodata.i18n import format_date, t
 from layers import styles
 from layers._html import html_table
+from layers._inputs import require_frame
 from layers._symbols import IconLayer
 from layers.legend import LegendItem
 
 _SHAPE = {"plbn": "square", "land_track": "triangle", "river_route": "diamond"}
+#: Where a reference post's position comes from, as its tooltip says.
+POST_SOURCE: Final = "public: PLBN reference geodata; position derived"
 
 
 def _icon_svg(kind: str, status: str) -> str:
@@ -49,6 +52,44 @@ def crossing_tooltip(crossing: Mapping[str, Any], *, lang: str) -> str:
     if crossing.get("synthetic"):
         rows.append(("", t("crossing.synthetic_position", lang)))
     return html_table(rows)
+
+
+def with_reference_posts(crossings: gpd.GeoDataFrame, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``crossings`` plus every official post of ``posts`` whose id they lack (a new copy).
+
+    The five PLBN are public reference data: the map draws them whatever the store holds.
+    A post already among ``crossings`` keeps the store's record (its status, its checks).
+
+    Parameters
+    ----------
+    crossings
+        Crossings as the role's view holds them (possibly empty), EPSG:4326.
+    posts
+        The committed posts, as from :func:`geodata.reference.load_plbn`.
+    """
+    require_frame(crossings, "crossings", ["crossing_id"])
+    require_frame(posts, "posts", ["crossing_id", "name", "geometry"])
+    missing = posts[~posts["crossing_id"].isin(crossings["crossing_id"])]
+    if missing.empty:
+        return crossings.copy()
+    added = gpd.GeoDataFrame(
+        {
+            "crossing_id": missing["crossing_id"].to_numpy(dtype=object),
+            "name": missing["name"].to_numpy(dtype=object),
+            "kind": "plbn",
+            "status": "active",
+            "last_verified": pd.Series(pd.NaT, index=missing.index, dtype="datetime64[ns]"),
+            "source": POST_SOURCE,
+            "synthetic": False,
+        },
+        geometry=missing.geometry.to_numpy(),
+        crs=posts.crs,
+    )
+    if crossings.empty:
+        return added.reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        pd.concat([crossings, added], ignore_index=True), geometry="geometry", crs=crossings.crs
+    )
 
 
 def crossings_layer(

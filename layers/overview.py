@@ -1,4 +1,8 @@
-"""The main map: boundaries, choropleth, Sarawak, border, crossings, shelters and cases."""
+"""The main map: boundaries, choropleth, Sarawak, border, crossings, shelters and cases.
+
+Sarawak, the border and the five official posts (PLBN) are reference data: the map draws
+them from the committed geodata whatever the store holds, even when it is empty.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from layers import styles
 from layers.boundaries import border_layer, sarawak_layer, units_layer
 from layers.cases import CaseMode, cases_layer
 from layers.choropleth import Scheme, choropleth_layer
-from layers.crossings import crossings_layer, crossings_legend
+from layers.crossings import crossings_layer, crossings_legend, with_reference_posts
 from layers.legend import LegendItem, add_banner, add_legend
 from layers.mapview import Basemap, finish_map, new_map
 from layers.shelters import shelters_layer, shelters_legend
@@ -46,6 +50,7 @@ class MapData:
     desa: gpd.GeoDataFrame | None = None  # desa of the selected kabupaten, on demand
     focus: gpd.GeoSeries | None = None  # the selected unit: the map zooms there
     synthetic: bool = True
+    posts: gpd.GeoDataFrame | None = None  # reference PLBN, drawn where ``crossings`` lack them
 
 
 def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
@@ -67,7 +72,10 @@ def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map
         units_layer(data.desa, level="desa", lang=lang).add_to(m)
     border_layer(data.border, lang=lang).add_to(m)
     shelters_layer(data.shelters, lang=lang).add_to(m)
-    crossings_layer(data.crossings, lang=lang).add_to(m)
+    crossings = data.crossings
+    if data.posts is not None:
+        crossings = with_reference_posts(crossings, data.posts)
+    crossings_layer(crossings, lang=lang).add_to(m)
     if len(data.case_points):
         cases_layer(data.case_points, lang=lang, mode=options.case_mode).add_to(m)
     add_legend(
