@@ -1,13 +1,30 @@
-"""Tables from layers' frames, with headers from the catalogue and values translated."""
+"""Tables from layers' frames, with headers from the catalogue and values translated.
+
+Every table goes through :func:`show_dataframe`: Streamlit's built-in "Download as CSV"
+hands out the cells as shown, so they are made spreadsheet-safe first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.text import tr
+from geodata.export import spreadsheet_safe
+
+
+def show_dataframe(frame: pd.DataFrame | Sequence[Mapping[str, object]], **kwargs: Any) -> Any:
+    """``st.dataframe`` of ``frame`` (or records) with every text cell a spreadsheet would run
+    as a formula neutralised (:func:`geodata.export.spreadsheet_safe`), so the table's
+    "Download as CSV" is as safe as the app's own exports. ``kwargs`` go to ``st.dataframe``
+    (``hide_index`` and ``use_container_width`` default to True)."""
+    table = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(list(frame))
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("use_container_width", True)
+    return st.dataframe(spreadsheet_safe(table), **kwargs)
 
 
 def show_table(
@@ -27,8 +44,4 @@ def show_table(
     for column in table.select_dtypes(include="datetime").columns:
         table[column] = table[column].dt.date
     table = table.round(digits)
-    st.dataframe(
-        table.rename(columns={c: tr(f"{header_prefix}.{c}") for c in table.columns}),
-        hide_index=True,
-        use_container_width=True,
-    )
+    show_dataframe(table.rename(columns={c: tr(f"{header_prefix}.{c}") for c in table.columns}))

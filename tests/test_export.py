@@ -1,10 +1,13 @@
 """Exports: CSV and XLSX neutralise formulas and keep other text; GeoJSON holds only located
-rows in lon/lat order; a GeoPackage reads back the same."""
+rows in lon/lat order; a GeoPackage reads back the same. The dashboard's tables (whose
+built-in download hands out what they show) and the audit log are neutralised the same way."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,15 +17,19 @@ import pyogrio
 import pytest
 import shapely
 
+from geodata import auth
 from geodata.datasets import Dataset
 from geodata.export import (
+    is_formula_like,
     neutralise_formula,
+    spreadsheet_safe,
     to_csv_bytes,
     to_geojson_bytes,
     to_geopackage_bytes,
     to_xlsx_bytes,
 )
 from geodata.settings import SAMPLE_DIR
+from geodata.store import open_store
 from layers.cases import CaseFilter, filter_cases
 
 FORMULAS = ["=1+1", "+SUM(A1:A9)", "-2+3", "@cmd", '=HYPERLINK("http://x","klik")']
@@ -60,6 +67,106 @@ def test_formula_like_text_gets_an_apostrophe(text: str) -> None:
 @pytest.mark.parametrize("value", [*PLAIN, 3, -4.5, None])
 def test_other_values_are_unchanged(value: object) -> None:
     assert neutralise_formula(value) == value
+
+
+# Formulas hidden behind blanks (issue 9, item 5): a spreadsheet skips them.
+HIDDEN = ["\r=1+1", "\t=1", " @SUM(A1)", "+1", "-1+2", "\n\n=2*3", "\r\n -1", "\uff1d1+1"]
+LOGIN_NAME = "=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_formulas_behind_blanks_are_neutralised(text: str) -> None:
+    assert is_formula_like(text)
+    assert neutralise_formula(text) == "'" + text
+
+
+def _hidden_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "note": [*HIDDEN, LOGIN_NAME, "Entikong"],
+            "count": [-5, *range(len(HIDDEN)), 7],
+        }
+    )
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_neutralises_formulas_behind_blanks_and_keeps_numbers() -> None:
+    table = _hidden_table()
+    header, *rows = _csv_rows(to_csv_bytes(table))
+    assert header == ["note", "count"]
+    assert [row[0] for row in rows] == ["'" + t for t in [*HIDDEN, LOGIN_NAME]] + ["Entikong"]
+    assert rows[0][1] == "-5"  # a negative number is written as a number, no apostrophe
+
+
+def test_xlsx_neutralises_formulas_behind_blanks_and_keeps_numbers() -> None:
+    header, rows = _sheet(to_xlsx_bytes(_hidden_table()))
+    assert header == ["note", "count"]
+    notes = [row[0] for row in rows]
+    assert all(cell.data_type == "s" for cell in notes)
+    # XlsxWriter stores a carriage return as the OOXML escape _x000D_, which Excel reads back.
+    values = [re.sub("_x000D_", "\r", str(cell.value)) for cell in notes]
+    assert values[:-1] == ["'" + t for t in [*HIDDEN, LOGIN_NAME]]
+    first_count = rows[0][1]
+    assert first_count.value == -5 and first_count.data_type == "n"
+
+
+def test_xlsx_writes_links_as_plain_text() -> None:
+    frame = pd.DataFrame({"note": ["http://evil.example/?leak=1"]})
+    workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame)))
+    cell = workbook.worksheets[0]["A2"]
+    assert cell.value == "http://evil.example/?leak=1" and cell.hyperlink is None
+
+
+def test_spreadsheet_safe_covers_names_index_and_categories() -> None:
+    frame = pd.DataFrame(
+        {"=bad": pd.Categorical(["@x", "ok"]), "n": [-1.5, 2.0]},
+        index=pd.Index(["-1+2", "a"], name="row"),
+    )
+    safe = spreadsheet_safe(frame)
+    assert list(safe.columns) == ["'=bad", "n"]
+    assert safe["'=bad"].tolist() == ["'@x", "ok"]
+    assert safe.index.tolist() == ["'-1+2", "a"]
+    assert safe["n"].tolist() == [-1.5, 2.0]
+    assert list(frame.columns) == ["=bad", "n"], "the input is not changed"
+    with pytest.raises(TypeError, match="`frame` should be a DataFrame, got list"):
+        spreadsheet_safe([1, 2])  # type: ignore[arg-type]
+
+
+def test_a_failed_login_name_in_the_audit_log_is_exported_neutralised(tmp_path: Path) -> None:
+    store = open_store(f"gpkg://{tmp_path / 'store.gpkg'}")
+    with pytest.raises(auth.AuthenticationError):
+        auth.login(store, username=LOGIN_NAME, password="wrong password")
+    log = store.audit_log(action="login_failed")
+    stored = [value for value in log["username"].tolist() if isinstance(value, str)]
+    assert stored and all(is_formula_like(value) for value in stored), stored
+    header, *rows = _csv_rows(to_csv_bytes(log))
+    column = header.index("username")
+    assert [row[column] for row in rows] == ["'" + value for value in stored]
+    for row in rows:
+        assert not any(is_formula_like(cell) for cell in row), row
+    sheet_header, sheet_rows = _sheet(to_xlsx_bytes(log))
+    cells = [row[sheet_header.index("username")].value for row in sheet_rows]
+    assert cells == ["'" + value for value in stored]
+
+
+def test_the_dashboard_table_hands_streamlit_neutralised_cells() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import pandas as pd
+
+        from dashboard.tables import show_dataframe
+
+        show_dataframe(pd.DataFrame({"note": ["\r=1+1", "Entikong"], "count": [-5, 3]}))
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    (shown,) = app.dataframe
+    assert shown.value["note"].tolist() == ["'\r=1+1", "Entikong"]
+    assert shown.value["count"].tolist() == [-5, 3]
 
 
 # --------------------------------------------------------------------------- CSV
