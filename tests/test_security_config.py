@@ -3,9 +3,14 @@ local config and secret files kept out of git."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
+import sys
+import time
 import tomllib
+import urllib.request
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -142,3 +147,72 @@ def test_local_config_and_secret_files_are_git_ignored(path: str) -> None:
         ["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT, check=False
     )
     assert result.returncode == 0, f"{path} is not ignored by .gitignore"
+
+
+# --- no outside call ------------------------------------------------------------------------
+
+#: Started in a subprocess: every socket connect to a host other than this machine is
+#: printed (and refused), then Streamlit starts as `streamlit run` would.
+_WATCHED_START: Final = """
+import socket, sys
+_connect = socket.socket.connect
+def connect(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
+        print(f"OUTSIDE CALL {address!r}", flush=True)
+        raise OSError("outside call refused by the test")
+    return _connect(self, address)
+socket.socket.connect = connect
+from streamlit.web.cli import main
+sys.argv = ["streamlit", "run", "dashboard/app.py", "--server.port", sys.argv[1]]
+main()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_server_listens_on_this_machine_only_and_asks_no_outside_host() -> None:
+    with STREAMLIT_CONFIG.open("rb") as handle:
+        config = tomllib.load(handle)
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["server"]["port"] == 8501
+    # A manually set address stops Streamlit's external-IP lookup at start.
+    assert config["browser"]["serverAddress"] == "127.0.0.1"
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_starting_the_server_makes_no_outside_connection() -> None:
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KALBAR_")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WATCHED_START, str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                ) as r:
+                    health = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", "the server did not answer on 127.0.0.1"
+        time.sleep(2)  # the start-up banner (and any lookup behind it) comes after the listen
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"URL: http://127.0.0.1:{port}" in output
+    assert "OUTSIDE CALL" not in output
+    assert "External URL" not in output and "Did not auto detect external IP" not in output
