@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -27,13 +27,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from babel import Locale
 from rapidfuzz import process, utils
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
 from geodata._errors import ValidationError
 from geodata._read import Table, failed_table, header_key, read_csv, read_geo
+from geodata.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.report import ParamValue, Problem, Report, Severity
 from geodata.schemas import (
@@ -64,8 +64,7 @@ _KM_PER_DEGREE: Final = 111.32
 
 _CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
 _GEO_SUFFIXES: Final = frozenset({".geojson", ".json", ".gpkg"})
-_TRUE: Final = frozenset({"true", "yes", "ya", "y", "t", "1", "1.0", "benar"})
-_FALSE: Final = frozenset({"false", "no", "tidak", "n", "f", "0", "0.0", "salah"})
+_LIST_SEPARATORS: Final = re.compile(r"[;,\n]")
 _ADMIN_CODE: Final = r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?"
 _LEVEL_BY_LENGTH: Final = {length: level for level, length in CODE_LENGTH.items()}
 _PRECISION_RANK: Final = {"kabupaten": 1, "kecamatan": 2, "desa": 3}
@@ -361,18 +360,11 @@ def _resolve(
     *,
     allowed: list[str] | None = None,
 ) -> pd.Series:
-    """Map each distinct value to its accepted form; warn on fixed ones, reject the rest."""
+    """Map each distinct value to its code (:mod:`geodata.coded_values`); reject the rest
+    with the nearest spellings as a suggestion."""
     blank = text == ""
     resolved = {value: resolve(value) for value in text[~blank].unique()}
     value = text.map({key: accepted for key, (accepted, _) in resolved.items()})
-    changed = value.notna() & (value != text)
-    check.flag(
-        changed,
-        field.name,
-        "normalised",
-        severity="warning",
-        per_row={"value": text, "normalised": value},
-    )
     suggestion = text.map({key: hint for key, (_, hint) in resolved.items()})
     check.flag(
         ~blank & value.isna(),
@@ -384,38 +376,20 @@ def _resolve(
     return value if field.default is None else value.where(~blank, field.default)
 
 
-def _choice_key(value: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", value).strip().casefold()
-
-
 def _parse_choice(check: _Check, field: Field, text: pd.Series) -> pd.Series:
-    allowed = field.allowed or frozenset()
-    by_key = {_choice_key(value): value for value in allowed}
+    values = coded_values(check.schema.entity, field.name)
 
     def resolve(value: str) -> tuple[str | None, str | None]:
-        if value in allowed:
-            return value, None
-        accepted = by_key.get(_choice_key(value))
-        return accepted, None if accepted else _suggest(value, allowed)
+        accepted = values.read(value)
+        return accepted, None if accepted else values.suggest(value)
 
-    return _resolve(check, field, text, resolve, "not_allowed", allowed=sorted(allowed))
-
-
-@cache
-def _countries() -> dict[str, str]:
-    """ISO alpha-2 code by code, by English name and by Indonesian name (case-folded)."""
-    lookup: dict[str, str] = {}
-    for lang in ("en", "id"):
-        for code, name in Locale.parse(lang).territories.items():
-            if len(code) == 2 and code.isalpha():
-                lookup[name.casefold()] = code
-                lookup[code.casefold()] = code
-    return lookup
+    return _resolve(check, field, text, resolve, "not_allowed", allowed=values.allowed)
 
 
 def _parse_country(check: _Check, field: Field, text: pd.Series) -> pd.Series:
     def resolve(value: str) -> tuple[str | None, str | None]:
-        return _countries().get(value.casefold()), None
+        accepted = country_code(value)
+        return accepted, None if accepted else suggest_country(value)
 
     return _resolve(check, field, text, resolve, "country_unknown")
 
@@ -469,8 +443,7 @@ def _parse_count(check: _Check, field: Field, text: pd.Series) -> pd.Series:
 
 
 def _parse_bool(check: _Check, field: Field, text: pd.Series) -> pd.Series:
-    lookup = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
-    value = text.str.casefold().map(lookup)
+    value = text.map({cell: read_bool(cell) for cell in text[text != ""].unique()})
     check.flag((text != "") & value.isna(), field.name, "not_bool", per_row={"value": text})
     return value.where(text != "", field.default)
 
@@ -515,20 +488,25 @@ def _parse_admin_code(check: _Check, field: Field, text: pd.Series) -> pd.Series
 
 
 def _parse_list(check: _Check, field: Field, text: pd.Series) -> pd.Series:
-    allowed = field.allowed or frozenset()
-    tidy, unknown = {}, {}
+    """Items separated by ``;`` (or ``,``), each read as a code; unknown items are kept
+    (lower case) with a warning and the nearest spellings."""
+    values = coded_values(check.schema.entity, field.name)
+    tidy, unknown, hints = {}, {}, {}
     for value in text[text != ""].unique():
-        items = list(dict.fromkeys(i.strip().casefold() for i in value.split(";") if i.strip()))
-        tidy[value] = ";".join(items)
-        unknown[value] = ", ".join(item for item in items if item not in allowed) or None
-    strange = text.map(unknown)
+        items = [item.strip() for item in _LIST_SEPARATORS.split(value) if item.strip()]
+        codes = [values.read(item) or item.casefold() for item in items]
+        tidy[value] = ";".join(dict.fromkeys(codes))
+        strange = [item for item in items if values.read(item) is None]
+        unknown[value] = ", ".join(strange) or None
+        hints[value] = "; ".join(filter(None, map(values.suggest, strange))) or None
+    strange_items = text.map(unknown)
     check.flag(
-        strange.notna(),
+        strange_items.notna(),
         field.name,
         "list_unknown",
         severity="warning",
-        per_row={"value": strange},
-        allowed=sorted(allowed),
+        per_row={"value": strange_items, "suggestion": text.map(hints)},
+        allowed=values.allowed,
     )
     return text.map(tidy)
 
