@@ -43,8 +43,8 @@ def page_start(title_key: str) -> PageData:
     st.title(tr(title_key))
     if view.synthetic:
         st.warning(f"**{tr('common.sample_data')}** — {tr('common.sample_data_note')}")
-    if user is None and data.dataset().rejected_rows:
-        st.error(tr("common.rows_rejected", count=num(data.dataset().rejected_rows)))
+    if user is None and data.load_report().rejected_rows:
+        st.error(tr("common.rows_rejected", count=num(data.load_report().rejected_rows)))
     if not view.records_allowed:
         st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
     return PageData(view, case_filter, view.case_totals(case_filter=case_filter))

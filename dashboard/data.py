@@ -1,8 +1,8 @@
-"""Cached access to the reference geodata and the loaded dataset.
+"""Cached access to the reference geodata (public, the same for every role).
 
-Caches are keyed on a data version string, never on hashing large frames
-(``st.cache_data`` hashes frames of 50,000+ rows from a sample, so a changed frame could
-return a stale result). Cached objects are shared between sessions: they hold no
+Cases, crossings and shelters never come from here: pages get them from their role's view
+(:mod:`dashboard.session`, through :mod:`geodata.gateway`, which keeps the data caches keyed
+on data version and access level). Cached objects are shared between sessions: they hold no
 per-user data, and callers must not modify them.
 """
 
@@ -14,29 +14,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geodata import reference
-from geodata.datasets import Dataset, load_configured
-from layers.cases import destination_label, locate_cases
+from geodata import gateway, reference
 
 
-@st.cache_resource(show_spinner=False)
-def dataset() -> Dataset:
-    """The dataset the app shows: the synthetic sample unless configured (validated once)."""
-    return load_configured()
-
-
-@st.cache_resource(show_spinner=False)
-def desa_units() -> gpd.GeoDataFrame:
-    """The full-resolution desa coverage (for placing cases)."""
-    return reference.load_units("desa")
-
-
-@st.cache_resource(show_spinner=False)
-def located_cases(version: str, _dataset: Dataset) -> gpd.GeoDataFrame:
-    """Cases of dataset ``version`` with their unit codes and destination label."""
-    cases = locate_cases(_dataset.cases, desa_units())
-    cases["destination"] = destination_label(cases)
-    return cases
+def load_report() -> gateway.DemoLoadReport:
+    """Rows refused and each file's report when the demo files were loaded (demo mode)."""
+    return gateway.demo_load_report()
 
 
 @st.cache_resource(show_spinner=False)

@@ -279,6 +279,7 @@ def login(
     *,
     username: str,
     password: str,
+    client: str = "local",
     now: dt.datetime | None = None,
     config: Config | None = None,
 ) -> Session:

@@ -64,7 +64,7 @@ with tab_shelters:
 with tab_checks:
     if not view.demo:
         st.caption(tr("data.checks_store"))
-    for name, report in data.dataset().reports.items() if view.demo else []:
+    for name, report in data.load_report().reports.items() if view.demo else []:
         st.markdown(f"**{name}.csv**")
         if report.ok and not report.warnings:
             st.success(tr("data.file_ok"))

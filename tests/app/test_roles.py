@@ -43,7 +43,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
 from dashboard import session
-from geodata import auth, reference
+from geodata import auth, gateway, reference
 from geodata.access import (
     EXPORT_FORMATS,
     DemoDataError,
@@ -104,9 +104,7 @@ class AppStore:
 
 
 def _clear_session_caches() -> None:
-    session._mode.clear()
-    session._store_dataset.clear()
-    session._role_view.clear()
+    gateway.clear_caches()
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +400,7 @@ def test_a_link_cannot_carry_a_login(app_store: AppStore) -> None:
 
 def test_one_roles_cached_view_never_reaches_another(app_store: AppStore) -> None:
     """The role views are cached per access level: an admin's run, then a viewer's."""
-    session._role_view.clear()  # the admin's view is built first, whatever ran before
+    gateway.clear_caches()  # the admin's view is built first, whatever ran before
     rows = {}
     for role in ("admin", "viewer", "police", "planner"):
         rows[role] = len(_case_table(run(page_app(app_store, "data", role=role))))

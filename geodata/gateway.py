@@ -1,0 +1,308 @@
+"""The one door between the dashboard and the data: logins, sessions, views, reads and writes.
+
+No dashboard module imports :mod:`geodata.store`, :mod:`geodata.datasets` or
+:mod:`geodata.loaders`; everything a page needs comes from here, and every function that
+hands out data checks the session or the role itself (so a page cannot forget to).
+
+Functions
+---------
+Sessions and users
+    :func:`app_mode` ``{"demo", "setup", "login"}``;
+    :func:`login` (username, password, ``client=``) -> :class:`Session`;
+    :func:`logout` (token); :func:`user_for_token` (token) -> :class:`User`
+    (raises :class:`SessionExpiredError`); :func:`session_for_token` (token) -> :class:`User`
+    or None, for the cookie path; :data:`CREATE_ADMIN_COMMAND` (what the setup page shows).
+Views (what pages may see)
+    :func:`role_view` (user or None, ``lang=``) -> :class:`RoleView` (the demo view when
+    there is no store); :func:`demo_load_report` (rejected rows and file reports of the demo
+    files); :func:`clear_caches`.
+Downloads, checked when produced
+    :func:`export_bytes` (token, kind, fmt, ...) re-validates the session and the role on
+    every call; :func:`checked_bytes` (token, producer) runs any other producer (map HTML,
+    layers, briefing) only for a live session.
+Reads and writes for editing and management
+    :func:`role_store` (user) -> :class:`RoleStore` (checked writes, backup, restore);
+    :func:`read_for_edit` (user, kind) (needs ``edit_records``);
+    :func:`audit_log` (user, **filters) (needs ``manage_data``);
+    :data:`KINDS`, :data:`Kind`.
+
+Caches are process-wide and keyed on the store URL, the data version, the access level and
+the language: one level's view is never handed to another, and any write (which changes the
+version) makes the next call build fresh views.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Final, TypeVar
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata import access, auth, reference
+from geodata.access import ExportFormat, RoleStore, RoleView
+from geodata.auth import Mode, Session, SessionExpiredError, User
+from geodata.config import load_config
+from geodata.report import Report
+from geodata.settings import DATA_DIR_ENV, DEFAULT_LANGUAGE, Level
+from geodata.store import KINDS, Kind, Store, open_store
+from layers.cases import CaseFilter, destination_label, locate_cases
+
+if TYPE_CHECKING:
+    from geodata.datasets import Dataset
+
+__all__ = [
+    "CREATE_ADMIN_COMMAND",
+    "KINDS",
+    "DemoLoadReport",
+    "Kind",
+    "Session",
+    "SessionExpiredError",
+    "User",
+    "app_mode",
+    "audit_log",
+    "checked_bytes",
+    "clear_caches",
+    "demo_load_report",
+    "export_bytes",
+    "login",
+    "logout",
+    "read_for_edit",
+    "role_store",
+    "role_view",
+    "session_for_token",
+    "user_for_token",
+]
+
+#: The command that creates the first administrator, as it works from the repository root.
+CREATE_ADMIN_COMMAND: Final = ".venv/bin/python -m geodata.auth create-admin --username admin"
+#: How many datasets and views the caches keep (each dataset version x level x language).
+_MAX_DATASETS: Final = 2
+_MAX_VIEWS: Final = 12
+
+T = TypeVar("T")
+
+
+class _LruCache:
+    """A small lock-protected dict that forgets its oldest entries (shared by all sessions)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[return-value]
+        value = build()  # outside the lock: a slow build does not block other keys
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_login_modes: set[str] = set()
+_datasets = _LruCache(_MAX_DATASETS)
+_views = _LruCache(_MAX_VIEWS)
+
+
+def clear_caches() -> None:
+    """Forget the app mode, the datasets and the views (tests; a store switched under us)."""
+    _login_modes.clear()
+    _datasets.clear()
+    _views.clear()
+    _desa_units.cache_clear()
+
+
+@cache
+def _desa_units() -> gpd.GeoDataFrame:
+    return reference.load_units("desa")
+
+
+def _store() -> Store:
+    return open_store(load_config().database_url)
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def app_mode() -> Mode:
+    """``demo`` (no store), ``setup`` (no administrator yet) or ``login``.
+
+    Once a store is in login mode it stays so (cached per store URL); the other modes are
+    checked on every call, since a store or an administrator may appear while the app runs.
+    """
+    url = load_config().database_url
+    if url in _login_modes:
+        return "login"
+    mode = auth.app_mode()
+    if mode == "login":
+        _login_modes.add(url)
+    return mode
+
+
+def login(username: str, password: str, *, client: str) -> Session:
+    """Check the password and start a session (see :func:`geodata.auth.login`).
+
+    ``client`` identifies where the attempt came from (the browser's address), for throttling.
+    Raises :class:`geodata.auth.AuthenticationError` (one message for every refusal).
+    """
+    return auth.login(_store(), username=username, password=password, client=client)
+
+
+def logout(token: str) -> None:
+    """End the session of ``token`` in the store (an unknown token is ignored)."""
+    if token:
+        auth.logout(_store(), token)
+
+
+def user_for_token(token: str) -> User:
+    """The active user of a live session; raises :class:`SessionExpiredError` otherwise."""
+    return auth.user_for_session(_store(), token)
+
+
+def session_for_token(token: str) -> User | None:
+    """The active user of ``token``, or None when the token is unknown, ended or expired."""
+    try:
+        return user_for_token(token)
+    except SessionExpiredError:
+        return None
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+def _located(dataset: Dataset) -> gpd.GeoDataFrame:
+    located = locate_cases(dataset.cases, _desa_units())
+    located["destination"] = destination_label(located)
+    return located
+
+
+def _demo_dataset() -> tuple[Dataset, gpd.GeoDataFrame]:
+    from geodata.datasets import load_configured
+
+    def build() -> tuple[Dataset, gpd.GeoDataFrame]:
+        dataset = load_configured()
+        return dataset, _located(dataset)
+
+    return _datasets.get(("demo", os.environ.get(DATA_DIR_ENV, "")), build)
+
+
+def _store_dataset(store: Store, version: str) -> tuple[Dataset, gpd.GeoDataFrame]:
+    def build() -> tuple[Dataset, gpd.GeoDataFrame]:
+        dataset = store.dataset()
+        return dataset, _located(dataset)
+
+    return _datasets.get(("store", store.url, version), build)
+
+
+def role_view(user: User | None, *, lang: str = DEFAULT_LANGUAGE) -> RoleView:
+    """The data a session may see: the demo view (no store, ``user`` None) or the role's view.
+
+    Raises :class:`SessionExpiredError` when ``user`` is None but the app needs a login.
+    """
+    if user is None:
+        if app_mode() != "demo":
+            raise SessionExpiredError("the app holds real data; log in to see it")
+        dataset, located = _demo_dataset()
+        return _views.get(
+            ("demo", dataset.version),
+            lambda: access.demo_view(dataset, located=located),
+        )
+    store = _store()
+    version = store.version()
+    level = access.access_level(user)
+    dataset, located = _store_dataset(store, version)
+    return _views.get(
+        ("store", store.url, version, level, lang),
+        lambda: access.view_for(user, dataset, located=located, lang=lang),
+    )
+
+
+@dataclass(frozen=True)
+class DemoLoadReport:
+    """What loading the demo files found: rows refused and each file's report."""
+
+    rejected_rows: int
+    reports: dict[str, Report]
+
+
+def demo_load_report() -> DemoLoadReport:
+    """The demo files' load report (empty outside the demo mode)."""
+    if app_mode() != "demo":
+        return DemoLoadReport(rejected_rows=0, reports={})
+    dataset, _ = _demo_dataset()
+    return DemoLoadReport(rejected_rows=dataset.rejected_rows, reports=dict(dataset.reports))
+
+
+# --- downloads, checked when they are produced ----------------------------------------------
+
+
+def _live_user(token: str | None) -> User | None:
+    """The user of ``token`` now (None in the demo mode); raises SessionExpiredError."""
+    if app_mode() == "demo":
+        return None
+    return user_for_token(token or "")
+
+
+def export_bytes(
+    token: str | None,
+    kind: str,
+    fmt: ExportFormat,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    case_filter: CaseFilter | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    level: Level = "kabupaten",
+) -> bytes:
+    """A download for the session of ``token``, its session and role checked now.
+
+    Raises :class:`SessionExpiredError` when the session ended, expired or the user was
+    disabled since the page was drawn (a demo app needs no token).
+    """
+    view = role_view(_live_user(token), lang=lang)
+    return access.export_bytes(view, kind, fmt, units=units, level=level, case_filter=case_filter)
+
+
+def checked_bytes(token: str | None, produce: Callable[[], bytes]) -> bytes:
+    """``produce()`` if the session of ``token`` is live now (always in the demo mode).
+
+    For downloads built from what the page already holds (the map as HTML, its layers, a
+    briefing): the bytes are made only after the session was checked at click time.
+    Raises :class:`SessionExpiredError` otherwise.
+    """
+    _live_user(token)
+    return produce()
+
+
+# --- reads and writes for editing and management ---------------------------------------------
+
+
+def role_store(user: User) -> RoleStore:
+    """The configured store, every write checked against ``user``'s role and audited."""
+    return RoleStore(user, _store())
+
+
+def read_for_edit(user: User, kind: Kind) -> gpd.GeoDataFrame:
+    """Current records of ``kind`` for the record editor (needs ``edit_records``)."""
+    access.require(user, "edit_records")
+    return access.read_for(user, kind, store=_store())
+
+
+def audit_log(user: User, **filters: str) -> pd.DataFrame:
+    """The audit log, oldest first (needs ``manage_data``); ``filters`` as
+    :meth:`geodata.store.Store.audit_log` (``entity``, ``record_id``, ``username``, ``action``)."""
+    access.require(user, "manage_data")
+    return _store().audit_log(**filters)
