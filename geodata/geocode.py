@@ -1,7 +1,9 @@
 """Find a place name in Kalbar's gazetteer: exact code, exact name, then fuzzy within the parent.
 
 A query is a Kemendagri code (``61.03.21.2003``), a free text such as ``"Ds. Entikong, Kec.
-Entikong, Kab. Sanggau"``, or names per level (:meth:`PlaceIndex.locate`). Each level is
+Entikong, Kab. Sanggau"`` or, without separators, ``"Desa Temajuk Kecamatan Paloh Kabupaten
+Sambas"`` (any order, any case, full words or abbreviations), or names per level
+(:meth:`PlaceIndex.locate`). Each level is
 looked up by its normalised name (:func:`geodata.parsing.normalise_place_name`) among the
 children of the coarser levels given; a name not found exactly is matched with rapidfuzz
 among those children only. The result has a confidence from 0 to 1 (1: every name matched
@@ -30,7 +32,7 @@ from rapidfuzz import fuzz, process
 from geodata import reference
 from geodata._cli import EXIT_INVALID, EXIT_OK, Parser, parse
 from geodata.i18n import format_number, t
-from geodata.parsing import normalise_place_name, split_place_prefix
+from geodata.parsing import normalise_place_name, split_at_prefixes, split_place_prefix
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, Level
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,12 @@ TIE_MARGIN: Final = 0.05
 _PROVINCE_NAMES: Final = frozenset({"kalimantan barat", "kalbar", "kalimantan barat indonesia"})
 _CODE: Final = re.compile(r"^\s*(\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?)\s*$")
 _MAX_PARTS: Final = 5
+_MAX_READINGS: Final = 8
 _MAX_CACHED: Final = 200_000
 _COARSE_FIRST: Final[tuple[Level, ...]] = LEVELS
 _FINE_FIRST: Final[tuple[Level, ...]] = tuple(reversed(LEVELS))
+#: The rank of a lone name found on one chain of nested units (an exact reading).
+_BEST_RANK: Final = (1.0, 1.0, 0.0, 1.0, 1.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +363,7 @@ class PlaceIndex:
             if unit is None:
                 return GeocodeResult(query, "not_found", unresolved=(code.group(1),))
             return GeocodeResult(query, "exact", self._candidate(unit.code, 1.0))
-        cache_key = (("", normalise_place_name(query, strip_prefix=False)),)
+        cache_key = (("", " ".join(query.casefold().split())),)
         cached = self._cache.get(cache_key)
         if cached is None:
             cached = self._remember(cache_key, self._free_text(query))
@@ -373,9 +378,28 @@ class PlaceIndex:
         return result
 
     def _free_text(self, query: str) -> GeocodeResult:
+        """The best reading of a free text: its parts as separated by commas, and each part
+        also cut before its inner prefix words (:func:`~geodata.parsing.split_at_prefixes`)."""
+        parts = re.split(r"[,;\n]+", query)[:_MAX_PARTS]
+        split = itertools.product(*(split_at_prefixes(part) for part in parts))
+        readings = [[piece for pieces in choice for piece in pieces] for choice in split]
+        readings = [reading[:_MAX_PARTS] for reading in readings[:_MAX_READINGS]]
+        if parts not in readings:
+            readings.append(parts)
+        best: tuple[tuple[float, ...], GeocodeResult] | None = None
+        for reading in readings:
+            ranked = self._read_parts(query, reading)
+            if ranked is not None and (best is None or ranked[0] > best[0]):
+                best = ranked
+        return best[1] if best is not None else GeocodeResult(query, "not_found")
+
+    def _read_parts(
+        self, query: str, parts: Sequence[str]
+    ) -> tuple[tuple[float, ...], GeocodeResult] | None:
+        """The best assignment of ``parts`` to levels, with its rank (None: nothing to read)."""
         fixed: dict[Level, str] = {}
         loose: list[str] = []
-        for part in re.split(r"[,;\n]+", query)[:_MAX_PARTS]:
+        for part in parts:
             level, name = split_place_prefix(part)
             key = normalise_place_name(name, strip_prefix=False)
             if not key or level == "provinsi" or key in _PROVINCE_NAMES:
@@ -387,7 +411,7 @@ class PlaceIndex:
         if len(loose) == 1 and not fixed:
             chain = self._on_one_chain(query, loose[0])
             if chain is not None:
-                return chain
+                return (_BEST_RANK, chain)
         free = [level for level in _FINE_FIRST if level not in fixed]
         best: tuple[tuple[float, ...], GeocodeResult] | None = None
         for assignment in _assignments(loose, free):
@@ -407,7 +431,7 @@ class PlaceIndex:
             )
             if best is None or rank > best[0]:
                 best = (rank, self._with_skipped(result, loose, assignment))
-        return best[1] if best is not None else GeocodeResult(query, "not_found")
+        return best
 
     def _with_skipped(
         self, result: GeocodeResult, loose: Sequence[str], used: Mapping[Level, str]

@@ -14,11 +14,13 @@ works on the whole column at once, so 50,000 rows take a fraction of a second:
 - :func:`split_place_prefix` and :func:`normalise_place_name`: ``Kab.``, ``Kabupaten``,
   ``Kota``, ``Kec.``, ``Kecamatan``, ``Ds.``, ``Desa``, ``Kel.``, ``Kelurahan`` are taken off
   (and say which level is meant); case, accents, apostrophes and punctuation are ignored and
-  the usual abbreviations (``Sei``/``Sui`` = Sungai, ``Tj`` = Tanjung) are spelt out.
+  the usual abbreviations (``Sei``/``Sui`` = Sungai, ``Tj`` = Tanjung) are spelt out;
+  :func:`split_at_prefixes` cuts ``Desa Temajuk Kecamatan Paloh`` into its names.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Final, Literal, NamedTuple
@@ -312,6 +314,15 @@ _PREFIX: Final = re.compile(
     r"^\s*(" + "|".join(sorted(PLACE_PREFIXES, key=len, reverse=True)) + r")\b\.?\s*(?=\S)",
     re.IGNORECASE,
 )
+#: A prefix word inside a text, after a space and before a name ("... Kec. Paloh"), or the
+#: province's name at the end of a text.
+_INNER_PREFIX: Final = re.compile(
+    r"(?<=\s)(?:(?:" + "|".join(sorted(PLACE_PREFIXES, key=len, reverse=True)) + r")"
+    r"(?:\.\s*|\s+)(?=\S)|(?:kalimantan\s+barat|kalbar)\b)",
+    re.IGNORECASE,
+)
+#: Most readings :func:`split_at_prefixes` returns.
+_MAX_READINGS: Final = 8
 #: Abbreviations spelt out before matching (both the query and the gazetteer).
 PLACE_ABBREVIATIONS: Final = {
     "sei": "sungai",
@@ -339,6 +350,49 @@ def split_place_prefix(name: str) -> tuple[PlaceLevel | None, str]:
     if match is None:
         return None, name.strip()
     return PLACE_PREFIXES[match.group(1).casefold()], name[match.end() :].strip()
+
+
+def split_at_prefixes(text: str) -> list[list[str]]:
+    """Ways to read a text without separators as names with their prefixes, likeliest first.
+
+    The text is cut before every prefix word that follows a space (``Kecamatan``, ``Kec.``,
+    ``Kabupaten``, ``Kota``, ``Desa``, ``Ds.``, ``Kelurahan``, ...) and before the province's
+    name. A piece that is only a prefix word belongs either to the name before it (the desa
+    ``Pemangkat Kota``) or to the one after it (``Desa Kota Bangun``): each way is a reading.
+
+    Examples
+    --------
+    ``"Desa Temajuk Kecamatan Paloh"`` → ``[["Desa Temajuk", "Kecamatan Paloh"]]``;
+    ``"Temajuk Kec. Paloh Kab. Sambas"`` → ``[["Temajuk", "Kec. Paloh", "Kab. Sambas"]]``;
+    ``"Ds. Entikong"`` → ``[["Ds. Entikong"]]``.
+    """
+    cuts = [0, *(match.start() for match in _INNER_PREFIX.finditer(text)), len(text)]
+    pieces = [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    readings: list[list[str]] = [[]]
+    for position, piece in enumerate(pieces):
+        alone = re.sub(r"\W+", "", piece).casefold() in PLACE_PREFIXES
+        grown: list[list[str]] = []
+        for reading in readings:
+            if alone and reading:  # the end of the name before
+                grown.append([*reading[:-1], f"{reading[-1]} {piece}"])
+            if alone and position + 1 < len(pieces):  # the start of the name after
+                grown.append([*reading, piece + "\x00"])
+            if not alone or not grown:
+                grown.append([*reading, piece])
+        readings = [_joined(reading) for reading in grown][:_MAX_READINGS]
+    unique = list(dict.fromkeys(tuple(reading) for reading in readings if reading))
+    return [list(reading) for reading in unique] or [[text.strip()]]
+
+
+def _joined(reading: list[str]) -> list[str]:
+    """Join a piece marked to start the next name (``\\x00``) with that name."""
+    joined: list[str] = []
+    for piece in reading:
+        if joined and joined[-1].endswith("\x00"):
+            joined[-1] = f"{joined[-1][:-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
 
 
 def normalise_place_name(name: str, *, strip_prefix: bool = True) -> str:

@@ -190,3 +190,76 @@ def test_cli_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     error = capsys.readouterr().err
     assert "was not understood" in error and "Traceback" not in error
     assert main(["--help"]) == 0
+
+
+# --- names written with full words and no separators ----------------------------------------
+
+
+def _code_of(name: str, level: str, parent: str | None = None) -> str:
+    gazetteer = _gazetteer()
+    rows = gazetteer[(gazetteer["name"] == name) & (gazetteer["level"] == level)]
+    if parent is not None:
+        rows = rows[rows["code"].str.startswith(parent + ".")]
+    (code,) = rows["code"]
+    return str(code)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Desa Temajuk Kecamatan Paloh",
+        "Temajuk Kecamatan Paloh Kabupaten Sambas",
+        "Kecamatan Paloh Desa Temajuk",  # coarse first
+        "Kabupaten Sambas Kecamatan Paloh Desa Temajuk",
+        "desa temajuk kec paloh kab sambas",
+        "DESA TEMAJUK KECAMATAN PALOH KABUPATEN SAMBAS KALIMANTAN BARAT",
+        "Ds. Temajuk Kec. Paloh Kab. Sambas",
+        "Ds.Temajuk Kec.Paloh",
+        "Kabupaten Sambas, Kecamatan Paloh Desa Temajuk",  # commas and words mixed
+        "Ds. Temajuk, Kec. Paloh",  # today's comma form
+    ],
+)
+def test_full_words_without_separators(query: str) -> None:
+    result = geocode(query)
+    paloh = _code_of("Paloh", "kecamatan")
+    assert (result.status, result.code) == ("exact", _code_of("Temajuk", "desa", paloh))
+    assert result.unresolved == () and result.confidence == 1.0
+
+
+def test_names_that_end_or_start_with_a_prefix_word() -> None:
+    pemangkat = _code_of("Pemangkat", "kecamatan")
+    desa = geocode("Desa Pemangkat Kota Kecamatan Pemangkat")
+    assert desa.code == _code_of("Pemangkat Kota", "desa", pemangkat)
+    kecamatan = geocode("Kecamatan Pontianak Kota Kota Pontianak")
+    assert kecamatan.code == _code_of("Pontianak Kota", "kecamatan")
+    assert geocode("Kota Singkawang").code == _code_of("Kota Singkawang", "kabupaten")
+
+
+def test_a_kelurahan_written_out_in_its_kota() -> None:
+    gazetteer = _gazetteer()
+    kelurahan = gazetteer[(gazetteer["unit_type"] == "kelurahan")]
+    unique = kelurahan[kelurahan["name"].map(gazetteer["name"].value_counts()) == 1]
+    name, code = unique.loc[unique["code"].str.startswith("61.71."), ["name", "code"]].iloc[0]
+    result = geocode(f"Kelurahan {name} Kota Pontianak")
+    assert (result.status, result.code) == ("exact", code)
+
+
+def test_an_ambiguous_name_in_full_words_still_lists_its_candidates() -> None:
+    result = geocode("Desa Tanjung")
+    assert result.status == "ambiguous" and result.code is None
+    assert {"61.05.07.2028", "61.09.01.2003"} <= {c.code for c in result.candidates}
+    settled = geocode("Desa Tanjung Kecamatan " + geocode("61.05.07").match.name)  # type: ignore[union-attr]
+    assert settled.code == "61.05.07.2028"
+
+
+def test_every_desa_written_out_in_full_words() -> None:
+    gazetteer = _gazetteer()
+    desa = gazetteer[gazetteer["level"] == "desa"]
+    names = gazetteer.set_index("code")["name"]
+    queries = [
+        f"Desa {name} Kecamatan {names[kecamatan]} {names[kecamatan[:5]]}"
+        for name, kecamatan in zip(desa["name"], desa["kecamatan_code"], strict=True)
+    ]
+    results = geocode_many(queries)
+    right = sum(r.code == code for r, code in zip(results, desa["code"], strict=True))
+    assert right >= 0.99 * len(desa), right

@@ -14,6 +14,7 @@ from geodata.parsing import (
     parse_coordinate,
     parse_dates,
     parse_decimal,
+    split_at_prefixes,
     split_place_prefix,
 )
 
@@ -263,3 +264,27 @@ def test_names_are_normalised_for_matching(name: str, key: str) -> None:
 
 def test_prefix_is_kept_on_request() -> None:
     assert normalise_place_name("Kota Pontianak", strip_prefix=False) == "kota pontianak"
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("Desa Temajuk Kecamatan Paloh", [["Desa Temajuk", "Kecamatan Paloh"]]),
+        ("temajuk kec. paloh kab sambas", [["temajuk", "kec. paloh", "kab sambas"]]),
+        ("Ds.Temajuk Kec.Paloh", [["Ds.Temajuk", "Kec.Paloh"]]),
+        ("Temajuk Kalimantan Barat", [["Temajuk", "Kalimantan Barat"]]),
+        ("Kota Pontianak", [["Kota Pontianak"]]),
+        ("Pontianak Kota", [["Pontianak Kota"]]),  # a name ending in a prefix word
+        ("Kabut Raya", [["Kabut Raya"]]),  # "Kab" only as a whole word
+        ("Desa Kota Bangun Kec. X", [["Desa Kota Bangun", "Kec. X"]]),
+        (
+            "Desa Pemangkat Kota Kecamatan Pemangkat",
+            [
+                ["Desa Pemangkat Kota", "Kecamatan Pemangkat"],
+                ["Desa Pemangkat", "Kota Kecamatan Pemangkat"],
+            ],
+        ),
+    ],
+)
+def test_full_words_are_cut_before_each_prefix(text: str, readings: list[list[str]]) -> None:
+    assert split_at_prefixes(text) == readings
