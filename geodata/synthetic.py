@@ -349,7 +349,7 @@ def generate_crossings(
         raise GeodataError(f"`n_unofficial` should be between 0 and 500, got {n_unofficial}")
     rng = _rng(seed, "crossings")
     unofficial = _unofficial_crossings(n_unofficial, rng=rng, seed=seed)
-    frame = pd.concat([_plbn_crossings(), unofficial], ignore_index=True)
+    frame = pd.concat([plbn_crossings(), unofficial], ignore_index=True)
     log.info("Generated %d crossings (%d unofficial)", len(frame), len(unofficial))
     return _with_columns(frame, CROSSING_COLUMNS)
 
@@ -712,7 +712,9 @@ def _origin_weights(desa: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- crossings
 
 
-def _plbn_crossings() -> pd.DataFrame:
+def plbn_crossings() -> pd.DataFrame:
+    """The five PLBN as crossing records (public, ``synthetic = false``): the reference data
+    every store starts with, and the first rows of the committed sample."""
     plbn = reference.load_plbn()
     lon, lat = _round_into(
         plbn.geometry.x.to_numpy(), plbn.geometry.y.to_numpy(), reference.load_province()

@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from geodata import reference
 from geodata._errors import ValidationError
 from geodata.datasets import Dataset
 from geodata.store import (
@@ -86,7 +87,7 @@ def test_a_bad_row_rejects_the_whole_batch(store: Store, sample: Dataset) -> Non
     report = caught.value.report
     problems = [(p.row, p.field, p.code) for p in report]
     assert problems == [(cases.index[-1], "status", "not_allowed")]
-    assert store.count("cases") == 0 and store.audit_log().empty
+    assert store.count("cases") == 0 and store.audit_log(entity="cases").empty
 
 
 def test_an_id_already_stored_rejects_the_whole_batch(filled: Store, sample: Dataset) -> None:
@@ -169,6 +170,49 @@ def test_a_killed_import_leaves_the_store_as_it_was(url: str, sample: Dataset) -
     if isinstance(reopened, GpkgStore):
         assert reopened.integrity_check() == "ok"
     assert reopened.import_batch("cases", sample.cases, user="ana").count == len(sample.cases)
+
+
+# --- reference data: the five PLBN ---------------------------------------------------------
+
+PLBN = sorted(reference.load_plbn()["crossing_id"])
+
+
+def test_a_new_store_starts_with_the_five_plbn(store: Store, sample: Dataset) -> None:
+    crossings = store.read("crossings")
+    assert sorted(crossings["crossing_id"]) == PLBN and set(crossings["kind"]) == {"plbn"}
+    committed = sample.crossings[sample.crossings["kind"] == "plbn"]
+    _same(crossings, committed)  # the same rows as the committed reference data
+    log = store.audit_log()
+    assert log[["action", "username", "entity"]].drop_duplicates().values.tolist() == [
+        ["create", "system", "crossings"]
+    ]
+    assert sorted(log["record_id"]) == PLBN
+
+
+def test_an_import_leaves_out_the_plbn_the_store_holds(store: Store, sample: Dataset) -> None:
+    result = store.import_batch("crossings", sample.crossings, user="ana")
+    assert (result.count, result.skipped) == (len(sample.crossings) - 5, tuple(PLBN))
+    _same(store.read("crossings"), sample.crossings)
+    changed = sample.crossings[sample.crossings["crossing_id"] == "PLBN-ARUK"].copy()
+    changed["status"] = "closed"
+    with pytest.raises(DuplicateRecordError, match="five PLBN") as caught:
+        store.import_batch("crossings", changed, user="ana")
+    assert [p.code for p in caught.value.report] == ["id_exists_reference"]
+    with pytest.raises(ValueError, match="mark it closed"):
+        store.retire("crossings", "PLBN-ARUK", user="admin", reason="gone")
+
+
+def test_the_dataset_always_has_the_five_plbn(filled: Store) -> None:
+    crossings = filled.dataset().crossings
+    assert crossings["crossing_id"].is_unique and set(PLBN) <= set(crossings["crossing_id"])
+    with filled._transaction(write=True) as cursor:  # an older store, made without them
+        cursor.execute("DELETE FROM crossings WHERE kind = 'plbn' AND crossing_id <> 'PLBN-JASA'")
+    assert sorted(filled.read("crossings").query("kind == 'plbn'")["crossing_id"]) == ["PLBN-JASA"]
+    again = filled.dataset().crossings
+    assert again["crossing_id"].is_unique and len(again) == len(crossings)
+    pd.testing.assert_frame_equal(
+        again.set_index("crossing_id").loc[PLBN], crossings.set_index("crossing_id").loc[PLBN]
+    )
 
 
 # --- edits ----------------------------------------------------------------------------------
@@ -322,17 +366,21 @@ def test_backup_and_restore_round_trip(filled: Store, sample: Dataset, tmp_path:
         created_at=dt.datetime.now(dt.UTC),
         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
     )
+    log_current = filled.audit_log()
     version = filled.version()
     filled.restore(backup, user="admin")
     for kind, frame in before.items():
         pd.testing.assert_frame_equal(filled.read(kind, include_retired=True), frame)
     log = filled.audit_log()
-    pd.testing.assert_frame_equal(log.iloc[:-1], log_before)
+    # The history made after the backup stays: a restore appends, never cuts.
+    assert len(log_current) > len(log_before)
+    pd.testing.assert_frame_equal(log.iloc[:-1], log_current)
     assert log.iloc[-1][["action", "username", "new_value"]].tolist() == [
         "restore",
         "admin",
         "backup.gpkg",
     ]
+    assert log.iloc[-1]["field"] != "trust_foreign"  # signed by this store
     assert filled.accounts.get("ana")["role"] == "analyst"
     assert filled.accounts.session("h") is None
     assert filled.version() != version

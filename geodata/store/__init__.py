@@ -23,6 +23,7 @@ from pathlib import Path
 
 from geodata.config import load_config, redact_url
 from geodata.store._base import (
+    BackupRefusedError,
     DuplicateRecordError,
     ImportResult,
     RecordNotFoundError,
@@ -35,6 +36,7 @@ from geodata.store._schema import KINDS, SCHEMA_VERSION, Kind
 __all__ = [
     "KINDS",
     "SCHEMA_VERSION",
+    "BackupRefusedError",
     "DuplicateRecordError",
     "GpkgStore",
     "ImportResult",

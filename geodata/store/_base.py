@@ -17,16 +17,24 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Protocol
 
 import geopandas as gpd
 import pandas as pd
 
 from geodata._errors import GeodataError, ValidationError
 from geodata.config import redact_url
+from geodata.i18n import t
 from geodata.report import Problem, Report
 from geodata.schemas import CROSSING_STATUS
-from geodata.store._records import Columns, check_frame, columns_to_frame
+from geodata.settings import DEFAULT_LANGUAGE
+from geodata.store._records import (
+    Columns,
+    check_frame,
+    columns_to_frame,
+    plbn_columns,
+    plbn_ids,
+)
 from geodata.store._schema import (
     AUDIT,
     BACKUP_TABLES,
@@ -50,6 +58,9 @@ log = logging.getLogger(__name__)
 
 Backend = Literal["gpkg", "postgis"]
 Dump = dict[str, Columns]
+
+#: Who the audit log names for what the store does by itself (the PLBN of a new store).
+SYSTEM_USER: Final = "system"
 
 
 class Cursor(Protocol):
@@ -75,13 +86,36 @@ class DuplicateRecordError(ValidationError):
     """An imported or added record has an id that the store already holds."""
 
 
+class BackupRefusedError(StoreError):
+    """A backup failed a check before :meth:`Store.restore`; nothing changed.
+
+    ``report`` lists every reason (catalogue codes, so it reads in both languages);
+    :meth:`message` is the translated text for the administrator.
+    """
+
+    def __init__(self, file: str, report: Report) -> None:
+        self.file = file
+        self.report = report
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """``store.backup_refused`` followed by every problem, in ``lang`` ``{"id", "en"}``."""
+        headline = t("store.backup_refused", lang, file=self.file)
+        return f"{headline}\n{self.report.to_text(lang, limit=20)}"
+
+
 @dataclass(frozen=True)
 class ImportResult:
-    """What :meth:`Store.import_batch` wrote: ``count`` records under ``batch`` (audit id)."""
+    """What :meth:`Store.import_batch` wrote: ``count`` records under ``batch`` (audit id).
+
+    ``skipped`` names PLBN rows left out because the store already holds them unchanged
+    (every store starts with the five PLBN).
+    """
 
     kind: Kind
     count: int
     batch: str
+    skipped: tuple[str, ...] = ()
 
 
 def utc_now() -> dt.datetime:
@@ -188,7 +222,8 @@ class Store(ABC):
                         self._sql(f"INSERT INTO {META.name} (key, value) VALUES (?, ?)"),
                         (key, value),
                     )
-                log.info("Created a new %s store", self.backend)
+                self._write_records(cursor, "crossings", plbn_columns(), user=SYSTEM_USER)
+                log.info("Created a new %s store with the five PLBN as crossings", self.backend)
                 return
         version = int(self._meta("schema_version"))
         if version > SCHEMA_VERSION:
@@ -314,29 +349,86 @@ class Store(ABC):
             raise ValidationError(report.to_text("en", limit=20), report)
         schema = SCHEMA_OF[kind]
         table = RECORD_TABLES[kind]
-        ids = columns[schema.id_field]
-        batch = uuid.uuid4().hex
-        now = utc_now()
         with self._transaction(write=True) as cursor:
             cursor.execute(self._sql(f"SELECT {schema.id_field} FROM {table.name}"))
             existing = {row[0] for row in cursor.fetchall()}
+            skipped = self._stored_plbn(cursor, kind, columns, existing)
+            if skipped:
+                keep = [i for i, v in enumerate(columns[schema.id_field]) if v not in skipped]
+                columns = {name: [values[i] for i in keep] for name, values in columns.items()}
+            ids = columns[schema.id_field]
             taken = [record_id for record_id in ids if record_id in existing]
             if taken:
                 problems = [
-                    Problem(kind, None, schema.id_field, "id_exists", {"value": str(value)})
+                    Problem(
+                        kind,
+                        None,
+                        schema.id_field,
+                        self._taken_code(kind, value),
+                        {"value": str(value)},
+                    )
                     for value in taken
                 ]
                 report = Report(problems)
                 raise DuplicateRecordError(report.to_text("en", limit=20), report)
-            count = len(ids)
-            stored = {name: values for name, values in columns.items() if name not in POINT_FIELDS}
-            stored |= {"created_at": [now] * count, "created_by": [user] * count}
-            self._insert(cursor, table, stored)
-            entries = [("create", kind, str(i), None, None, None) for i in ids]
-            self._audit(cursor, entries, user=user, batch=batch, at=now)
-            self._bump_version(cursor, [table.name, AUDIT.name])
-        log.info("Imported %d %s (batch %s) by %s", count, kind, batch, user)
-        return ImportResult(kind, count, batch)
+            batch = self._write_records(cursor, kind, columns, user=user)
+            if ids:
+                self._bump_version(cursor, [table.name, AUDIT.name])
+        log.info("Imported %d %s (batch %s) by %s", len(ids), kind, batch, user)
+        if skipped:
+            log.info("Left out %s: already in the store unchanged", ", ".join(sorted(skipped)))
+        return ImportResult(kind, len(ids), batch, tuple(sorted(skipped)))
+
+    @staticmethod
+    def _taken_code(kind: Kind, record_id: object) -> str:
+        reference = kind == "crossings" and record_id in plbn_ids()
+        return "id_exists_reference" if reference else "id_exists"
+
+    def _stored_plbn(
+        self, cursor: Cursor, kind: Kind, columns: Columns, existing: set[object]
+    ) -> set[str]:
+        """Ids of PLBN rows in ``columns`` that the store holds with the same values."""
+        if kind != "crossings":
+            return set()
+        ids = [v for v in columns["crossing_id"] if v in existing and v in plbn_ids()]
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        stored = self._read_columns(
+            cursor, RECORD_TABLES[kind], where=f"WHERE crossing_id IN ({marks})", params=tuple(ids)
+        )
+        names = [name for name in SCHEMA_OF[kind].names if name not in POINT_FIELDS]
+
+        def values(source: Columns, position: int) -> tuple[object, ...]:
+            point = source["geom"][position]
+            xy = None if point is None else (point.x, point.y)  # type: ignore[attr-defined]
+            return (*(audit_text(source[name][position]) for name in names), xy)
+
+        held = {
+            stored["crossing_id"][i]: values(stored, i)
+            for i in range(len(stored["crossing_id"]))
+            if stored["retired_at"][i] is None
+        }
+        return {
+            str(record_id)
+            for i, record_id in enumerate(columns["crossing_id"])
+            if record_id in held and held[record_id] == values(columns, i)
+        }
+
+    def _write_records(self, cursor: Cursor, kind: Kind, columns: Columns, *, user: str) -> str:
+        """Insert checked ``columns`` of new records, one audited ``create`` each; the batch id."""
+        batch = uuid.uuid4().hex
+        now = utc_now()
+        ids = columns[SCHEMA_OF[kind].id_field]
+        count = len(ids)
+        if not count:
+            return batch
+        stored = {name: values for name, values in columns.items() if name not in POINT_FIELDS}
+        stored |= {"created_at": [now] * count, "created_by": [user] * count}
+        self._insert(cursor, RECORD_TABLES[kind], stored)
+        entries = [("create", kind, str(i), None, None, None) for i in ids]
+        self._audit(cursor, entries, user=user, batch=batch, at=now)
+        return batch
 
     def add(self, kind: Kind, record: Mapping[str, object], *, user: str) -> str:
         """Add one record (a mapping of field to value) and return its id."""
@@ -447,6 +539,11 @@ class Store(ABC):
         kind, user = check_kind(kind), _check_user(user)
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError("`reason` should say why the record is retired, got an empty text")
+        if kind == "crossings" and record_id in plbn_ids():
+            raise ValueError(
+                f"{record_id} is one of the five PLBN, reference data every store keeps; "
+                "mark it closed with mark_crossing instead of retiring it"
+            )
         with self._transaction(write=True) as cursor:
             self._current(cursor, kind, record_id)
             now = utc_now()
@@ -513,16 +610,27 @@ class Store(ABC):
         return frame
 
     def dataset(self) -> Dataset:
-        """The current records as a :class:`~geodata.datasets.Dataset` (no file reports)."""
+        """The current records as a :class:`~geodata.datasets.Dataset` (no file reports).
+
+        Every row is checked again as an import checks it (dates up to tomorrow, UTC): a row
+        that fails (e.g. written around the store) is left out, counted in ``rejected_rows``
+        and logged, so one bad record cannot take every page down. The five PLBN are always
+        included: from the reference data when the store lacks them (an older store).
+        """
         from geodata.datasets import Dataset
 
-        frames = {kind: self.read(kind) for kind in ("cases", "crossings", "shelters")}
+        frames: dict[Kind, gpd.GeoDataFrame] = {}
+        rejected = 0
+        for kind in ("cases", "crossings", "shelters"):
+            frames[kind], left_out = _valid_rows(kind, self.read(kind))
+            rejected += left_out
+        frames["crossings"] = _with_plbn(frames["crossings"])
         return Dataset(
             cases=frames["cases"],
             crossings=frames["crossings"],
             shelters=frames["shelters"],
             reports={},
-            rejected_rows=0,
+            rejected_rows=rejected,
             synthetic=any(bool(frame["synthetic"].any()) for frame in frames.values()),
             version=self.version(),
             secret=self.secret("cell_key"),
@@ -551,14 +659,22 @@ class Store(ABC):
 
         return backup_store(self, Path(path), overwrite=overwrite)
 
-    def restore(self, path: str | Path, *, user: str) -> None:
-        """Replace the whole store by a backup written by :meth:`backup`, in one transaction.
+    def restore(self, path: str | Path, *, user: str, trust_foreign: bool = False) -> None:
+        """Replace the records and users by a verified backup, in one transaction.
 
-        Every login session ends; the restore itself is audited after the restored log.
+        Before anything is written the backup must pass every check, else
+        :class:`BackupRefusedError` says why and nothing changes: its signature (made with
+        this store's ``secret("backup")``), its tables and columns, and every value (records as
+        an import checks them, dates up to tomorrow, known codes and roles). A backup signed by
+        another store, or not signed, is refused unless ``trust_foreign`` is True (the restore
+        entry then records it); even then it may not add an administrator, raise a role or
+        change an administrator's password. The audit log is never replaced: the backup's
+        entries that are not in it are appended, then the restore entry. The store's own
+        metadata (secrets included) stays; every login session ends.
         """
         from geodata.store._backup import restore_store
 
-        restore_store(self, Path(path), user=_check_user(user))
+        restore_store(self, Path(path), user=_check_user(user), trust_foreign=trust_foreign)
 
     # --- accounts (used by geodata.auth) ----------------------------------------------------
 
@@ -568,3 +684,35 @@ class Store(ABC):
         from geodata.store._accounts import Accounts
 
         return Accounts(self)
+
+
+def _valid_rows(kind: Kind, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """``frame`` without the rows an import would refuse, and how many were left out."""
+    tomorrow = utc_now().date() + dt.timedelta(days=1)
+    _, report = check_frame(kind, frame, today=tomorrow)
+    bad = {problem.row for problem in report.errors}
+    if not bad:
+        return frame, 0
+    mask = frame.index.isin(list(bad)) | (None in bad)
+    id_field = SCHEMA_OF[kind].id_field
+    codes = sorted({problem.code for problem in report.errors})
+    log.warning(
+        "Left out %d %s that fail the import checks (%s): %s",
+        int(mask.sum()),
+        kind,
+        ", ".join(codes),
+        ", ".join(str(value) for value in frame.loc[mask, id_field].head(20)),
+    )
+    return frame.loc[~mask].reset_index(drop=True), int(mask.sum())
+
+
+def _with_plbn(crossings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``crossings`` plus the reference PLBN it lacks (by id)."""
+    reference, held = plbn_columns(), set(crossings["crossing_id"])
+    keep = [i for i, value in enumerate(reference["crossing_id"]) if value not in held]
+    if not keep:
+        return crossings
+    missing = {name: [values[i] for i in keep] for name, values in reference.items()}
+    added = columns_to_frame("crossings", missing)
+    log.info("Added %d PLBN from the reference data (the store lacks them)", len(keep))
+    return pd.concat([crossings, added], ignore_index=True)

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geodata import reference
+from geodata._errors import GeodataError
 from geodata.loaders import TOLERANCE_KM
 from geodata.report import ParamValue, Problem, Report
 from geodata.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
@@ -32,6 +33,27 @@ Columns = dict[str, list[object]]
 
 _ADMIN_CODE: Final = re.compile(r"^\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?$")
 _COUNTRY: Final = re.compile(r"^[A-Z]{2}$")
+
+
+@cache
+def _plbn_columns() -> tuple[tuple[str, tuple[object, ...]], ...]:
+    from geodata.synthetic import plbn_crossings
+
+    columns, report = check_frame("crossings", plbn_crossings())
+    if not report.ok:  # the committed reference data itself is broken
+        raise GeodataError(f"the reference PLBN fail the crossing checks: {report.to_text('en')}")
+    return tuple((name, tuple(values)) for name, values in columns.items())
+
+
+def plbn_columns() -> Columns:
+    """The five PLBN as checked crossing columns (from :func:`geodata.synthetic.plbn_crossings`):
+    the reference data every store starts with and :meth:`Store.dataset` always includes."""
+    return {name: list(values) for name, values in _plbn_columns()}
+
+
+def plbn_ids() -> frozenset[str]:
+    """The crossing ids of the five PLBN."""
+    return frozenset(str(value) for value in dict(_plbn_columns())["crossing_id"])
 
 
 @cache
