@@ -26,14 +26,17 @@ FieldKind = Literal[
 """How a field is read and checked:
 
 - ``text``: trimmed text; ``free_text``: user text kept exactly as typed (a note).
-- ``choice``: one value of ``allowed`` (case and spacing differences are fixed with a warning).
+- ``choice``: one value of ``allowed``, written as the code or as its Indonesian or English
+  label, in any case and spacing (:mod:`geodata.coded_values`).
 - ``date``: ``YYYY-MM-DD`` or ``DD/MM/YYYY``, from 2000-01-01 to today.
 - ``float``: decimal number, point or comma as the decimal mark.
 - ``count``: whole number >= 0.
 - ``bool``: yes/no in English or Indonesian (``true``/``false``, ``ya``/``tidak``, ``1``/``0``).
 - ``admin_code``: Kemendagri area code of a kabupaten, kecamatan or desa in the gazetteer.
-- ``country``: ISO 3166-1 alpha-2 code (``MY``, ``ID``).
-- ``list``: items separated by ``;``; items outside ``allowed`` give a warning.
+- ``country``: ISO 3166-1 alpha-2 code (``MY``, ``ID``), or the country's English or
+  Indonesian name (``Malaysia``).
+- ``list``: items separated by ``;`` (or ``,``), each read as a ``choice``; items outside
+  ``allowed`` are kept, with a warning.
 """
 
 _DTYPES: Final[dict[FieldKind, str]] = {
@@ -258,6 +261,7 @@ _SHARED_ALIASES: Final = {
     "instansi": "source",
     "sintetis": "synthetic",
     "data sintetis": "synthetic",
+    "synthetic data": "synthetic",
     "data contoh": "synthetic",
 }
 _PLACE_ALIASES: Final = {
@@ -418,5 +422,6 @@ HEADER_ALIASES: Final[dict[Entity, dict[str, str]]] = {
         "kerahasiaan": "confidential",
         "kode wilayah": "admin_code",
         "kode kemendagri": "admin_code",
+        "area code": "admin_code",
     },
 }
