@@ -2,7 +2,8 @@
 
 The form is built from the schema; the store checks the record exactly as an import does,
 and every change lands in the audit log under the user's name. Nothing is ever deleted:
-a record is retired with a reason.
+a record is retired with a reason. Reads and writes go through :mod:`geodata.gateway`,
+which checks the role itself; the role checks here only decide what to draw.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import streamlit as st
 
 from dashboard import session, state
 from dashboard.text import tr
+from geodata import gateway
 from geodata._errors import ValidationError
-from geodata.access import RoleStore, allowed
+from geodata.access import allowed
 from geodata.auth import User
+from geodata.gateway import Kind
 from geodata.schemas import SCHEMAS, Entity, Field
-from geodata.store import Kind, open_store
 
 _ENTITY: Final[dict[Kind, Entity]] = {
     "cases": "case",
@@ -80,7 +82,7 @@ def record_editor(user: User) -> None:
         tr("manage.kind"), list(_ENTITY), key="edit_kind", format_func=lambda k: tr(f"manage.{k}")
     )
     schema = SCHEMAS[_ENTITY[kind]]
-    records = open_store().read(kind)
+    records = gateway.read_for_edit(user, kind)
     ids = [_NEW, *records[schema.id_field].astype(str)]
     chosen = st.selectbox(
         tr("editor.record"),
@@ -95,7 +97,7 @@ def record_editor(user: User) -> None:
     )
     values = _record_form(kind, current, new=chosen == _NEW)
     if values is not None:
-        role_store = RoleStore(user, open_store())
+        role_store = gateway.role_store(user)
         try:
             if chosen == _NEW:
                 saved = role_store.add(kind, {**values, "synthetic": False})
@@ -111,7 +113,7 @@ def record_editor(user: User) -> None:
     if chosen != _NEW and allowed(user, "manage_data"):
         reason = st.text_input(tr("editor.retire_reason"), key=f"retire_reason_{kind}")
         if st.button(tr("editor.retire"), key=f"retire_{kind}", disabled=not reason.strip()):
-            RoleStore(user, open_store()).retire(kind, chosen, reason=reason)
+            gateway.role_store(user).retire(kind, chosen, reason=reason)
             st.success(tr("editor.retired", record=chosen))
 
 
@@ -127,6 +129,6 @@ def restore_section(user: User) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "restore.gpkg"
             path.write_bytes(upload.getvalue())
-            RoleStore(user, open_store()).restore(str(path))
+            gateway.role_store(user).restore(str(path))
         st.session_state.pop(session.TOKEN, None)
         st.success(tr("editor.restored"))
