@@ -263,3 +263,18 @@ def test_every_desa_written_out_in_full_words() -> None:
     results = geocode_many(queries)
     right = sum(r.code == code for r, code in zip(results, desa["code"], strict=True))
     assert right >= 0.99 * len(desa), right
+
+
+def test_an_import_places_full_word_names_on_their_desa() -> None:
+    from geodata.intake import preview_import
+
+    text = (
+        "id kasus;tanggal laporan;lokasi;korban perempuan dewasa;status\n"
+        "W-1;01/05/2024;Desa Temajuk Kecamatan Paloh Kabupaten Sambas;1;Dilaporkan\n"
+        "W-2;02/05/2024;KECAMATAN PALOH DESA TEMAJUK;2;Penyidikan\n"
+    )
+    preview = preview_import(text.encode(), filename="kasus.csv", remembered=False)
+    assert preview.ok, preview.report.to_text("en")
+    temajuk = _code_of("Temajuk", "desa", _code_of("Paloh", "kecamatan"))
+    assert preview.frame["admin_code"].tolist() == [temajuk, temajuk]
+    assert preview.frame["location_precision"].tolist() == ["desa", "desa"]
