@@ -1,31 +1,106 @@
 """Stores for tests: a GeoPackage in a temporary folder, or a fresh PostgreSQL schema.
 
-The PostGIS backend needs ``KALBAR_TEST_POSTGRES_URL`` (``bash tools/postgres.sh start DIR``
-prints it; ``.ci/run`` exports it). Without it the PostGIS tests skip, except under
-``CI=true``, where they fail: CI must test both backends.
+The PostGIS backend uses ``KALBAR_TEST_POSTGRES_URL`` when it is set. Otherwise the first
+PostGIS test starts a throw-away PostgreSQL + PostGIS server for the whole test session
+(``bash tools/postgres.sh start DIR``, on a free port on 127.0.0.1), and the session stops it
+(:func:`stop_server`, called from ``tests/conftest.py``). When no server can be started (no
+PostgreSQL binaries, no ``postgres`` user when run as root, ...) the PostGIS tests skip with
+the reason, the terminal summary says so plainly, and under ``CI=true`` they fail: CI must
+test both backends.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 from urllib.parse import quote
 
 import pytest
 
-POSTGRES_ENV = "KALBAR_TEST_POSTGRES_URL"
-BACKENDS = ("gpkg", "postgis")
+POSTGRES_ENV: Final = "KALBAR_TEST_POSTGRES_URL"
+BACKENDS: Final = ("gpkg", "postgis")
+#: Every PostGIS skip reason starts with this, so the summary can count them.
+SKIP_PREFIX: Final = "PostGIS store tests need a server:"
+ROOT: Final = Path(__file__).resolve().parent.parent
+SCRIPT: Final = ROOT / "tools" / "postgres.sh"
+#: Seconds initdb and the first start may take on a slow machine.
+START_TIMEOUT_S: Final = 180
+
+
+@dataclass
+class _Server:
+    """The session's own server: its folder and URL, or why it could not start."""
+
+    folder: Path | None = None
+    url: str | None = None
+    error: str | None = None
+    tried: bool = False
+
+
+_SERVER = _Server()
+
+
+def _start_server() -> None:
+    _SERVER.tried = True
+    folder = Path(tempfile.mkdtemp(prefix="kalbar-test-pg-", dir="/tmp"))
+    try:
+        done = subprocess.run(
+            ["bash", str(SCRIPT), "start", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        done = None
+        _SERVER.error = f"tools/postgres.sh start failed: {error}"
+    if done is not None and done.returncode == 0:
+        line = done.stdout.strip().removeprefix("export ")
+        _SERVER.folder, _SERVER.url = folder, shlex.split(line)[0].split("=", 1)[1]
+        return
+    if done is not None:
+        lines = [ln for ln in done.stderr.splitlines() if "ERROR" in ln] or done.stderr.splitlines()
+        _SERVER.error = (lines[-1] if lines else f"exit status {done.returncode}").strip()
+    subprocess.run(["bash", str(SCRIPT), "stop", str(folder)], capture_output=True, check=False)
+
+
+def stop_server() -> None:
+    """Stop the session's own server (if one was started) and remove its folder."""
+    if _SERVER.folder is not None:
+        subprocess.run(
+            ["bash", str(SCRIPT), "stop", str(_SERVER.folder)], capture_output=True, check=False
+        )
+        _SERVER.folder = _SERVER.url = None
+
+
+def postgres_problem() -> str | None:
+    """Why the PostGIS tests could not run in this session, or None (they ran or were not
+    asked for)."""
+    return _SERVER.error
 
 
 def postgres_base_url() -> str:
-    """The test server's URL, or skip (fail under CI) when there is none."""
+    """The test server's URL: ``KALBAR_TEST_POSTGRES_URL``, else the session's own server
+    (started on first use); skip (fail under CI) when there is none."""
     url = os.environ.get(POSTGRES_ENV)
     if url:
         return url
-    reason = f"{POSTGRES_ENV} is not set: start a server with `bash tools/postgres.sh start DIR`"
+    if not _SERVER.tried:
+        _start_server()
+    if _SERVER.url:
+        return _SERVER.url
+    reason = (
+        f"{SKIP_PREFIX} {_SERVER.error}. Install PostgreSQL and PostGIS "
+        f"(bash tools/setup.sh --dev) or set {POSTGRES_ENV}"
+    )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI must test the PostGIS backend, but {reason}")
     pytest.skip(reason)

@@ -9,6 +9,12 @@ located
 make_cases
     Build a small case frame from dicts of overrides, on the columns and dtypes of a loaded
     case (``lon``/``lat`` give the point; leave them out for a case without one).
+
+Hooks
+-----
+The session stops the PostgreSQL server that the PostGIS tests started (``tests/_stores.py``),
+and the terminal summary says plainly which tests did not run and why: the PostGIS store tests
+(no server could be started) and the tests marked ``raw`` (``../shared/data/raw`` is absent).
 """
 
 from __future__ import annotations
@@ -23,9 +29,41 @@ import pytest
 from geodata import reference
 from geodata.datasets import Dataset, load_sample
 from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import DEFAULT_RAW_DIR
 from layers.cases import destination_label, locate_cases
+from tests._stores import SKIP_PREFIX, stop_server
 
 MakeCases = Callable[..., gpd.GeoDataFrame]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stop_server()
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say which whole groups of tests did not run, and why (after pytest's own summary)."""
+    skipped: list[pytest.TestReport] = terminalreporter.stats.get("skipped", [])
+    postgis = [r for r in skipped if _skip_reason(r).startswith(SKIP_PREFIX)]
+    raw = [r for r in skipped if "raw" in r.keywords]
+    if postgis:
+        terminalreporter.write_sep("=", "PostGIS backend NOT tested", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(postgis)} PostGIS store tests were skipped. {_skip_reason(postgis[0])}"
+        )
+    if raw:
+        terminalreporter.write_sep("=", "geodata build NOT tested", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(raw)} tests marked raw were skipped: the raw sources {DEFAULT_RAW_DIR} "
+            "(../shared next to the repository) are absent, so the build of the committed "
+            "geodata was not checked."
+        )
 
 
 @pytest.fixture(scope="session")
