@@ -11,7 +11,16 @@ from dashboard import data, session
 from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
+from geodata.analysis_input import analysis_cases
 from layers.cases import CaseFilter
+
+
+@dataclass(frozen=True)
+class AnalysisInput:
+    """Case rows for an analysis page and whether they were rebuilt from published counts."""
+
+    cases: gpd.GeoDataFrame
+    aggregated: bool
 
 
 @dataclass(frozen=True)
@@ -22,12 +31,17 @@ class PageData:
     case_filter: CaseFilter
     totals: Totals
 
-    def records(self) -> gpd.GeoDataFrame:
-        """The filtered case records, or a message and a stop for roles that see counts only."""
-        if not self.view.records_allowed:
-            st.info(tr("access.records_only"))
-            st.stop()
-        return self.view.cases(case_filter=self.case_filter)
+    def analysis(self) -> AnalysisInput:
+        """Case rows for the analysis pages, for every role (:mod:`geodata.analysis_input`).
+
+        Roles that see counts only get rows rebuilt from the published counts per kecamatan
+        and year, and a notice saying so.
+        """
+        cases = analysis_cases(self.view, case_filter=self.case_filter)
+        aggregated = not self.view.records_allowed
+        if aggregated:
+            st.info(tr("analysis.aggregated"))
+        return AnalysisInput(cases, aggregated)
 
 
 def page_start(title_key: str) -> PageData:

@@ -43,5 +43,6 @@ def show_table(
             table[column] = table[column].map(lambda v, p=prefix: tr(f"{p}.{v}"))
     for column in table.select_dtypes(include="datetime").columns:
         table[column] = table[column].dt.date
-    table = table.round(digits)
+    numbers = table.select_dtypes(include="number").columns  # not dates left all empty
+    table[numbers] = table[numbers].round(digits)
     show_dataframe(table.rename(columns={c: tr(f"{header_prefix}.{c}") for c in table.columns}))

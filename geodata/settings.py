@@ -40,6 +40,9 @@ CODE_LENGTH: Final = {"provinsi": 2, "kabupaten": 5, "kecamatan": 8, "desa": 13}
 
 #: Kalbar's province code.
 PROVINCE_CODE: Final = "61"
+#: Kabupaten shown first where one must be chosen and the data suggest none: Sanggau, the
+#: kabupaten of the Entikong PLBN, the busiest official crossing.
+DEFAULT_KABUPATEN: Final = "61.03"
 #: Land border length used by KP2MI (the simplified sources give a shorter line).
 OFFICIAL_BORDER_LENGTH_KM: Final = 966.0
 

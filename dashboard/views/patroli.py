@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -11,18 +12,44 @@ from dashboard import data, state
 from dashboard.context import page_start
 from dashboard.tables import show_table
 from dashboard.text import tr
+from geodata.analysis_input import busiest_kabupaten
 from layers.briefing import briefing_html, build_briefing, pdf_bytes
 from layers.patrol import PatrolPlan, Period, rank_crossings
 
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
 
+
+def _period(cases: pd.DataFrame, *, aggregated: bool) -> Period | None:
+    """Counts per year: the last calendar year; records: ``None`` (the layers' default)."""
+    if not aggregated:
+        return None
+    year = int(cases["date_reported"].max().year)
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
 page = page_start("nav.patroli")
 view = page.view
-cases = page.records()
+analysis_input = page.analysis()
+cases, aggregated = analysis_input.cases, analysis_input.aggregated
+crossings = view.crossings
 lang = state.language()
+if crossings.empty:
+    st.info(tr("analysis.no_crossings"))
+elif crossings["kind"].eq("plbn").all():
+    st.info(tr("analysis.only_plbn"))
 if cases.empty:
-    st.info(tr("peta.no_cases"))
+    st.info(tr("analysis.no_cases"))
+    if len(crossings):
+        st.subheader(tr("analysis.crossings_known"))
+        show_table(
+            crossings,
+            ["name", "kind", "status", "last_verified"],
+            header_prefix="patrol.column",
+            value_prefixes=_CROSSING_VALUES,
+        )
+if cases.empty or crossings.empty:
     st.stop()
+period = _period(cases, aggregated=aggregated)
 
 with st.expander(tr("patrol_page.settings"), expanded=True):
     left, middle, right, last = st.columns(4)
@@ -36,7 +63,8 @@ with st.expander(tr("patrol_page.settings"), expanded=True):
 st.subheader(tr("patrol.title"))
 ranking = rank_crossings(
     cases,
-    view.crossings,
+    crossings,
+    period=period,
     near_km=near_km,
     half_life_days=half_life,
     gazetteer=data.gazetteer(),
@@ -64,12 +92,15 @@ show_table(
 st.subheader(tr("patrol.map.title"))
 with st.spinner(tr("patrol_page.solving")):
     plan = PatrolPlan(sites=sites, radius_km=radius_km, half_life_days=half_life).fit(
-        cases, view.crossings, gazetteer=data.gazetteer()
+        cases,
+        crossings,
+        reference_date=None if period is None else period.end,
+        gazetteer=data.gazetteer(),
     )
 for line in plan.summary(lang=lang):
     st.markdown(line)
 st_folium(
-    plan.explore(lang=lang, crossings=view.crossings, synthetic=view.synthetic),
+    plan.explore(lang=lang, crossings=crossings, synthetic=view.synthetic),
     key="patrol_map",
     height=560,
     use_container_width=True,
@@ -83,6 +114,9 @@ show_table(
 )
 
 st.subheader(tr("patrol_page.briefing"))
+if aggregated:
+    st.info(tr("analysis.briefing_records_only"))
+    st.stop()
 kabupaten = data.web_units("kabupaten")
 names = dict(zip(kabupaten["code"], kabupaten["name"], strict=True))
 left, right = st.columns(2)
@@ -91,7 +125,7 @@ code: str = left.selectbox(
     list(names),
     key="briefing_kabupaten",
     format_func=lambda c: names[c],
-    index=list(names).index("61.03"),
+    index=list(names).index(busiest_kabupaten(cases)),
 )
 last_case = cases["date_reported"].max().date()
 day = right.date_input(
@@ -102,7 +136,7 @@ if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
     with st.spinner(tr("patrol_page.making")):
         briefing = build_briefing(
             cases,
-            view.crossings,
+            crossings,
             kabupaten=code,
             period=Period.iso_week(f"{year}-W{week:02d}"),
             lang=lang,

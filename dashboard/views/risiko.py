@@ -14,6 +14,7 @@ from dashboard import data, state
 from dashboard.context import page_start
 from dashboard.tables import show_table
 from dashboard.text import day, num, tr
+from geodata.analysis_input import busiest_kabupaten
 from geodata.settings import Level
 from layers.backtest import backtest
 from layers.cases import case_points
@@ -26,6 +27,8 @@ from layers.mapview import analysis_map
 from layers.risk import DEFAULT_WEIGHTS, WEIGHTABLE, RiskIndex, contribution_chart, risk_layer
 
 _LEVELS: list[Level] = ["kabupaten", "kecamatan", "desa"]
+#: Roles that see counts only get no desa level: their rows are placed per kecamatan.
+_AGGREGATE_LEVELS: list[Level] = ["kabupaten", "kecamatan"]
 _VIEWS = {
     "index": "risk_page.tab_index",
     "hotspots": "risk_page.tab_hotspots",
@@ -54,8 +57,50 @@ def _weights() -> dict[str, float]:
 
 def _map_units(level: str, kabupaten: str | None) -> gpd.GeoDataFrame:
     if level == "desa":
-        return data.web_desa(kabupaten or "61.03")
+        return data.web_desa(kabupaten or busiest_kabupaten(cases))
     return data.web_units("kabupaten" if level == "kabupaten" else "kecamatan")
+
+
+def _period(cases: gpd.GeoDataFrame, *, aggregated: bool) -> Period:
+    """Records: the last 12 months of data. Counts per year: the last calendar year."""
+    if not aggregated:
+        period = Period.from_cases(cases)
+        st.caption(
+            tr(
+                "risk_page.period",
+                start=day(period.start),
+                end=day(period.end),
+                previous_start=day(period.previous().start),
+                previous_end=day(period.previous().end),
+            )
+        )
+        return period
+    year = int(cases["date_reported"].max().year)
+    st.caption(tr("analysis.period_years", year=year, previous=year - 1))
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
+    """Last day of the backtest's training data: a date for records, a year's end for counts."""
+    last = cases["date_reported"].max().date()
+    if not aggregated:
+        cutoff = st.date_input(
+            tr("risk_page.cutoff"),
+            value=dt.date(last.year - 1, 12, 31),
+            key="backtest_cutoff",
+            format="DD/MM/YYYY",
+        )
+        return cutoff if isinstance(cutoff, dt.date) else dt.date(last.year - 1, 12, 31)
+    years = sorted({int(year) for year in cases["date_reported"].dt.year})[:-1]
+    if not years:
+        st.info(tr("analysis.backtest_needs_years"))
+        return None
+    if st.session_state.get("backtest_year", years[-1]) not in years:
+        del st.session_state["backtest_year"]
+    year = st.selectbox(
+        tr("analysis.cutoff_year"), years, index=len(years) - 1, key="backtest_year"
+    )
+    return dt.date(int(year), 12, 31)
 
 
 def _show_map(
@@ -79,16 +124,20 @@ def _show_map(
 
 page = page_start("nav.risiko")
 view = page.view
-cases = page.records()
+analysis_input = page.analysis()
+cases, aggregated = analysis_input.cases, analysis_input.aggregated
 lang = state.language()
 if cases.empty:
-    st.info(tr("peta.no_cases"))
+    st.info(tr("analysis.no_cases"))
     st.stop()
 
+levels = _AGGREGATE_LEVELS if aggregated else _LEVELS
+if st.session_state.get("risk_level", levels[1]) not in levels:
+    del st.session_state["risk_level"]  # desa, chosen before a role that has no desa level
 left, right = st.columns(2)
 level: Level = left.selectbox(
     tr("peta.level"),
-    _LEVELS,
+    levels,
     index=1,
     key="risk_level",
     format_func=lambda v: tr(f"unit_type.{v}"),
@@ -100,7 +149,7 @@ kabupaten: str | None = (
     right.selectbox(
         tr("risk_page.kabupaten_for_desa"),
         list(kabupaten_names),
-        index=2,
+        index=list(kabupaten_names).index(busiest_kabupaten(cases)),
         key="risk_kabupaten",
         format_func=lambda c: kabupaten_names[c],
     )
@@ -111,21 +160,17 @@ weights = _weights()
 if not any(weights.values()):
     st.warning(tr("risk_page.no_weights"))
     st.stop()
-period = Period.from_cases(cases)
-st.caption(
-    tr(
-        "risk_page.period",
-        start=day(period.start),
-        end=day(period.end),
-        previous_start=day(period.previous().start),
-        previous_end=day(period.previous().end),
-    )
-)
+period = _period(cases, aggregated=aggregated)
+views = [name for name in _VIEWS if not (aggregated and name == "density")]
+if aggregated:
+    st.caption(tr("analysis.density_hidden"))
+if st.session_state.get("risk_view", "index") not in views:
+    del st.session_state["risk_view"]
 
 analysis = (
     st.segmented_control(
         tr("risk_page.view"),
-        list(_VIEWS),
+        views,
         key="risk_view",
         default="index",
         format_func=lambda v: tr(_VIEWS[v]),
@@ -230,21 +275,16 @@ elif analysis == "change":
     _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
 
 else:
-    last = cases["date_reported"].max().date()
-    cutoff = st.date_input(
-        tr("risk_page.cutoff"),
-        value=dt.date(last.year - 1, 12, 31),
-        key="backtest_cutoff",
-        format="DD/MM/YYYY",
-    )
-    result = backtest(
-        cases,
-        cutoff=cutoff if isinstance(cutoff, dt.date) else dt.date(last.year - 1, 12, 31),
-        level="kecamatan" if level == "kabupaten" else level,
-        weights=weights,
-        crossings=view.crossings,
-        shelters=view.shelters,
-    )
-    st.markdown(result.summary(lang=lang))
-    st.dataframe(result.display_table(lang=lang), hide_index=True, use_container_width=True)
-    st.caption(tr("risk_page.backtest_method", cases=num(len(cases))))
+    cutoff = _cutoff(cases, aggregated=aggregated)
+    if cutoff is not None:
+        result = backtest(
+            cases,
+            cutoff=cutoff,
+            level="kecamatan" if level == "kabupaten" else level,
+            weights=weights,
+            crossings=view.crossings,
+            shelters=view.shelters,
+        )
+        st.markdown(result.summary(lang=lang))
+        st.dataframe(result.display_table(lang=lang), hide_index=True, use_container_width=True)
+        st.caption(tr("risk_page.backtest_method", cases=num(len(cases))))

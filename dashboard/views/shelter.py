@@ -13,10 +13,15 @@ from layers.shelter_plan import ShelterPlan
 
 page = page_start("nav.shelter")
 view = page.view
-cases = page.records()
+cases = page.analysis().cases
 lang = state.language()
+if view.shelters.empty:
+    st.info(tr("analysis.no_shelters"))
 if cases.empty:
-    st.info(tr("peta.no_cases"))
+    st.info(tr("analysis.no_cases"))
+    if len(view.shelters):
+        st.subheader(tr("analysis.shelters_known"))
+        show_table(view.shelters, ["name", "operator", "capacity"], header_prefix="shelter")
     st.stop()
 
 left, right = st.columns(2)

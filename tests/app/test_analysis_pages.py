@@ -1,17 +1,39 @@
-"""Risiko, Patroli, Shelter: each opens without error, in Indonesian by default and in English.
+"""Risiko, Patroli, Shelter: each opens without error for every role and any store content.
 
 Their numbers are tested on the layers (tests/test_risk.py, test_patrol.py,
-test_shelter_plan.py) and per role in tests/app/test_roles.py.
+test_shelter_plan.py) and the rows aggregate roles get in tests/test_analysis_input.py.
+
+Here, besides the demo mode in both languages, each page runs in login mode against three
+GeoPackage stores built once for the module: ``empty`` (no record imported), ``cases``
+(the sample cases only) and ``full`` (the sample crossings, shelters and cases), once per
+role, and must show the right notices: viewers and planners are told the analysis rests
+on published counts and never get a case id, note or exact point; an empty store says
+what to import; no page fails.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from geodata.i18n import catalogue
-from tests.app.conftest import NewApp, run
+from dashboard import session
+from geodata import auth, gateway
+from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
+from geodata.datasets import load_sample
+from geodata.i18n import catalogue, t
+from geodata.roles import ROLES
+from geodata.store import Kind, open_store
+from tests.app.conftest import APP, TIMEOUT, NewApp, run
+from tests.app.test_roles import CASE_ID, NOTE_MARKER, everything, exact_points, infos
 
-PAGES = ["risiko", "patroli", "shelter"]
+PAGES: Final = ["risiko", "patroli", "shelter"]
+STORES: Final = ("empty", "cases", "full")
+AGGREGATE_ROLES: Final = frozenset({"viewer", "planner"})
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -27,3 +49,104 @@ def test_opens_in_each_language(new_app: NewApp, page: str, lang: str) -> None:
 def test_indonesian_by_default(new_app: NewApp, page: str) -> None:
     at = run(new_app(page=page))
     assert at.title[0].value == catalogue("id")[f"nav.{page}"]
+
+
+# --------------------------------------------------------------------------- stores and roles
+
+
+@dataclasses.dataclass(frozen=True)
+class AppStore:
+    url: str
+    config: Path
+    tokens: dict[str, str]
+
+
+UseStore = Callable[[str], AppStore]
+
+
+def _password(role: str) -> str:
+    return f"{role}-passphrase-2025"
+
+
+def _build_store(folder: Path, content: str) -> AppStore:
+    url = f"gpkg://{folder / 'store.gpkg'}"
+    store = open_store(url)
+    sample = load_sample()
+    kinds: dict[str, tuple[Kind, ...]] = {
+        "empty": (),
+        "cases": ("cases",),
+        "full": ("crossings", "shelters", "cases"),
+    }
+    for kind in kinds[content]:
+        store.import_batch(kind, getattr(sample, kind), user="test")
+    auth.create_admin(store, username="admin", password=_password("admin"), by="test")
+    for role in ROLES:
+        if role != "admin":
+            auth.add_user(store, username=role, password=_password(role), role=role, by="admin")
+    tokens: dict[str, str] = {
+        role: auth.login(store, username=role, password=_password(role)).token for role in ROLES
+    }
+    return AppStore(url, folder / "no-config.toml", tokens)
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, AppStore]]:
+    """The three stores, each with one user per role."""
+    built = {}
+    for content in STORES:
+        built[content] = _build_store(tmp_path_factory.mktemp(content), content)
+    yield built
+    gateway.clear_caches()
+
+
+@pytest.fixture
+def use_store(stores: dict[str, AppStore], monkeypatch: pytest.MonkeyPatch) -> Iterator[UseStore]:
+    """Point the app at one of the stores (caches cleared before and after)."""
+
+    def point(content: str) -> AppStore:
+        store = stores[content]
+        monkeypatch.setenv(DATABASE_URL_ENV, store.url)
+        monkeypatch.setenv(CONFIG_ENV, str(store.config))
+        gateway.clear_caches()
+        return store
+
+    yield point
+    gateway.clear_caches()
+
+
+def _page(store: AppStore, page: str, role: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[session.TOKEN] = store.tokens[role]
+    at.switch_page(f"views/{page}.py")
+    return at
+
+
+def _said(at: AppTest, key: str) -> bool:
+    return t(key, "id") in infos(at)
+
+
+@pytest.mark.parametrize("content", STORES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_role_and_store_content(
+    use_store: UseStore, page: str, role: str, content: str
+) -> None:
+    at = run(_page(use_store(content), page, role))
+    assert not at.exception
+    aggregated = role in AGGREGATE_ROLES
+    assert _said(at, "analysis.aggregated") == aggregated
+    assert not _said(at, "access.records_only")
+    if content == "empty":
+        assert _said(at, "analysis.no_cases")
+    if page == "patroli":
+        crossing_notice = _said(at, "analysis.no_crossings") or _said(at, "analysis.only_plbn")
+        assert crossing_notice == (content != "full")
+    if page == "shelter":
+        assert _said(at, "analysis.no_shelters") == (content != "full")
+    if content == "full":
+        assert not _said(at, "analysis.no_cases")
+        assert at.main.subheader or at.main.dataframe, "the analysis ran"
+    if aggregated:
+        shown = everything(at)
+        assert CASE_ID.findall(shown) == [] and NOTE_MARKER not in shown
+        assert [point for point in exact_points(exact_only=True) if point in shown] == []
