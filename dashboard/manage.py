@@ -1,8 +1,8 @@
 """Data management on the Data page: import with a preview, crossing checks, audit, backup.
 
-Every write goes through :class:`geodata.access.RoleStore`, which checks the role and puts
-the user's name in the audit log. In the demo mode a file can be checked but nothing is
-saved.
+Every read and write goes through :mod:`geodata.gateway`, which checks the role and puts
+the user's name in the audit log (the role checks here only decide what to draw). In the
+demo mode a file can be checked but nothing is saved.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import data, session, state
+from dashboard.guide import template_buttons
 from dashboard.text import num, tr
-from geodata.access import RoleStore, allowed
+from geodata import gateway
+from geodata.access import allowed
 from geodata.auth import User
+from geodata.gateway import Kind
 from geodata.intake import ImportPreview, preview_import
 from geodata.mapping import remember_mapping
 from geodata.schemas import CROSSING_STATUS
-from geodata.store import Kind, open_store
 
 _KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
 
@@ -51,6 +53,8 @@ def import_section(user: User | None) -> None:
     kind: Kind = st.selectbox(
         tr("manage.kind"), _KINDS, key="import_kind", format_func=lambda k: tr(f"manage.{k}")
     )
+    st.caption(tr("manage.template_help"))
+    template_buttons(kind, lang=state.language(), key=f"import_template_{kind}")
     upload = st.file_uploader(
         tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key="import_file"
     )
@@ -69,7 +73,7 @@ def import_section(user: User | None) -> None:
         return
     st.success(tr("manage.ready", count=num(len(preview.frame))))
     if can_save and user is not None and st.button(tr("manage.confirm"), key="import_confirm"):
-        RoleStore(user, open_store()).import_batch(kind, preview.frame)
+        gateway.role_store(user).import_batch(kind, preview.frame)
         if preview.mapping is not None:
             remember_mapping(
                 preview.mapping.headers, preview.mapping.mapping, entity=preview.mapping.entity
@@ -96,7 +100,7 @@ def crossing_section(user: User) -> None:
     )
     on = right.date_input(tr("crossing.last_verified"), value=dt.date.today(), key="mark_on")
     if st.button(tr("manage.mark"), key="mark_submit"):
-        RoleStore(user, open_store()).mark_crossing(
+        gateway.role_store(user).mark_crossing(
             crossing, status, on=on if isinstance(on, dt.date) else None
         )
         st.success(tr("manage.marked", name=names[crossing]))
@@ -106,14 +110,13 @@ def admin_section(user: User) -> None:
     """The audit log and a backup of the whole store (administrators only)."""
     if not allowed(user, "manage_data"):
         return
-    store = open_store()
     st.subheader(tr("manage.audit_title"))
-    newest = store.audit_log().tail(200).iloc[::-1]
+    newest = gateway.audit_log(user).tail(200).iloc[::-1]
     st.dataframe(newest, hide_index=True, use_container_width=True)
     if st.button(tr("manage.backup"), key="backup_make"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "backup.gpkg"
-            RoleStore(user, store).backup(str(path))
+            gateway.role_store(user).backup(str(path))
             st.session_state["backup_bytes"] = path.read_bytes()
     if "backup_bytes" in st.session_state:
         st.download_button(

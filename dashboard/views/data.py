@@ -1,4 +1,8 @@
-"""Data: browse what the role may see (following the filters), file checks, and exports."""
+"""Data: browse what the role may see (following the filters), file checks, and exports.
+
+While the store lacks crossings, shelters or cases, an administrator sees the first-run guide
+(three import steps with templates) above the tabs, and each empty tab says what to import.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dashboard.context import page_start
 from dashboard.editor import record_editor, restore_section
 from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
+from dashboard.guide import first_run_guide, held
 from dashboard.manage import admin_section, crossing_section, import_section
 from dashboard.text import count_text, tr
 from layers.tables import display_table, suppressed_counts_table
@@ -16,6 +21,9 @@ from layers.tables import display_table, suppressed_counts_table
 page = page_start("nav.data")
 view, case_filter = page.view, page.case_filter
 lang = state.language()
+user = session.current_user()
+stored = held(view)
+first_run_guide(user, view, lang=lang)
 
 tab_cases, tab_crossings, tab_shelters, tab_checks, tab_manage = st.tabs(
     [
@@ -29,7 +37,9 @@ tab_cases, tab_crossings, tab_shelters, tab_checks, tab_manage = st.tabs(
 with tab_cases:
     shown = count_text(page.totals.cases, page.totals.cases_label)
     st.caption(describe_filter(case_filter, total=view.filter_options().total, shown=shown))
-    if page.totals.cases == 0:
+    if stored["cases"] == 0 and not view.demo:
+        st.info(tr("data.no_cases_stored"))
+    elif page.totals.cases == 0:
         st.info(tr("peta.no_cases"))
     if view.records_allowed:
         table = display_table(view.cases(case_filter=case_filter), "case", lang=lang)
@@ -48,6 +58,8 @@ with tab_cases:
         disabled=page.totals.cases == 0,
     )
 with tab_crossings:
+    if stored["crossings"] == 0 and not view.demo:
+        st.info(tr("data.no_crossings"))
     st.dataframe(
         display_table(view.crossings, "crossing", lang=lang),
         hide_index=True,
@@ -55,6 +67,8 @@ with tab_crossings:
     )
     export_buttons(view, "crossings", key="export_crossings")
 with tab_shelters:
+    if stored["shelters"] == 0 and not view.demo:
+        st.info(tr("data.no_shelters"))
     st.dataframe(
         display_table(view.shelters, "shelter", lang=lang),
         hide_index=True,
@@ -71,7 +85,6 @@ with tab_checks:
         else:
             st.dataframe(report.to_records(lang), hide_index=True, use_container_width=True)
 with tab_manage:
-    user = session.current_user()
     import_section(user)
     if user is not None:
         record_editor(user)

@@ -1,4 +1,8 @@
-"""Peta: the home page. Filters, the map, headline figures and the selected unit's panel."""
+"""Peta: the home page. Filters, the map, headline figures and the selected unit's panel.
+
+The map always draws the reference layers (boundaries, Sarawak, the border, the five PLBN),
+whatever the store holds; an empty or partial store gets a note saying what is missing.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import data, state
+from dashboard import data, session, state
 from dashboard.charts import case_charts
 from dashboard.context import page_start
 from dashboard.exports import map_export_buttons
 from dashboard.filters import describe_filter
+from dashboard.guide import first_run_pointer
 from dashboard.panel import unit_panel
 from dashboard.text import count_text, num, tr
+from geodata import reference
 from geodata.settings import Level
 from layers.cases import CaseMode
 from layers.choropleth import SCHEMES, Scheme
@@ -102,8 +108,11 @@ st.caption(
         shown=count_text(page.totals.cases, page.totals.cases_label),
     )
 )
-if page.totals.cases == 0:
+if view.filter_options().total == 0:
+    st.info(tr("peta.no_cases_stored"))
+elif page.totals.cases == 0:
     st.info(tr("peta.no_cases"))
+first_run_pointer(session.current_user(), view)
 
 known_units = set(data.web_units("kabupaten")["code"]) | set(data.web_units("kecamatan")["code"])
 selected = st.session_state.get(state.SELECTED) or None
@@ -142,6 +151,7 @@ with st.spinner(tr("peta.drawing")):
             else None,
             focus=focus.geometry if focus is not None and len(focus) else None,
             synthetic=view.synthetic,
+            posts=reference.load_plbn(),
         ),
         options,
         lang=state.language(),

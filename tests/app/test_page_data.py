@@ -4,12 +4,20 @@ languages."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from geodata import gateway
+from geodata._errors import AccessDeniedError
+from geodata.datasets import load_sample
 from geodata.i18n import t
+from geodata.templates import template_bytes
 from tests.app.conftest import NewApp, raw_cases, run, texts
+from tests.app.office import Downloads, OfficeStore, download, office_store, spy_downloads
 
 
 def _tables(at: AppTest) -> list[pd.DataFrame]:
@@ -96,3 +104,128 @@ def test_english(new_app: NewApp) -> None:
     assert "Report date" in cases.columns
     assert "315 of 315 cases" in texts(at)
     assert "Tanggal" not in " ".join(cases.columns)
+
+
+# --------------------------------------------------------------------------- an office's store
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Iterator[OfficeStore]:
+    """A new store: no unofficial crossings, no shelters, no cases (per test: the app leaves
+    login mode only when the store is gone)."""
+    with office_store(tmp_path) as store:
+        yield store
+
+
+@pytest.fixture
+def crossings_store(tmp_path: Path) -> Iterator[OfficeStore]:
+    """A store holding the sample's unofficial crossings only."""
+    with office_store(tmp_path, kinds=("crossings",)) as store:
+        yield store
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
+    return spy_downloads(monkeypatch)
+
+
+def _subheaders(at: AppTest) -> list[str]:
+    return [str(header.value) for header in at.subheader]
+
+
+def _infos(at: AppTest) -> list[str]:
+    return [str(info.value) for info in at.info]
+
+
+def _download_keys(at: AppTest, prefix: str) -> set[str]:
+    return {button.key for button in at.get("download_button") if button.key.startswith(prefix)}
+
+
+def _unofficial() -> int:
+    crossings = load_sample().crossings
+    return int((crossings["kind"] != "plbn").sum())
+
+
+def test_an_empty_store_guides_the_administrator_with_templates(
+    empty_store: OfficeStore, downloads: Downloads
+) -> None:
+    at = run(empty_store.page("data"))
+    assert _subheaders(at)[0] == t("data.guide_title", "id")
+    steps = [str(m.value) for m in at.markdown if str(m.value).startswith(("1.", "**"))]
+    for number, kind in enumerate(("crossings", "shelters", "cases"), start=1):
+        step = f"**{number}. {t(f'data.guide_step.{kind}', 'id')}** — {t('data.guide_todo', 'id')}"
+        assert step in steps
+    assert _download_keys(at, "guide_template_") == {
+        f"guide_template_{kind}_{fmt}"
+        for kind in ("crossings", "shelters", "cases")
+        for fmt in ("xlsx", "csv")
+    }
+    for kind in ("crossings", "shelters", "cases"):
+        for fmt in ("xlsx", "csv"):
+            sent = download(at, downloads, f"guide_template_{kind}_{fmt}")
+            assert sent == template_bytes(kind, fmt, lang="id"), (kind, fmt)
+    assert download(at, downloads, "guide_template_cases_xlsx")[:2] == b"PK"  # a real XLSX
+    infos = _infos(at)
+    for key in ("data.no_cases_stored", "data.no_crossings", "data.no_shelters"):
+        assert t(key, "id") in infos, key
+    assert t("peta.no_cases", "id") not in infos  # nothing is filtered away: nothing is there
+
+
+def test_the_guide_speaks_english(empty_store: OfficeStore, downloads: Downloads) -> None:
+    at = run(empty_store.page("data", lang="en"))
+    assert _subheaders(at)[0] == t("data.guide_title", "en")
+    sent = download(at, downloads, "guide_template_shelters_csv")
+    assert sent == template_bytes("shelters", "csv", lang="en")
+
+
+def test_a_planner_on_an_empty_store_is_told_what_is_missing_not_guided(
+    empty_store: OfficeStore,
+) -> None:
+    at = run(empty_store.page("data", role="planner"))
+    assert t("data.guide_title", "id") not in _subheaders(at)
+    assert _download_keys(at, "guide_template_") == set()
+    missing = ", ".join(t(f"manage.{kind}", "id") for kind in ("crossings", "shelters", "cases"))
+    assert t("data.store_lacks", "id", missing=missing) in _infos(at)
+
+
+def test_a_store_with_crossings_only_marks_that_step_done(crossings_store: OfficeStore) -> None:
+    at = run(crossings_store.page("data"))
+    unofficial = _unofficial()
+    assert unofficial == 72
+    text = "\n".join(str(m.value) for m in at.markdown)
+    done = t("data.guide_done", "id", count=str(unofficial))
+    assert f"**1. {t('data.guide_step.crossings', 'id')}** — {done}" in text
+    assert f"**2. {t('data.guide_step.shelters', 'id')}** — {t('data.guide_todo', 'id')}" in text
+    infos = _infos(at)
+    assert t("data.no_crossings", "id") not in infos
+    assert t("data.no_shelters", "id") in infos
+    crossings = _tables(at)[1]
+    assert len(crossings) >= unofficial  # the store's crossings (and its PLBN, if it holds them)
+
+
+def test_the_demo_shows_no_guide_but_offers_templates_to_check_a_file(new_app: NewApp) -> None:
+    at = run(new_app(page="data"))
+    assert t("data.guide_title", "id") not in _subheaders(at)
+    assert _download_keys(at, "guide_template_") == set()
+    assert _download_keys(at, "import_template_") == {
+        "import_template_cases_xlsx",
+        "import_template_cases_csv",
+    }
+
+
+def test_the_editor_and_the_audit_log_refuse_a_planner_in_the_data_layer(
+    empty_store: OfficeStore,
+) -> None:
+    planner = gateway.user_for_token(empty_store.tokens["planner"])
+    admin = gateway.user_for_token(empty_store.tokens["admin"])
+    for kind in ("cases", "crossings", "shelters"):
+        with pytest.raises(AccessDeniedError, match="planner"):
+            gateway.read_for_edit(planner, kind)
+    with pytest.raises(AccessDeniedError, match="planner"):
+        gateway.audit_log(planner)
+    with pytest.raises(AccessDeniedError, match="planner"):
+        gateway.role_store(planner).add("crossings", {"name": "x"})
+    # The same calls serve an administrator: the audit log holds the planner's creation.
+    assert len(gateway.read_for_edit(admin, "shelters")) == 0
+    log = gateway.audit_log(admin)
+    assert "planner" in log.to_string()

@@ -5,10 +5,15 @@ request."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geodata import reference
+from geodata.datasets import load_sample
 from geodata.i18n import t
 from tests.app.conftest import (
     APP,
@@ -21,6 +26,7 @@ from tests.app.conftest import (
     run,
     texts,
 )
+from tests.app.office import OfficeStore, everything, office_store
 
 YEAR_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 SANGGAU, ENTIKONG = "61.03", "61.03.21"
@@ -241,3 +247,80 @@ def test_english_numbers_use_commas(new_app: NewApp) -> None:
     assert metrics(at)[:2] == [("Cases", "315"), ("Victims", en_number(1019))]
     assert metrics(at)[1][1] == "1,019"
     assert "Jumlah" not in texts(at)
+
+
+# --------------------------------------------------------------------------- an office's store
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Iterator[OfficeStore]:
+    """A new store: no unofficial crossings, no shelters, no cases (per test: the app leaves
+    login mode only when the store is gone)."""
+    with office_store(tmp_path) as store:
+        yield store
+
+
+#: A crossing marker in the map script: ``[lat, lon, "kind:status"`` (quotes escaped).
+CROSSING_MARKER = re.compile(r'\[(-?\d+\.\d+), (-?\d+\.\d+), \\*"(plbn|land_track|river_route):')
+
+
+def _crossing_markers(page: str) -> list[tuple[float, float, str]]:
+    return [(float(y), float(x), kind) for y, x, kind in CROSSING_MARKER.findall(page)]
+
+
+def _near(markers: list[tuple[float, float, str]], point: object, kind: str) -> bool:
+    """A marker of ``kind`` within 2e-5 degrees (about 2 m) of ``point``."""
+    y, x = point.y, point.x  # type: ignore[attr-defined]
+    return any(k == kind and abs(my - y) < 2e-5 and abs(mx - x) < 2e-5 for my, mx, k in markers)
+
+
+def _posts_drawn(page: str) -> list[tuple[float, float, str]]:
+    """Check the five PLBN markers, the border line and Sarawak; return the markers."""
+    markers = _crossing_markers(page)
+    for post in reference.load_plbn().itertuples():
+        assert post.name in page
+        assert _near(markers, post.geometry, "plbn"), post.name
+    assert sum(kind == "plbn" for *_, kind in markers) == 5
+    border = reference.load_web_layer("border").geometry.iloc[0].geoms[0]
+    first = border.coords[0]
+    assert f"[{first[0]}, {first[1]}]" in page  # the border line itself
+    assert "Kuching" in page  # a Sarawak district
+    return markers
+
+
+@pytest.mark.parametrize("role", ["admin", "planner"])
+def test_an_empty_store_draws_the_reference_layers_and_says_what_is_missing(
+    empty_store: OfficeStore, role: str
+) -> None:
+    at = run(empty_store.page("peta", role=role))
+    assert _headline(at) == ("0", "0")
+    _posts_drawn(everything(at))
+    infos = [str(info.value) for info in at.info]
+    assert t("peta.no_cases_stored", "id") in infos
+    assert t("peta.no_cases", "id") not in infos
+    missing = ", ".join(t(f"manage.{kind}", "id") for kind in ("crossings", "shelters", "cases"))
+    pointer = "peta.guide_pointer" if role == "admin" else "data.store_lacks"
+    assert t(pointer, "id", missing=missing) in infos
+
+
+def test_an_empty_store_shows_a_units_panel(empty_store: OfficeStore) -> None:
+    at = run(empty_store.page("peta"))
+    at.selectbox(key="selected").set_value(SANGGAU)
+    run(at)
+    assert _panel(at)[:2] == [("Jumlah kasus", "0"), ("Jumlah korban", "0")]
+
+
+def test_a_store_with_crossings_only_draws_them_with_the_posts(
+    tmp_path: Path,
+) -> None:
+    crossings = load_sample().crossings
+    unofficial = crossings[crossings["kind"] != "plbn"]
+    with office_store(tmp_path, kinds=("crossings",)) as store:
+        at = run(store.page("peta", lang="en"))
+    markers = _posts_drawn(everything(at))
+    assert len(markers) == len(unofficial) + 5
+    for crossing in unofficial.itertuples():
+        assert _near(markers, crossing.geometry, crossing.kind), crossing.crossing_id
+    missing = ", ".join(t(f"manage.{kind}", "en") for kind in ("shelters", "cases"))
+    assert t("peta.guide_pointer", "en", missing=missing) in [str(i.value) for i in at.info]
+    assert int(metrics(at)[2][1].replace(",", "")) >= len(unofficial)

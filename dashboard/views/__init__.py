@@ -1,0 +1,1 @@
+"""The pages, each run by Streamlit as a script (see dashboard/app.py)."""
