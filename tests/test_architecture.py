@@ -1,0 +1,85 @@
+"""Access by construction: the import contracts in pyproject.toml ([tool.importlinter]) hold.
+
+- dashboard -> layers -> geodata: a lower layer never imports a higher one (the data layer's
+  known uses of ``layers.cases`` and ``layers.trends`` are listed one by one, issue 13);
+- no dashboard module imports ``geodata.store``, ``geodata.datasets``, ``geodata.loaders``
+  or ``geodata.synthetic``: pages get data only through ``geodata.gateway``.
+
+The second test plants a forbidden import in a copy of the code, so a contract that checks
+nothing (a wrong module name, a page folder the linter cannot see) fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+LINT_IMPORTS: Final = Path(sys.executable).with_name("lint-imports")
+PACKAGES: Final = ("dashboard", "layers", "geodata")
+
+pytestmark = pytest.mark.skipif(
+    not LINT_IMPORTS.exists(),
+    reason="import-linter is not installed: run `bash tools/setup.sh --dev`",
+)
+
+
+def _lint_imports(code_root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache", "--no-logo"],
+        cwd=code_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _copy_code(target: Path) -> None:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package,
+            target / package,
+            ignore=lambda _folder, names: [
+                name
+                for name in names
+                if name in {"data", "sample", "static", "__pycache__"} or name.endswith(".pyc")
+            ],
+        )
+
+
+def test_the_import_contracts_hold() -> None:
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        ("dashboard/views/peta.py", "from geodata.store import open_store", "Pages get data"),
+        ("dashboard/panel.py", "from geodata.datasets import load_sample", "Pages get data"),
+        ("layers/overview.py", "from dashboard import state", "dashboard -> layers"),
+        ("geodata/reference.py", "from layers import styles", "dashboard -> layers"),
+    ],
+)
+def test_a_forbidden_import_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    _copy_code(tmp_path)
+    planted = tmp_path / module
+    planted.write_text(f"{line}  # planted by the test\n" + planted.read_text(encoding="utf-8"))
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0, result.stdout
+    assert "1 kept, 1 broken" in result.stdout
+    report = result.stdout.split("Broken contracts")[1]
+    assert report.strip("-\n").startswith(broken)
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert f"{importer} -> {line.split()[1]}" in report
