@@ -8,8 +8,9 @@ of each coded field (Indonesian label and code, :mod:`geodata.coded_values`) and
 to each column (required or not, format). A CSV template is the Indonesian Excel form:
 ``;``-separated, decimal comma, UTF-8 with a BOM.
 
-Usage: ``st.download_button(label, template_bytes("cases", "xlsx"), "template_kasus.xlsx")``,
-or ``python -m geodata.templates --kind cases --format xlsx --out template_kasus.xlsx``.
+Usage: ``st.download_button(label, template_bytes("cases", "xlsx"),
+template_filename("cases", "xlsx"), mime=media_type("xlsx"))``, or
+``python -m geodata.templates --kind cases --format xlsx --out template_kasus.xlsx``.
 """
 
 from __future__ import annotations
@@ -246,7 +247,16 @@ def template_bytes(kind: str, fmt: str, *, lang: str = DEFAULT_LANGUAGE) -> byte
 
 def media_type(fmt: str) -> str:
     """The MIME type of a template format, for a download button."""
+    if fmt not in _MIME:
+        raise ValueError(f"`fmt` should be one of {set(FORMATS)}, got {fmt!r}")
     return _MIME[fmt]
+
+
+def template_filename(kind: str, fmt: str, *, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A file name for a download: ``template_kasus.xlsx``, ``template_crossings.csv``."""
+    _kind(kind)
+    media_type(fmt)
+    return f"template_{t(_SHEET_KEYS[kind], lang).casefold()}.{fmt}"
 
 
 def _csv(columns: list[_Column], example: list[object]) -> bytes:

@@ -14,7 +14,13 @@ import shapely
 from geodata import reference
 from geodata.intake import ImportPreview, preview_import
 from geodata.schemas import SCHEMAS
-from geodata.templates import ENTITY_OF_KIND, main, template_bytes
+from geodata.templates import (
+    ENTITY_OF_KIND,
+    main,
+    media_type,
+    template_bytes,
+    template_filename,
+)
 
 KINDS = sorted(ENTITY_OF_KIND)
 CASES = [(kind, fmt, lang) for kind in KINDS for fmt in ("xlsx", "csv") for lang in ("id", "en")]
@@ -146,3 +152,11 @@ def test_wrong_arguments_raise() -> None:
         template_bytes("cases", "ods")
     with pytest.raises(ValueError, match="`lang` should be one of"):
         template_bytes("cases", "csv", lang="fr")
+
+
+def test_download_names_and_types() -> None:
+    assert template_filename("cases", "xlsx") == "template_kasus.xlsx"
+    assert template_filename("crossings", "csv", lang="en") == "template_crossings.csv"
+    assert media_type("csv") == "text/csv" and media_type("xlsx").endswith(".sheet")
+    with pytest.raises(ValueError, match="`fmt` should be one of"):
+        template_filename("cases", "pdf")
