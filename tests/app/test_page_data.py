@@ -229,3 +229,14 @@ def test_the_editor_and_the_audit_log_refuse_a_planner_in_the_data_layer(
     assert len(gateway.read_for_edit(admin, "shelters")) == 0
     log = gateway.audit_log(admin)
     assert "planner" in log.to_string()
+
+
+@pytest.mark.parametrize("role", ["admin", "planner"])
+@pytest.mark.parametrize(("page", "title"), [("peta", "peta.title"), ("tentang", "nav.tentang")])
+def test_the_other_pages_work_on_an_empty_store(
+    empty_store: OfficeStore, role: str, page: str, title: str
+) -> None:
+    at = run(empty_store.page(page, role=role))
+    assert [str(heading.value) for heading in at.title] == [t(title, "id")]
+    assert t("common.sample_data", "id") not in texts(at)  # a store is not the demo
+    assert not at.error
