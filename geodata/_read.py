@@ -19,6 +19,7 @@ import logging
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -31,7 +32,13 @@ import shapely
 
 from geodata.report import ParamValue, Problem
 from geodata.schemas import COLUMN_ALIASES
-from geodata.settings import MAX_CELL_CHARS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, STORAGE_CRS
+from geodata.settings import (
+    MAX_BLANK_ROWS,
+    MAX_CELL_CHARS,
+    MAX_IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    STORAGE_CRS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +108,42 @@ def header_key(name: str) -> str:
     return COLUMN_ALIASES.get(key, key)
 
 
-def blank_rows_warning(file: str, rows: list[int]) -> Problem:
-    """One warning naming the (first ten) empty rows that were skipped."""
-    shown = [str(row) for row in rows[:10]] + (["…"] if len(rows) > 10 else [])
-    params: dict[str, ParamValue] = {"count": len(rows), "rows": shown}
+def blank_rows_warning(file: str, rows: list[int], *, count: int | None = None) -> Problem:
+    """One warning naming the (first ten) empty rows that were skipped; ``count``: how many
+    there were in all (default ``len(rows)``)."""
+    total = len(rows) if count is None else count
+    shown = [str(row) for row in rows[:10]] + (["…"] if total > 10 else [])
+    params: dict[str, ParamValue] = {"count": total, "rows": shown}
     return Problem(file, None, None, "blank_rows_skipped", params, "warning")
+
+
+class BlankRows:
+    """Blank rows kept as runs ``[first, last]``: a million in a row take a few bytes."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[int]] = []
+
+    def add(self, number: int) -> int:
+        """Note blank row ``number`` (numbers only grow); return the length of its run."""
+        if self.runs and self.runs[-1][1] == number - 1:
+            self.runs[-1][1] = number
+        else:
+            self.runs.append([number, number])
+        first, last = self.runs[-1]
+        return last - first + 1
+
+    def warning(self, file: str, *, before: int | None = None) -> Problem | None:
+        """The blank-rows warning for the rows before row ``before`` (None: all), or None."""
+        runs = [run for run in self.runs if before is None or run[1] < before]
+        if not runs:
+            return None
+        count = sum(last - first + 1 for first, last in runs)
+        shown: list[int] = []
+        for first, last in runs:
+            shown += range(first, min(last, first + 10 - len(shown)) + 1)
+            if len(shown) >= 10:
+                break
+        return blank_rows_warning(file, shown, count=count)
 
 
 def cell_too_long(file: str, row: int, column: str, length: int) -> Problem:
@@ -208,6 +246,9 @@ def read_csv(
 ) -> Table:
     """Read CSV bytes into text cells; rows with the wrong number of cells are ``broken``.
 
+    Rows are read one by one and only the filled ones are kept, so reading stops early at a
+    limit instead of holding the whole file as rows.
+
     Parameters
     ----------
     data
@@ -216,28 +257,36 @@ def read_csv(
         Name shown in messages.
     lenient
         Also read UTF-16 (BOM) and clean Windows-1252, report NUL bytes anywhere, refuse
-        more than ``max_rows`` rows, too many columns and cells longer than a spreadsheet
-        cell.
+        more than ``max_rows`` rows, more than :data:`~geodata.settings.MAX_BLANK_ROWS`
+        blank rows in a row, too many columns and cells longer than a spreadsheet cell.
     max_rows
         Most data rows (``lenient`` only).
     """
     text, encoding, problems = decode_text(data, file, lenient=lenient)
     if text is None:
         return Table(file, pd.DataFrame(), pd.DataFrame(), problems)
-    separator = detect_separator(text.split("\n", 1)[0])
+    end = text.find("\n")
+    separator = detect_separator(text if end < 0 else text[:end])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
-        records = list(reader)
+        header = next(reader, None)
+        if header is None:
+            return failed_table(file, "file_empty")
+        if lenient and len(header) > MAX_IMPORT_COLUMNS:
+            return failed_table(file, "too_many_columns", limit=MAX_IMPORT_COLUMNS)
+        rows = _CsvRows(file, header, separator)
+        if lenient:
+            rows.read(reader, max_rows=max_rows, max_blank=MAX_BLANK_ROWS)
+        else:
+            rows.read(reader, max_rows=None, max_blank=None)
     except csv.Error as error:
         if lenient and _FIELD_LIMIT.search(str(error)):
             limit = csv.field_size_limit()
             return failed_table(file, "cell_too_long_line", line=reader.line_num, limit=limit)
         return failed_table(file, "file_unreadable", reason=str(error), format="CSV")
-    if lenient and len(records) - 1 > max_rows:
-        return failed_table(file, "too_many_rows", count=len(records) - 1, limit=max_rows)
-    if lenient and len(records[0]) > MAX_IMPORT_COLUMNS:
-        return failed_table(file, "too_many_columns", limit=MAX_IMPORT_COLUMNS)
-    table = _csv_table(records, file, separator)
+    if rows.problem is not None:
+        return Table(file, pd.DataFrame(), pd.DataFrame(), [rows.problem])
+    table = rows.table()
     table.problems[:0] = problems
     table.encoding = encoding
     if lenient:
@@ -245,32 +294,67 @@ def read_csv(
     return table
 
 
-def _csv_table(records: list[list[str]], file: str, separator: str) -> Table:
-    header = [name.strip() or f"column_{i}" for i, name in enumerate(records[0], 1)]
-    unnamed = [i for i, name in enumerate(records[0]) if not name.strip()]
-    width = len(header)
-    problems, broken, rows, kept = [], [], [], []
-    blank_rows = []
-    for row, record in enumerate(records[1:], 2):
-        if not any(cell.strip() for cell in record):
-            blank_rows.append(row)
-            continue
-        if len(record) != width:
-            params: dict[str, ParamValue] = {
-                "expected": width,
-                "got": len(record),
-                "separator": "tab" if separator == "\t" else separator,
-            }
-            broken.append(Problem(file, row, None, "row_field_count", params))
-            record = (record + [""] * width)[:width]
-        rows.append(row)
-        kept.append(record)
-    if blank_rows:
-        problems.append(blank_rows_warning(file, blank_rows))
-    frame = pd.DataFrame(kept, columns=header, index=pd.Index(rows, name="row"), dtype="str")
-    unused = [i for i in unnamed if (frame.iloc[:, i] == "").all()]
-    frame = frame.iloc[:, [i for i in range(width) if i not in unused]]
-    return Table(file, frame, frame, problems, broken, format="csv")
+class _CsvRows:
+    """The filled rows of a CSV file, read one by one; blank rows only counted."""
+
+    def __init__(self, file: str, header: list[str], separator: str) -> None:
+        self.file = file
+        self.header = header
+        self.separator = separator
+        self.numbers: list[int] = []
+        self.records: list[list[str]] = []
+        self.broken: list[Problem] = []
+        self.blank = BlankRows()
+        self.problem: Problem | None = None
+
+    def read(
+        self, reader: Iterator[list[str]], *, max_rows: int | None, max_blank: int | None
+    ) -> None:
+        """Consume the rows after the header; stop at the first limit reached."""
+        width = len(self.header)
+        for number, record in enumerate(reader, 2):
+            if not any(cell.strip() for cell in record):
+                run = self.blank.add(number)
+                if max_blank is not None and run > max_blank:
+                    params: dict[str, ParamValue] = {
+                        "row": number - run + 1,
+                        "count": run,
+                        "limit": max_blank,
+                    }
+                    self.problem = Problem(self.file, None, None, "upload.blank_rows", params)
+                    return
+                continue
+            if max_rows is not None and len(self.records) >= max_rows:
+                self.problem = Problem(
+                    self.file,
+                    None,
+                    None,
+                    "too_many_rows",
+                    {"count": max_rows + 1, "limit": max_rows},
+                )
+                return
+            if len(record) != width:
+                params = {
+                    "expected": width,
+                    "got": len(record),
+                    "separator": "tab" if self.separator == "\t" else self.separator,
+                }
+                self.broken.append(Problem(self.file, number, None, "row_field_count", params))
+                record = (record + [""] * width)[:width]
+            self.numbers.append(number)
+            self.records.append(record)
+
+    def table(self) -> Table:
+        """The rows read as a table of text cells (unnamed empty columns left out)."""
+        header = [name.strip() or f"column_{i}" for i, name in enumerate(self.header, 1)]
+        unnamed = [i for i, name in enumerate(self.header) if not name.strip()]
+        index = pd.Index(self.numbers, name="row", dtype="int64")
+        frame = pd.DataFrame(self.records, columns=header, index=index, dtype="str")
+        unused = [i for i in unnamed if (frame.iloc[:, i] == "").all()]
+        frame = frame.iloc[:, [i for i in range(len(header)) if i not in unused]]
+        blank = self.blank.warning(self.file)
+        problems = [] if blank is None else [blank]
+        return Table(self.file, frame, frame, problems, self.broken, format="csv")
 
 
 def _long_cells(cells: pd.DataFrame, file: str) -> list[Problem]:
@@ -318,25 +402,44 @@ def read_geo(
                 frame = pyogrio.read_dataframe(handle, layer=names.index(chosen))
             else:
                 frame = pyogrio.read_dataframe(handle, layer=chosen)
+    except MemoryError:  # the worker's memory limit (geodata._sandbox) says why
+        raise
     except Exception as error:  # GDAL raises many kinds for damaged files
         log.debug("Could not read %s", file, exc_info=True)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         shown = {"gpkg": "GeoPackage", "geojson": "GeoJSON"}.get(kind, kind)
         return failed_table(file, "file_unreadable", reason=reason, format=shown)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    problems = []
-    if len(names) > 1 and layer is None:
-        params: dict[str, ParamValue] = {"layer": chosen, "layers": names}
-        problems.append(Problem(file, None, None, "layer_choice", params, "warning"))
     cells = pd.DataFrame(
         {name: _as_text(frame[name]) for name in frame.columns if name != "geometry"},
         index=frame.index,
     )
+    part = chosen if kind == "gpkg" else None
+    layers = names if layer is None else []
+    return geo_table(frame, cells, file, kind=kind, part=part, layers=layers)
+
+
+def geo_table(
+    frame: pd.DataFrame,
+    cells: pd.DataFrame,
+    file: str,
+    *,
+    kind: str,
+    part: str | None,
+    layers: list[str],
+) -> Table:
+    """The table of a layer read: ``cells`` (text, one per column but the geometry) with
+    ``lon``/``lat`` from point geometries, a warning naming the other ``layers`` when there
+    are several, and a row error for each geometry that is not a point."""
+    frame.index = cells.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    problems = []
+    if len(layers) > 1:
+        params: dict[str, ParamValue] = {"layer": part or layers[0], "layers": layers}
+        problems.append(Problem(file, None, None, "layer_choice", params, "warning"))
     broken: list[Problem] = []
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
         cells, more, broken = _points_from_geometry(frame, cells, file)
         problems += more
-    part = chosen if kind == "gpkg" else None
     return Table(file, frame, cells, problems, broken, format=kind, part=part)
 
 

@@ -5,6 +5,13 @@ The name shown in messages is the file's base name only (``../../etc/passwd`` sh
 size is checked before anything is read. The format comes from the bytes: a ZIP with a
 workbook is read as XLSX even when named ``.csv`` (with a warning), an old ``.xls``, an ODS
 or a zipped shapefile gets a message that says how to save it instead.
+
+Every upload is read by :func:`read_upload`, for every role, in demo mode, by the import and
+by ``python -m geodata.validate`` alike: in a worker process with a time and a memory limit
+(:mod:`geodata._sandbox`, limits in :mod:`geodata.settings`), after checks made before any
+parser runs (the XLSX ZIP directory, the shape of a GeoJSON file); GeoPackages are read by
+SQLite with views and triggers ignored (:mod:`geodata._gpkg`). A limit reached gives one
+file-level problem that says which limit, the limit and what the file needed.
 """
 
 from __future__ import annotations
@@ -15,10 +22,22 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Final
 
+import pandas as pd
+
+from geodata._geojson import geojson_problem
+from geodata._gpkg import read_gpkg
 from geodata._read import Table, failed_table, looks_binary, looks_utf16, read_csv, read_geo
+from geodata._sandbox import LimitExceededError, run_bounded
 from geodata._xlsx import read_xlsx
 from geodata.report import ParamValue, Problem
-from geodata.settings import MAX_IMPORT_ROWS, MAX_UPLOAD_MB
+from geodata.settings import (
+    GEOJSON_MAX_DEPTH,
+    MAX_IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    MAX_UPLOAD_MB,
+    UPLOAD_MEMORY_LIMIT_MB,
+    UPLOAD_TIME_LIMIT_S,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,15 +139,77 @@ def read_upload(
     sheet: str | None = None,
     layer: str | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
+    seconds: float | None = None,
+    memory_mb: int | None = None,
 ) -> Table:
-    """Read the bytes of a file to import by their content, its name's suffix as a hint."""
+    """Read the bytes of a file to import by their content, its name's suffix as a hint, in
+    a worker process within the upload limits.
+
+    Parameters
+    ----------
+    data, file
+        The file's bytes and the name shown in messages.
+    sheet, layer
+        The XLSX sheet or GeoPackage layer to read; None: the first.
+    max_rows
+        Larger files are refused with one file-level problem.
+    seconds, memory_mb
+        Wall-time and memory limits of the worker; None:
+        :data:`~geodata.settings.UPLOAD_TIME_LIMIT_S`, ``UPLOAD_MEMORY_LIMIT_MB``.
+
+    Returns
+    -------
+    Table
+        A limit reached gives an empty table with one file-level error.
+    """
+    seconds = UPLOAD_TIME_LIMIT_S if seconds is None else seconds
+    memory_mb = UPLOAD_MEMORY_LIMIT_MB if memory_mb is None else memory_mb
+    try:
+        return run_bounded(
+            read_content,
+            data,
+            file,
+            sheet=sheet,
+            layer=layer,
+            max_rows=max_rows,
+            seconds=seconds,
+            memory_mb=memory_mb,
+        )
+    except LimitExceededError as error:
+        log.warning("Reading %s stopped: %s", file, error)
+        return _limit_table(file, error)
+
+
+def _limit_table(file: str, error: LimitExceededError) -> Table:
+    if error.limit == "time":
+        return failed_table(file, "upload.time_limit", seconds=error.used, limit=error.allowed)
+    if error.limit == "busy":
+        return failed_table(file, "upload.busy", limit=error.allowed)
+    if error.limit == "memory":
+        return failed_table(file, "upload.memory_limit", limit_mb=round(error.allowed))
+    exit_code = "–" if error.exit_code is None else str(error.exit_code)
+    return failed_table(
+        file, "upload.worker_crashed", limit_mb=round(error.allowed), exit_code=exit_code
+    )
+
+
+def read_content(
+    data: bytes,
+    file: str,
+    *,
+    sheet: str | None = None,
+    layer: str | None = None,
+    max_rows: int = MAX_IMPORT_ROWS,
+) -> Table:
+    """Read the bytes in this process, after the checks made before parsing (what
+    :func:`read_upload` runs in the worker; call that instead)."""
     suffix = Path(file).suffix.lower()
     kind = sniff(data)
     if kind == "zip":
         table = read_xlsx(data, file, sheet=sheet, max_rows=max_rows)
         detected = ".xlsx"
     elif kind == "sqlite":
-        table = read_geo(data, file, layer=layer, kind="gpkg")
+        table = read_gpkg(data, file, layer=layer, max_rows=max_rows)
         detected = ".gpkg"
     elif kind == "ole2":
         return failed_table(file, "file_xls_old")
@@ -139,7 +220,16 @@ def read_upload(
             return _wrong_suffix(file, suffix)
         return failed_table(file, "file_not_text")
     elif suffix in GEOJSON_SUFFIXES:
-        return read_geo(data, file, layer=layer)
+        problem = geojson_problem(
+            data,
+            file,
+            max_rows=max_rows,
+            max_properties=MAX_IMPORT_COLUMNS,
+            max_depth=GEOJSON_MAX_DEPTH,
+        )
+        if problem is not None:
+            return Table(file, pd.DataFrame(), pd.DataFrame(), [problem])
+        return read_geo(data, file, layer=layer, kind="geojson")
     elif suffix in TEXT_SUFFIXES | XLSX_SUFFIXES:  # a CSV saved under an .xlsx name
         table = read_csv(data, file, lenient=True, max_rows=max_rows)
         detected = ".csv"

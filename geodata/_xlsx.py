@@ -1,11 +1,15 @@
 """Read the first (or a named) sheet of an XLSX workbook into text cells, safely.
 
 openpyxl reads the workbook in read-only (streaming) mode, formulas as written (never
-calculated, never their cached result), links not followed. Before that, the ZIP directory is
-checked: a damaged archive, an ODS or zipped shapefile, or content that would unpack to more
-than :data:`MAX_UNPACKED_MB` gives one clear file-level problem. The sheet's declared size is
-ignored (a tiny file may claim a million rows); rows and columns are counted as read and
-capped by :data:`geodata.settings.MAX_IMPORT_ROWS` and ``MAX_IMPORT_COLUMNS``.
+calculated, never their cached result), links not followed. Before openpyxl sees it, the ZIP
+directory is checked (:func:`zip_problem`): a damaged archive, an ODS or zipped shapefile,
+too many entries, content that would unpack to more than
+:data:`~geodata.settings.XLSX_MAX_UNPACKED_MB`, a styles, shared-strings or worksheet part
+over its own limit (:data:`~geodata.settings.XLSX_MAX_PART_MB`) or an entry packed
+suspiciously tightly (a ZIP bomb) gives one clear file-level problem. The sizes come from the
+directory; Python's ``zipfile`` never unpacks more than an entry declares. The sheet's
+declared size is ignored (a tiny file may claim a million rows); rows and columns are counted
+as read and capped by :data:`geodata.settings.MAX_IMPORT_ROWS` and ``MAX_IMPORT_COLUMNS``.
 
 Row numbers are the workbook's own (what Excel shows at the left), so messages point at the
 right row even when the header is not on row 1.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -25,23 +30,38 @@ from typing import Final
 import openpyxl
 import pandas as pd
 
-from geodata._read import Table, blank_rows_warning, cell_too_long, failed_table
+from geodata._read import BlankRows, Table, cell_too_long, failed_table
 from geodata.report import ParamValue, Problem
-from geodata.settings import MAX_CELL_CHARS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS
+from geodata.settings import (
+    MAX_CELL_CHARS,
+    MAX_IMPORT_COLUMNS,
+    MAX_IMPORT_ROWS,
+    XLSX_MAX_ENTRIES,
+    XLSX_MAX_PART_MB,
+    XLSX_MAX_RATIO,
+    XLSX_MAX_UNPACKED_MB,
+)
 
 log = logging.getLogger(__name__)
 
-#: Most megabytes a workbook may unpack to (a 50,000-row sheet is about 35 MB).
-MAX_UNPACKED_MB: Final = 256
+_MB: Final = 1024 * 1024
+#: The styles part openpyxl reads (always this name).
+_STYLES: Final = "xl/styles.xml"
+_CONTENT_TYPES: Final = "[Content_Types].xml"
+_SHARED_STRINGS_TYPE: Final = "spreadsheetml.sharedStrings+xml"
+_OVERRIDE: Final = re.compile(r"<(?:\w+:)?Override\b[^>]*>")
+_PART_NAME: Final = re.compile(r"""PartName\s*=\s*["']/?([^"']+)["']""")
 #: Leading rows with at most one filled cell (a title) that may stand above the header.
 _MAX_TITLE_ROWS: Final = 5
 
 
-def _zip_problem(data: bytes, file: str) -> Problem | None:
-    """A file-level problem if ``data`` is not a workbook that is safe to open."""
+def zip_problem(data: bytes, file: str) -> Problem | None:
+    """A file-level problem if ``data`` is not a workbook that is safe to open, from the ZIP
+    directory alone (nothing is unpacked but ``[Content_Types].xml``, at most 1 MB)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
+            shared = _shared_strings_parts(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         log.debug("Could not read %s as a ZIP archive", file, exc_info=True)
         return Problem(file, None, None, "xlsx_corrupt", {"reason": "ZIP"})
@@ -52,13 +72,53 @@ def _zip_problem(data: bytes, file: str) -> Problem | None:
         if any(name.lower().endswith(".shp") for name in names):
             return Problem(file, None, None, "file_shapefile")
         return Problem(file, None, None, "file_zip")
+    if len(entries) > XLSX_MAX_ENTRIES:
+        params: dict[str, ParamValue] = {"count": len(entries), "limit": XLSX_MAX_ENTRIES}
+        return Problem(file, None, None, "upload.zip_entries", params)
     unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-        params: dict[str, ParamValue] = {
-            "size_mb": round(unpacked / 1024 / 1024),
-            "limit_mb": MAX_UNPACKED_MB,
-        }
+    if unpacked > XLSX_MAX_UNPACKED_MB * _MB:
+        params = {"size_mb": round(unpacked / _MB), "limit_mb": XLSX_MAX_UNPACKED_MB}
         return Problem(file, None, None, "xlsx_too_large", params)
+    for entry in entries:
+        problem = _entry_problem(entry, file, shared=entry.filename in shared)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile) -> set[str]:
+    """Names of the shared-strings parts: by name, and as ``[Content_Types].xml`` declares
+    them (openpyxl finds them there, so a renamed part is still found)."""
+    parts = {name for name in archive.namelist() if "sharedstrings" in name.lower()}
+    try:
+        info = archive.getinfo(_CONTENT_TYPES)
+    except KeyError:
+        return parts
+    if info.file_size > _MB:
+        raise ValueError(f"{_CONTENT_TYPES} is {info.file_size} bytes")
+    manifest = archive.read(info).decode("utf-8", errors="replace")
+    for override in _OVERRIDE.findall(manifest):
+        name = _PART_NAME.search(override)
+        if name is not None and _SHARED_STRINGS_TYPE in override:
+            parts.add(name.group(1))
+    return parts
+
+
+def _entry_problem(entry: zipfile.ZipInfo, file: str, *, shared: bool) -> Problem | None:
+    """A problem if one entry unpacks to more than its part may, or is packed like a bomb."""
+    part = "styles" if entry.filename == _STYLES else "shared_strings" if shared else "worksheet"
+    limit_mb = XLSX_MAX_PART_MB[part]
+    if entry.file_size > limit_mb * _MB:
+        params: dict[str, ParamValue] = {
+            "part": entry.filename,
+            "size_mb": round(entry.file_size / _MB, 1),
+            "limit_mb": limit_mb,
+        }
+        return Problem(file, None, None, "upload.xlsx_part_too_large", params)
+    ratio = entry.file_size / max(entry.compress_size, 1)
+    if entry.file_size > _MB and ratio > XLSX_MAX_RATIO:
+        params = {"part": entry.filename, "ratio": round(ratio), "limit": XLSX_MAX_RATIO}
+        return Problem(file, None, None, "upload.zip_ratio", params)
     return None
 
 
@@ -110,7 +170,7 @@ def read_xlsx(
         Cells indexed by the workbook's row numbers; a formula is kept as its text
         (``=SUM(A1:A3)``), with one warning.
     """
-    problem = _zip_problem(data, file)
+    problem = zip_problem(data, file)
     if problem is not None:
         return Table(file, pd.DataFrame(), pd.DataFrame(), [problem])
     try:
@@ -123,6 +183,8 @@ def read_xlsx(
                 return _read_workbook(workbook, file, sheet, max_rows, max_columns)
             finally:
                 workbook.close()
+    except MemoryError:  # the worker's memory limit (geodata._sandbox) says why
+        raise
     except Exception as error:  # damaged XML, zlib, KeyError for missing parts, ...
         log.debug("Could not read %s", file, exc_info=True)
         return failed_table(file, "xlsx_corrupt", reason=type(error).__name__)
@@ -168,7 +230,7 @@ class _Rows:
         self.titles: list[tuple[int, str]] = []
         self.numbers: list[int] = []
         self.records: list[list[str]] = []
-        self.blank: list[int] = []
+        self.blank = BlankRows()
         self.formulas: list[tuple[int, int]] = []
         self.formula_count = 0
         self.long: list[Problem] = []
@@ -188,7 +250,7 @@ class _Rows:
                 return
             if not cells:
                 if self.header is not None:
-                    self.blank.append(number)
+                    self.blank.add(number)
                 continue
             if self.header is None:
                 self._header_or_title(number, cells)
@@ -253,9 +315,9 @@ class _Rows:
             }
             problems.append(Problem(self.file, None, None, "title_rows_skipped", params, "warning"))
         last = self.numbers[-1] if self.numbers else 0
-        inner = [number for number in self.blank if number < last]
-        if inner:
-            problems.append(blank_rows_warning(self.file, inner))
+        blank = self.blank.warning(self.file, before=last)
+        if blank is not None:
+            problems.append(blank)
         if self.formula_count:
             where = [f"{row}/{names[position]}" for row, position in self.formulas]
             params = {"count": self.formula_count, "cells": where}

@@ -64,3 +64,30 @@ MAX_IMPORT_ROWS: Final = 100_000
 MAX_IMPORT_COLUMNS: Final = 200
 #: Longest cell accepted, in characters: the most an Excel cell can hold.
 MAX_CELL_CHARS: Final = 32_767
+
+# Bounded uploads (geodata._upload, geodata._sandbox): every file to import or check, for
+# every role and in demo mode, is read in a worker process that is killed over these limits.
+#: Most seconds (wall time) reading one file may take: 100,000 XLSX rows take 7 s on an idle
+#: server and 35 s on a busy one; the bombs of issue 9 took 89 s to over 300 s.
+UPLOAD_TIME_LIMIT_S: Final = 120.0
+#: Most memory, in MB, reading one file may add to the worker's loaded libraries (address
+#: space, Linux ``RLIMIT_AS``): 100,000 XLSX rows need less than 512 MB, a 34 MB GeoJSON of
+#: 100,000 points more than 512 MB.
+UPLOAD_MEMORY_LIMIT_MB: Final = 1024
+#: Most files one server process reads at the same time; a further upload waits, at most
+#: ``UPLOAD_TIME_LIMIT_S``, then is asked to try again.
+UPLOAD_WORKERS: Final = 2
+#: Most blank rows in a row in a CSV file (a sheet saved with formatting down to row 65,536
+#: stays under it); reading stops there.
+MAX_BLANK_ROWS: Final = 100_000
+#: Most MB an XLSX workbook may unpack to in all (100,000 rows of 13 columns: about 50 MB).
+XLSX_MAX_UNPACKED_MB: Final = 256
+#: Most MB each part of a workbook may unpack to, checked in the ZIP directory before it is
+#: opened: styles (Excel's own are well under 1 MB), shared strings, each worksheet.
+XLSX_MAX_PART_MB: Final = {"styles": 16, "shared_strings": 64, "worksheet": 160}
+#: Most entries (files) in a workbook's ZIP archive.
+XLSX_MAX_ENTRIES: Final = 1_000
+#: Highest compression ratio of a workbook entry over 1 MB (real sheets: 10-20 to 1).
+XLSX_MAX_RATIO: Final = 200
+#: Deepest nesting of objects and arrays in a GeoJSON file (a multipolygon feature: 8).
+GEOJSON_MAX_DEPTH: Final = 20
