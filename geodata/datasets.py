@@ -23,7 +23,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Dataset:
-    """Validated cases, crossings and shelters (EPSG:4326) and the reports of their files."""
+    """Validated cases, crossings and shelters (EPSG:4326) and the reports of their files.
+
+    ``rejected_rows`` counts the rows left out because they fail validation: invalid rows of
+    the files, or, for :meth:`geodata.store.Store.dataset`, stored rows that an import would
+    refuse (pages never see them).
+    """
 
     cases: gpd.GeoDataFrame
     crossings: gpd.GeoDataFrame
