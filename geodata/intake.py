@@ -11,6 +11,9 @@ shows the :class:`ImportPreview`, the user confirms, and the store commits
 Accepted: CSV (UTF-8; also UTF-16 with BOM and clean Windows-1252, with a warning), XLSX
 (first sheet or a named one), GeoJSON and GeoPackage, up to
 :data:`geodata.settings.MAX_UPLOAD_MB` MB and :data:`geodata.settings.MAX_IMPORT_ROWS` rows.
+The file is read in a worker process with a time and a memory limit, after checks made
+before any parser runs (:func:`geodata._upload.read_upload`): a file that would take the
+server down gets one problem naming the limit, and nothing is stored.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Usage::
     python -m geodata.validate FILE [--kind {cases,crossings,shelters}] [--sheet NAME]
                                [--format {text,json}] [--lang {id,en}] [--debug]
 
-The file is read and checked exactly as the import does (:func:`geodata.intake.preview_import`)
-but nothing is stored. The record type is guessed from the headers when ``--kind`` is not
+The file is read and checked exactly as the import does (:func:`geodata.intake.preview_import`:
+in a worker process within the upload limits of :mod:`geodata.settings`) but nothing is
+stored. The record type is guessed from the headers when ``--kind`` is not
 given. Exit codes: 0 the file can be imported (warnings are printed), 1 it cannot (the full
 report is printed), 2 the arguments were not understood. No traceback is ever shown; with
 ``--debug`` the details go to the log (stderr).
