@@ -5,21 +5,35 @@ sample, no login), ``setup`` (a store without an administrator: the page says wh
 to run) and ``login`` (a store with users: a login form, then the user's role decides what
 the data layer hands out). Everything goes through :mod:`geodata.gateway`: pages only ever
 get a :class:`geodata.access.RoleView`, and the caches live in the data layer.
+
+A login survives a reload through an HttpOnly cookie (:mod:`dashboard.cookies`): after the
+login the page hands the browser a one-time code, which the browser swaps for the cookie;
+on a new page load the token comes back in ``st.context.cookies``. This session keeps the
+token in its server-side state meanwhile. A cookie whose session ended, expired or never
+existed gets the "session ended" message and the login form.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 import streamlit as st
 
 from dashboard import state
+from dashboard.cookies import COOKIE, LOGOUT_PATH, SESSION_PATH
 from dashboard.text import tr
 from geodata import gateway
 from geodata.access import RoleView
-from geodata.auth import AuthenticationError, SessionExpiredError, User
+from geodata.auth import AuthenticationError, User
 
 TOKEN: Final = "_session_token"
+#: A one-time code to hand to the browser on the next run (after a login).
+_CODE: Final = "_cookie_code"
+#: Set after a logout: tell the browser to delete its cookie on the next run.
+_CLEAR: Final = "_cookie_clear"
+#: The cookie value this session already found ended (not announced twice, not reused).
+_DEAD_COOKIE: Final = "_cookie_dead"
 
 
 def client_address() -> str:
@@ -30,6 +44,38 @@ def client_address() -> str:
 def token() -> str:
     """This session's login token ('' in the demo mode or before a login)."""
     return str(st.session_state.get(TOKEN, ""))
+
+
+def browser_cookie() -> str:
+    """The login cookie the browser sent when this page was loaded ('' if none).
+
+    Only text counts (AppTest's stand-in client answers with a mock object).
+    """
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) else ""
+
+
+def _post_script(path: str, body: str) -> None:
+    """Let the browser POST ``body`` to ``path`` on this server (same origin, no output)."""
+    base = "/" + str(st.get_option("server.baseUrlPath") or "").strip("/")
+    url = json.dumps(base.rstrip("/") + path)
+    st.html(
+        f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(body)}}});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _browser_token() -> str:
+    """The token to check: this session's, else the browser's cookie unless it was found dead."""
+    current = token()
+    if current:
+        return current
+    cookie = browser_cookie()
+    if cookie and cookie != st.session_state.get(_DEAD_COOKIE):
+        st.session_state[TOKEN] = cookie
+        return cookie
+    return ""
 
 
 def _login_form() -> None:
@@ -45,6 +91,8 @@ def _login_form() -> None:
             st.error(tr("auth.login_failed"))
             return
         st.session_state[TOKEN] = session.token
+        st.session_state[_CODE] = gateway.cookie_code(session)
+        st.session_state.pop(_DEAD_COOKIE, None)
         st.rerun()
 
 
@@ -58,15 +106,21 @@ def current_user() -> User | None:
         st.warning(tr("login.setup_needed"))
         st.code(gateway.CREATE_ADMIN_COMMAND, language="bash")
         st.stop()
-    current = token()
-    try:
-        return gateway.user_for_token(current)
-    except SessionExpiredError:
-        st.session_state.pop(TOKEN, None)
-        if current:
-            st.info(tr("auth.session_expired"))
-        _login_form()
-        st.stop()
+    current = _browser_token()
+    user = gateway.session_for_token(current)
+    if user is not None:
+        if _CODE in st.session_state:
+            _post_script(SESSION_PATH, st.session_state.pop(_CODE))
+        return user
+    st.session_state.pop(TOKEN, None)
+    if current:
+        if current == browser_cookie():
+            st.session_state[_DEAD_COOKIE] = current
+        st.info(tr("auth.session_expired"))
+    if st.session_state.pop(_CLEAR, False) or current:
+        _post_script(LOGOUT_PATH, "")
+    _login_form()
+    st.stop()
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -77,6 +131,9 @@ def logout_button(user: User | None) -> None:
     st.sidebar.caption(tr("login.signed_in", user=user.username, role=tr(f"role.{user.role}")))
     if st.sidebar.button(tr("login.logout"), key="logout"):
         gateway.logout(st.session_state.pop(TOKEN, ""))
+        st.session_state[_CLEAR] = True
+        if browser_cookie():
+            st.session_state[_DEAD_COOKIE] = browser_cookie()
         st.rerun()
 
 

@@ -12,6 +12,10 @@ Sessions and users
     :func:`logout` (token); :func:`user_for_token` (token) -> :class:`User`
     (raises :class:`SessionExpiredError`); :func:`session_for_token` (token) -> :class:`User`
     or None, for the cookie path; :data:`CREATE_ADMIN_COMMAND` (what the setup page shows).
+Browser cookie (see docs/ACCESS.md)
+    :func:`cookie_code` (session) -> a one-time code the page hands the browser, which
+    :func:`redeem_cookie_code` (code) swaps, once and within :data:`CODE_SECONDS`, for the
+    token and its lifetime, to be set as an HttpOnly cookie (:mod:`dashboard.cookies`).
 Views (what pages may see)
     :func:`role_view` (user or None, ``lang=``) -> :class:`RoleView` (the demo view when
     there is no store); :func:`demo_load_report` (rejected rows and file reports of the demo
@@ -33,8 +37,12 @@ version) makes the next call build fresh views.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
+import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
     from geodata.datasets import Dataset
 
 __all__ = [
+    "CODE_SECONDS",
     "CREATE_ADMIN_COMMAND",
     "KINDS",
     "DemoLoadReport",
@@ -68,11 +77,13 @@ __all__ = [
     "audit_log",
     "checked_bytes",
     "clear_caches",
+    "cookie_code",
     "demo_load_report",
     "export_bytes",
     "login",
     "logout",
     "read_for_edit",
+    "redeem_cookie_code",
     "role_store",
     "role_view",
     "session_for_token",
@@ -84,6 +95,10 @@ CREATE_ADMIN_COMMAND: Final = ".venv/bin/python -m geodata.auth create-admin --u
 #: How many datasets and views the caches keep (each dataset version x level x language).
 _MAX_DATASETS: Final = 2
 _MAX_VIEWS: Final = 12
+#: How long a one-time cookie code stays valid (the page redeems it at once).
+CODE_SECONDS: Final = 60.0
+#: Longest text taken as a token or code (longer is refused unread).
+_MAX_TOKEN_CHARS: Final = 128
 
 T = TypeVar("T")
 
@@ -174,11 +189,49 @@ def user_for_token(token: str) -> User:
 
 
 def session_for_token(token: str) -> User | None:
-    """The active user of ``token``, or None when the token is unknown, ended or expired."""
+    """The active user of ``token``, or None when the token is unknown, ended, expired,
+    garbled or too long (a forged cookie is just an unknown token)."""
+    if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN_CHARS:
+        return None
     try:
         return user_for_token(token)
     except SessionExpiredError:
         return None
+
+
+_codes: dict[str, tuple[str, dt.datetime, float]] = {}
+_codes_lock = threading.Lock()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def cookie_code(session: Session) -> str:
+    """A random one-time code for ``session``; :func:`redeem_cookie_code` swaps it for the token.
+
+    The page sends the code (never the token) to the browser, which posts it to the cookie
+    route; only the code's hash is kept, in this process, for :data:`CODE_SECONDS`.
+    """
+    code = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _codes_lock:
+        for key in [key for key, (_, _, made) in _codes.items() if now - made > CODE_SECONDS]:
+            del _codes[key]
+        _codes[_digest(code)] = (session.token, session.expires_at, now)
+    return code
+
+
+def redeem_cookie_code(code: str) -> tuple[str, dt.datetime] | None:
+    """The token and expiry time of a live one-time ``code`` (then forgotten), else None."""
+    if not isinstance(code, str) or not code or len(code) > _MAX_TOKEN_CHARS:
+        return None
+    with _codes_lock:
+        entry = _codes.pop(_digest(code), None)
+    if entry is None or time.monotonic() - entry[2] > CODE_SECONDS:
+        return None
+    token, expires_at, _ = entry
+    return (token, expires_at) if session_for_token(token) is not None else None
 
 
 # --- views ----------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Serve the dashboard with its login-cookie routes: ``streamlit run dashboard/server.py``.
+
+The same app as ``dashboard/app.py`` (which still runs alone, but then a login does not
+survive a reload): Streamlit's ``st.App`` adds the two routes of :mod:`dashboard.cookies`
+to its own server, so the session token can live in an HttpOnly, SameSite=Strict cookie.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The packages live one level above this file's folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st
+
+from dashboard.cookies import ROUTES
+
+app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES)

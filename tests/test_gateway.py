@@ -1,0 +1,240 @@
+"""The gateway: the dashboard's one door to sessions, views, reads and downloads.
+
+A GeoPackage store in a temporary folder holds the committed sample and one user per role;
+``KALBAR_DATABASE_URL`` points the gateway at it. Tested here: views never cross access
+levels, reads check the role in the data layer, the login cookie's one-time code and its two
+HTTP routes (called as ASGI, as Streamlit's server calls them), the cookie -> session path of
+the app (AppTest), and downloads that check the session when they are produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from streamlit.testing.v1 import AppTest
+
+from dashboard import cookies, session
+from geodata import auth, gateway
+from geodata._errors import AccessDeniedError
+from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
+from geodata.datasets import load_sample
+from geodata.i18n import t
+from geodata.roles import ROLES
+from geodata.store import open_store
+from tests.app.conftest import APP, TIMEOUT
+
+PASSWORD: Final = "gateway-passphrase-2025"
+
+
+@dataclasses.dataclass(frozen=True)
+class GatewayStore:
+    url: str
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def gw_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayStore]:
+    """The sample in a new store with a user per role, the gateway pointed at it."""
+    folder = tmp_path_factory.mktemp("gateway")
+    url = f"gpkg://{folder / 'store.gpkg'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATABASE_URL_ENV, url)
+        patch.setenv(CONFIG_ENV, str(folder / "no-config.toml"))
+        store = open_store(url)
+        sample = load_sample()
+        for kind in ("crossings", "shelters", "cases"):
+            store.import_batch(kind, getattr(sample, kind), user="test")
+        auth.create_admin(store, username="admin", password=PASSWORD, by="test")
+        for role in ROLES:
+            if role != "admin":
+                auth.add_user(store, username=role, password=PASSWORD, role=role, by="admin")
+        gateway.clear_caches()
+        try:
+            yield GatewayStore(url, folder)
+        finally:
+            gateway.clear_caches()
+
+
+def _login(role: str) -> auth.Session:
+    return gateway.login(role, PASSWORD, client="test")
+
+
+# --- views and reads ------------------------------------------------------------------------
+
+
+def test_the_store_needs_a_login_and_views_never_cross_levels(gw_store: GatewayStore) -> None:
+    assert gateway.app_mode() == "login"
+    with pytest.raises(auth.SessionExpiredError):
+        gateway.role_view(None)
+    gateway.clear_caches()
+    admin = gateway.user_for_token(_login("admin").token)
+    viewer = gateway.user_for_token(_login("viewer").token)
+    admin_view = gateway.role_view(admin)  # built first, so a wrong key would hand it on
+    viewer_view = gateway.role_view(viewer)
+    assert admin_view.records_allowed and not viewer_view.records_allowed
+    assert viewer_view is not admin_view
+    assert gateway.role_view(viewer) is viewer_view  # cached per level and version
+    with pytest.raises(AccessDeniedError):
+        viewer_view.cases()
+
+
+def test_reads_for_editing_and_the_audit_log_check_the_role_here(gw_store: GatewayStore) -> None:
+    users = {role: gateway.user_for_token(_login(role).token) for role in ROLES}
+    for role in ("viewer", "planner"):
+        with pytest.raises(AccessDeniedError):
+            gateway.read_for_edit(users[role], "cases")
+    assert len(gateway.read_for_edit(users["police"], "cases")) == len(load_sample().cases)
+    for role in ROLES:
+        if role != "admin":
+            with pytest.raises(AccessDeniedError):
+                gateway.audit_log(users[role])
+    log = gateway.audit_log(users["admin"], action="login")
+    assert set(log["username"]) >= set(ROLES)
+
+
+# --- the login cookie -----------------------------------------------------------------------
+
+
+def test_a_cookie_code_works_once_and_only_for_a_live_session(gw_store: GatewayStore) -> None:
+    login = _login("analyst")
+    code = gateway.cookie_code(login)
+    assert login.token not in code
+    assert gateway.redeem_cookie_code(code) == (login.token, login.expires_at)
+    assert gateway.redeem_cookie_code(code) is None  # one use
+    for garbled in ("", "x" * 500, "ÿ\x00;=", login.token):
+        assert gateway.redeem_cookie_code(garbled) is None
+    ended = gateway.cookie_code(login)
+    gateway.logout(login.token)
+    assert gateway.redeem_cookie_code(ended) is None
+
+
+def test_a_cookie_code_expires(gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = gateway.cookie_code(_login("analyst"))
+    later = gateway.time.monotonic() + gateway.CODE_SECONDS + 1
+    monkeypatch.setattr(gateway.time, "monotonic", lambda: later)
+    assert gateway.redeem_cookie_code(code) is None
+
+
+def _call(
+    handler: object, *, body: str = "", headers: dict[str, str] | None = None
+) -> Response:
+    """Call a route handler as Streamlit's server would (an ASGI HTTP request)."""
+    sent = {"host": "localhost:8501", "sec-fetch-site": "same-origin", **(headers or {})}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "http",
+        "path": cookies.SESSION_PATH,
+        "query_string": b"",
+        "server": ("localhost", 8501),
+        "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
+    }
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body.encode(), "more_body": False}
+
+    return asyncio.run(handler(Request(scope, receive)))  # type: ignore[operator]
+
+
+def _set_cookie(response: Response) -> str:
+    values = [v.decode() for k, v in response.raw_headers if k == b"set-cookie"]
+    assert len(values) == 1, values
+    return values[0]
+
+
+def test_the_cookie_route_sets_an_httponly_strict_cookie(gw_store: GatewayStore) -> None:
+    login = _login("planner")
+    response = _call(cookies.set_session_cookie, body=gateway.cookie_code(login))
+    assert response.status_code == 204 and login.token.encode() not in bytes(response.body)
+    cookie = _set_cookie(response)
+    assert cookie.startswith(f"{cookies.COOKIE}={login.token};")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path", "max-age", "samesite"} <= attributes and "secure" not in attributes
+    assert "samesite=strict" in cookie.lower()
+    max_age = int(cookie.lower().split("max-age=")[1].split(";")[0])
+    assert 0 < max_age <= 8 * 3600
+    behind_https = _call(
+        cookies.set_session_cookie,
+        body=gateway.cookie_code(login),
+        headers={"x-forwarded-proto": "https"},
+    )
+    assert "secure" in _set_cookie(behind_https).lower()
+
+
+def test_the_cookie_routes_refuse_other_sites_and_bad_codes(gw_store: GatewayStore) -> None:
+    login = _login("planner")
+    for headers in ({"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}):
+        code = gateway.cookie_code(login)
+        refused = _call(cookies.set_session_cookie, body=code, headers=headers)
+        assert refused.status_code == 403 and not refused.raw_headers[1:]
+    for body in ("", "forged", login.token, "A" * 10_000):
+        assert _call(cookies.set_session_cookie, body=body).status_code == 403
+
+
+def test_the_logout_route_ends_the_session_and_deletes_the_cookie(gw_store: GatewayStore) -> None:
+    login = _login("police")
+    response = _call(
+        cookies.clear_session_cookie, headers={"cookie": f"{cookies.COOKIE}={login.token}"}
+    )
+    assert response.status_code == 204
+    assert "max-age=0" in _set_cookie(response).lower()
+    assert gateway.session_for_token(login.token) is None
+
+
+# --- the app: cookie -> session -------------------------------------------------------------
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, cookie: str) -> AppTest:
+    monkeypatch.setattr(session, "browser_cookie", lambda: cookie)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page("views/tentang.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _login_form(at: AppTest) -> bool:
+    return {"login_username", "login_password"} <= {text.key for text in at.text_input}
+
+
+def test_a_live_cookie_logs_the_page_in(
+    gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login = _login("analyst")
+    at = _app(monkeypatch, login.token)
+    assert not _login_form(at)
+    assert at.session_state[session.TOKEN] == login.token
+    caption = t("login.signed_in", "id", user="analyst", role=t("role.analyst", "id"))
+    assert caption in [c.value for c in at.sidebar.caption]
+
+
+@pytest.mark.parametrize("cookie", ["forged-token", "ÿ%00<script>", "x" * 4000, "ended"])
+def test_a_forged_or_ended_cookie_gets_a_message_and_the_form(
+    gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch, cookie: str
+) -> None:
+    if cookie == "ended":
+        login = _login("analyst")
+        gateway.logout(login.token)
+        cookie = login.token
+    at = _app(monkeypatch, cookie)
+    assert _login_form(at)
+    assert [i.value for i in at.info] == [t("auth.session_expired", "id")]
+    assert session.TOKEN not in at.session_state
+
+
+def test_an_expired_cookie_gets_the_form(
+    gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(gw_store.url)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    old = auth.login(store, username="viewer", password=PASSWORD, now=long_ago)
+    at = _app(monkeypatch, old.token)
+    assert _login_form(at) and [i.value for i in at.info] == [t("auth.session_expired", "id")]
