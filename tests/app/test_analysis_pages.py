@@ -150,3 +150,21 @@ def test_every_role_and_store_content(
         shown = everything(at)
         assert CASE_ID.findall(shown) == [] and NOTE_MARKER not in shown
         assert [point for point in exact_points(exact_only=True) if point in shown] == []
+
+
+@pytest.mark.parametrize("analysis", ["hotspots", "density", "change", "backtest"])
+def test_a_viewer_gets_every_risk_view_but_density(use_store: UseStore, analysis: str) -> None:
+    at = _page(use_store("full"), "risiko", "viewer")
+    at.session_state["risk_view"] = analysis
+    run(at)
+    assert at.selectbox(key="risk_level").options == [
+        t("unit_type.kabupaten", "id"),
+        t("unit_type.kecamatan", "id"),
+    ]
+    assert t("analysis.density_hidden", "id") in [caption.value for caption in at.caption]
+    if analysis == "density":  # not offered: the index shows instead
+        assert t("risk_page.why", "id") in [header.value for header in at.subheader]
+    if analysis == "backtest":
+        years = at.selectbox(key="backtest_year").options
+        assert years == [str(year) for year in range(2020, 2025)]
+        assert at.dataframe, "the backtest table"
