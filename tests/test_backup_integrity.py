@@ -112,6 +112,26 @@ def test_a_tampered_backup_is_refused_and_changes_nothing(
     _assert_same(before, _state(store))
 
 
+DAMAGE: dict[str, Tamper] = {
+    "blob_in_text": lambda c: c.execute("UPDATE cases SET note = X'00ff10'"),
+    "text_in_date": lambda c: c.execute("UPDATE cases SET date_reported = 'kemarin'"),
+    "broken_geometry": lambda c: c.execute("UPDATE shelters SET geom = X'47500001e6100000ff'"),
+    "missing_column": lambda c: c.execute("ALTER TABLE users DROP COLUMN locked_until"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_backup_is_refused_with_a_message_not_a_traceback(
+    store: Store, backup: Path, damage: str
+) -> None:
+    _edit(backup, DAMAGE[damage])
+    before = _state(store)
+    with pytest.raises(BackupRefusedError) as caught:
+        store.restore(backup, user="boss")
+    assert {p.code for p in caught.value.report} & {"backup_unreadable", "backup_columns"}
+    _assert_same(before, _state(store))
+
+
 def test_a_signed_backup_with_impossible_values_is_still_refused(
     store: Store, backup: Path
 ) -> None:

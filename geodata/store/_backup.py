@@ -38,7 +38,6 @@ from geodata.roles import ROLE_LEVEL, ROLES
 from geodata.store._base import (
     BackupRefusedError,
     Columns,
-    StoreError,
     audit_text,
     utc_now,
 )
@@ -308,17 +307,18 @@ def verify_backup(
     source = GpkgStore(path, create=False)
     _check_tables(source, problems)
     problems.refuse_if_any()
+    secret, current = store.secret("backup"), store.accounts.all()
     try:
         dump = source._dump()
-    except (StoreError, ValueError, TypeError) as error:
-        problems.add("backup_unreadable", value=str(error))
+        signed = _check_signature(dump, secret, problems, trust_foreign=trust_foreign)
+        _check_values(dump, problems)
+        if not signed:
+            _check_users(dump, current, problems)
+    except Exception as error:  # a damaged or hostile file is refused, never a traceback
+        log.warning("The backup %s could not be checked", path.name, exc_info=True)
+        problems.add("backup_unreadable", value=f"{type(error).__name__}: {error}")
         problems.refuse_if_any()
         raise  # pragma: no cover - refuse_if_any raised
-    secret = store.secret("backup")
-    signed = _check_signature(dump, secret, problems, trust_foreign=trust_foreign)
-    _check_values(dump, problems)
-    if not signed:
-        _check_users(dump, store.accounts.all(), problems)
     problems.refuse_if_any()
     if signed:
         return dump, None
