@@ -67,9 +67,18 @@ def _start_server() -> None:
         _SERVER.folder, _SERVER.url = folder, shlex.split(line)[0].split("=", 1)[1]
         return
     if done is not None:
-        lines = [ln for ln in done.stderr.splitlines() if "ERROR" in ln] or done.stderr.splitlines()
-        _SERVER.error = (lines[-1] if lines else f"exit status {done.returncode}").strip()
+        _SERVER.error = _start_error(done.stderr, done.returncode)
     subprocess.run(["bash", str(SCRIPT), "stop", str(folder)], capture_output=True, check=False)
+
+
+def _start_error(stderr: str, returncode: int) -> str:
+    """The script's own error line, with the server's FATAL reason when it gave one."""
+    lines = stderr.splitlines()
+    errors = [line.strip() for line in lines if line.startswith("[postgres] ERROR")]
+    fatal = [line.split("FATAL:", 1)[1].strip() for line in lines if "FATAL:" in line]
+    others = [line.strip() for line in lines if line.strip()]
+    error = (errors or others or [f"tools/postgres.sh exited with status {returncode}"])[-1]
+    return f"{error} ({fatal[0]})" if fatal else error
 
 
 def stop_server() -> None:
@@ -98,8 +107,8 @@ def postgres_base_url() -> str:
     if _SERVER.url:
         return _SERVER.url
     reason = (
-        f"{SKIP_PREFIX} {_SERVER.error}. Install PostgreSQL and PostGIS "
-        f"(bash tools/setup.sh --dev) or set {POSTGRES_ENV}"
+        f"{SKIP_PREFIX} {_SERVER.error}. Fix that (PostgreSQL and PostGIS come with "
+        f"bash tools/setup.sh --dev), or set {POSTGRES_ENV} to a server with PostGIS"
     )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI must test the PostGIS backend, but {reason}")
