@@ -1,4 +1,10 @@
-"""Sidebar filters of the cases, shared by every page that shows cases."""
+"""Sidebar filters of the cases, shared by every page that shows cases.
+
+Roles that see records get a date range and every filter. Aggregate roles (the view's
+``filter_options().years_only``) get a range of whole years and coded filters only (the
+destination as a country, no free-text source); :class:`geodata.access.RoleView` applies
+the same coarsening itself, whatever filter it is given.
+"""
 
 from __future__ import annotations
 
@@ -43,11 +49,34 @@ def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]
     return None, None  # the user is still choosing the end date
 
 
+def _year_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
+    """Whole calendar years (1 January to 31 December); the URL keeps them as dates."""
+    if options.first is None or options.last is None:
+        return None, None
+    years = list(range(options.first.year, options.last.year + 1))
+    chosen = st.session_state.get(state.YEARS)
+    if not (isinstance(chosen, tuple | list) and len(chosen) == 2 and set(chosen) <= set(years)):
+        dates = st.session_state.get(state.DATES)
+        if isinstance(dates, tuple | list) and len(dates) == 2:
+            low, high = (min(max(when.year, years[0]), years[-1]) for when in dates)
+            chosen = (low, max(low, high))
+        else:
+            chosen = (years[0], years[-1])
+        st.session_state[state.YEARS] = tuple(chosen)
+    if len(years) > 1:
+        picked = st.select_slider(tr("filters.years"), options=years, key=state.YEARS)
+        chosen = tuple(picked) if isinstance(picked, tuple | list) else (picked, picked)
+    start, end = dt.date(int(chosen[0]), 1, 1), dt.date(int(chosen[-1]), 12, 31)
+    st.session_state[state.DATES] = (start, end)
+    return start, end
+
+
 def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
     """Draw the filters in the sidebar and return what the user chose."""
     with st.sidebar:
         st.subheader(tr("filters.title"))
-        date_from, date_to = _date_range(options)
+        years_only = options.years_only
+        date_from, date_to = _year_range(options) if years_only else _date_range(options)
         exploitation = _multiselect(
             "filters.exploitation", state.EXPLOITATION, sorted(EXPLOITATION), "exploitation"
         )
@@ -65,7 +94,11 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
         crossing_types = _multiselect(
             "filters.crossing_type", state.CROSSING_TYPES, sorted(CROSSING_TYPE), "crossing_type"
         )
-        sources = _multiselect("filters.source", state.SOURCES, list(options.sources), None)
+        sources = (
+            frozenset()
+            if years_only
+            else _multiselect("filters.source", state.SOURCES, list(options.sources), None)
+        )
     return CaseFilter(
         date_from=date_from,
         date_to=date_to,
@@ -80,7 +113,11 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
 
 
 def describe_filter(case_filter: CaseFilter, *, total: int, shown: int | str) -> str:
-    """One line saying what the counts cover ("54 of 312 cases, filtered by: ...")."""
+    """One line saying what the counts cover ("54 of 312 cases, filtered by: ...").
+
+    For aggregate roles the filter comes from the year range (1 January to 31 December),
+    so the caption names no day of the data, and ``total`` is their published total.
+    """
     active = [
         tr(label)
         for label, chosen in (

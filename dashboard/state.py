@@ -24,6 +24,8 @@ CASE_MODE: Final = "case_mode"
 BASEMAP: Final = "basemap"
 TILE_URL: Final = "tile_url"
 DATES: Final = "dates"
+#: Year range of the aggregate roles' filter (mirrored in the URL through DATES).
+YEARS: Final = "f_years"
 EXPLOITATION: Final = "f_exploitation"
 SEXES: Final = "f_sexes"
 AGES: Final = "f_ages"

@@ -1,10 +1,13 @@
-"""Disclosure control: small counts hidden, confidential shelters moved to their kecamatan.
+"""Disclosure control for the aggregate roles: perturbed counts, generalised shelters.
 
-Used by :mod:`geodata.access` for the aggregate roles; see there for the rules.
+Used by :mod:`geodata.access` (see there for the rules). Counts go through the cell-key
+perturbation of :mod:`geodata._cellkey`; shelters through an allow-list of fields, with
+confidential ones moved to their kecamatan.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 import geopandas as gpd
@@ -13,60 +16,106 @@ import pandas as pd
 import shapely
 
 from geodata import reference
+from geodata._cellkey import perturb, ptable_rows, shelter_ids
 from geodata.i18n import t
 from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, STORAGE_CRS
 
-#: Label of a count hidden only so that a ``"<N"`` cannot be worked out from a total.
-SECONDARY_LABEL: Final = "*"
+#: Columns holding the cell keys of cases and victims while a frame is being published.
+CASE_KEY: Final = "_case_key"
+VICTIM_KEY: Final = "_victim_key"
+#: The only shelter fields an aggregate role gets (``shelter_id`` replaced by a keyed one).
+SHELTER_FIELDS: Final = (
+    "shelter_id",
+    "name",
+    "operator",
+    "capacity",
+    "services",
+    "lon",
+    "lat",
+    "admin_code",
+    "confidential",
+    "location_generalised",
+    "synthetic",
+)
+#: A confidential shelter's capacity is shown rounded to this step (at least one step).
+CAPACITY_STEP: Final = 10
 _COUNTS: Final = ("cases", "victims")
 
 
-# --- suppression ----------------------------------------------------------------------------
+# --- counts ---------------------------------------------------------------------------------
 
 
-def suppress_counts(
-    frame: pd.DataFrame, *, threshold: int, parent: pd.Series | None = None
-) -> pd.DataFrame:
-    """Hide small ``cases``/``victims`` counts (and rates) of ``frame``; return a new frame.
+@cache
+def small_stand_ins(threshold: int) -> frozenset[int]:
+    """Published values that may stand for a true count from 1 to ``threshold - 1``."""
+    rows = ptable_rows(threshold)
+    return frozenset(value for count in range(1, threshold) for value, _ in rows[count])
 
-    A row is hidden when a count is from 1 to ``threshold - 1`` (label ``"<threshold"``).
-    Within each ``parent`` group (one group if None) with exactly one hidden row, the
-    smallest other non-zero row is hidden as well (label :data:`SECONDARY_LABEL`). Hidden
-    counts become NaN; ``cases_label``, ``victims_label`` and ``suppressed`` are added.
+
+def publish_counts(frame: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """``frame`` with its ``cases``/``victims`` perturbed by their cell keys; a new frame.
+
+    ``frame`` holds the true counts and their cell keys (:data:`CASE_KEY`,
+    :data:`VICTIM_KEY`, dropped here). Victims follow the cases' zero: where the cases
+    publish as 0 the victims do too, elsewhere they publish as at least ``threshold``
+    (a count of victims next to 0 cases, or 0 victims next to cases, would tell that the
+    true count is small but not 0). Rates per 100k are computed again from the published
+    counts (where ``population`` is known); ``cases_label``, ``victims_label`` (the
+    published number) and ``suppressed`` (True where a published value may stand for a
+    true count from 1 to ``threshold - 1``) are added.
     """
     frame = frame.copy()
-    counts = frame[list(_COUNTS)].astype("float64")
-    primary = ((counts > 0) & (counts < threshold)).any(axis=1)
-    secondary = pd.Series(False, index=frame.index)
-    groups = parent if parent is not None else pd.Series("all", index=frame.index)
-    for _, members in primary.groupby(groups.to_numpy()):
-        if int(members.sum()) != 1:
-            continue
-        candidates = counts.loc[members.index[~members.to_numpy()], "cases"]
-        candidates = candidates[candidates > 0]
-        if len(candidates):
-            secondary[candidates.idxmin()] = True
-    hidden = primary | secondary
-    for name in _COUNTS:
-        value = counts[name]
-        label = value.map(lambda v: "–" if np.isnan(v) else str(int(v)))
-        label[primary] = f"<{threshold}"
-        label[secondary] = SECONDARY_LABEL
-        frame[name] = value.where(~hidden)
-        frame[f"{name}_label"] = label.astype("str")
-    for name in [c for c in frame.columns if str(c).endswith("_per_100k")]:
-        frame[name] = frame[name].astype("float64").where(~hidden)
-    frame["suppressed"] = hidden.to_numpy()
-    return frame
+    true_cases, true_victims = (
+        pd.to_numeric(frame[name]).fillna(0).astype("int64").to_numpy() for name in _COUNTS
+    )
+    keys = (frame[key].fillna(0).astype("int64").to_numpy() for key in (CASE_KEY, VICTIM_KEY))
+    case_keys, victim_keys = keys
+    cases = perturb(true_cases, case_keys, threshold=threshold)
+    victims = perturb(true_victims, victim_keys, threshold=threshold)
+    victims = np.where(cases == 0, 0, np.maximum(victims, threshold))
+    victims = np.where(true_victims == 0, 0, victims)
+    stand_ins = list(small_stand_ins(threshold))
+    frame["cases"], frame["victims"] = cases, victims
+    for name, published in (("cases", cases), ("victims", victims)):
+        frame[f"{name}_label"] = [str(value) for value in published]
+    if "population" in frame.columns:
+        population = frame["population"].where(frame["population"] > 0)
+        for name in _COUNTS:
+            if f"{name}_per_100k" in frame.columns:
+                frame[f"{name}_per_100k"] = frame[name] / population * 1e5
+    frame["suppressed"] = np.isin(cases, stand_ins) | np.isin(victims, stand_ins)
+    return frame.drop(columns=[CASE_KEY, VICTIM_KEY])
 
 
-def unsuppressed_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the labels and ``suppressed`` of :func:`suppress_counts`, none hidden."""
+def exact_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the labels and ``suppressed`` of :func:`publish_counts`, as counted."""
     frame = frame.copy()
     for name in _COUNTS:
         frame[f"{name}_label"] = frame[name].map(lambda v: str(int(v))).astype("str")
     frame["suppressed"] = False
-    return frame
+    return frame.drop(columns=[CASE_KEY, VICTIM_KEY], errors="ignore")
+
+
+# --- shelters -------------------------------------------------------------------------------
+
+
+def shelters_for_aggregates(
+    shelters: gpd.GeoDataFrame, *, key: bytes, lang: str = DEFAULT_LANGUAGE
+) -> gpd.GeoDataFrame:
+    """Shelters as an aggregate role sees them: :data:`SHELTER_FIELDS` only.
+
+    Confidential ones are generalised (:func:`generalise_shelters`) and their capacity
+    rounded to :data:`CAPACITY_STEP`; every ``shelter_id`` is replaced by a keyed one that
+    does not reveal it (stable for one ``key``); ``source`` and any other field are dropped.
+    """
+    shelters = generalise_shelters(shelters, lang=lang)
+    shelters["shelter_id"] = shelter_ids(key, shelters["shelter_id"])
+    secret = shelters["confidential"].astype(bool)
+    capacity = pd.to_numeric(shelters["capacity"], errors="coerce").astype("Float64")
+    banded = (capacity / CAPACITY_STEP).round().clip(lower=1) * CAPACITY_STEP
+    shelters["capacity"] = capacity.where(~secret, banded).round().astype("Int64")
+    columns = [name for name in SHELTER_FIELDS if name in shelters.columns]
+    return gpd.GeoDataFrame(shelters[columns], geometry=shelters.geometry, crs=shelters.crs)
 
 
 def generalise_shelters(

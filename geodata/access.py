@@ -3,13 +3,15 @@
 The rules (roles and levels in :mod:`geodata.roles`):
 
 - **aggregates** (viewer, planner): cases only as counts (per unit, per period, per
-  category, totals). A count from 1 to ``suppress_below - 1`` (default 1 or 2) shows as
-  ``"<3"``; where a unit is the only hidden one among its siblings, the smallest other
-  non-zero sibling is hidden too (label ``"*"``) so that the hidden count cannot be worked out
-  from the parent's total. Hidden counts are NaN in the numeric columns (which colour a map),
-  with ``suppressed`` True. No case record, point, date or note is reachable: the view keeps
-  only the columns needed to count (unit codes, report date, categories, victim counts).
-  Confidential shelters are moved to their kecamatan's representative point and renamed
+  category, totals), every one of them perturbed by the cell-key method of
+  :mod:`geodata._cellkey` (ABS TableBuilder, ONS 2021 Census): 0 stays 0, a true 1 or 2 is
+  published as 0 or ``suppress_below`` (3), larger counts move by at most 2, and the same
+  records always give the same number on every page, filter and export. Rates are computed
+  from the published counts. Filters are coarsened (:func:`coarsened_filter`): whole calendar
+  years, destination country only, no free-text source. No case record, point, exact date,
+  free text or note is reachable: the view keeps only coded columns, the report date and the
+  record keys. Shelters keep only :data:`~geodata._disclosure.SHELTER_FIELDS` with a keyed id;
+  confidential ones are moved to their kecamatan's representative point and renamed
   (``location_generalised`` True).
 - **records** (analyst, police) and **admin**: also case records and points, no suppression.
 - **demo** (no store, no login): synthetic data only, at records level; a dataset holding any
@@ -29,25 +31,29 @@ How the dashboard must use it (caches are shared between sessions):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 import geopandas as gpd
 import pandas as pd
 
 from geodata import reference
+from geodata._cellkey import dataset_key, record_keys, victim_keys
 from geodata._disclosure import (
-    SECONDARY_LABEL,
+    CASE_KEY,
+    SHELTER_FIELDS,
+    VICTIM_KEY,
+    exact_counts,
     generalise_shelters,
-    suppress_counts,
-    unsuppressed_counts,
+    publish_counts,
+    shelters_for_aggregates,
 )
 from geodata._errors import AccessDeniedError
 from geodata.config import load_config
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
 from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
 from geodata.schemas import VICTIM_COLUMNS
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, STORAGE_CRS, Level
+from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, Level
 from layers.cases import (
     CaseFilter,
     case_points,
@@ -66,7 +72,7 @@ __all__ = [
     "BREAKDOWNS",
     "EXPORT_FORMATS",
     "FACT_COLUMNS",
-    "SECONDARY_LABEL",
+    "SHELTER_FIELDS",
     "DemoDataError",
     "FilterOptions",
     "RoleStore",
@@ -75,20 +81,25 @@ __all__ = [
     "access_level",
     "allowed",
     "check_demo_dataset",
+    "coarsened_filter",
     "demo_view",
     "export_bytes",
     "export_frame",
     "generalise_shelters",
+    "publish_counts",
     "read_for",
     "require",
     "role_of",
-    "suppress_counts",
     "view_for",
 ]
 
 ExportFormat = Literal["csv", "xlsx", "geojson", "gpkg"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gpkg")
-#: Case columns an aggregate view keeps: enough to filter and count, nothing about a person.
+#: Per victim column, the column of each case's victim keys (see :mod:`geodata._cellkey`).
+_VICTIM_KEYS: Final = {column: f"_key_{column}" for column in VICTIM_COLUMNS}
+#: Case columns an aggregate view keeps: coded values to filter and count, the record keys,
+#: nothing about a person and no free text (``destination`` is the country code only,
+#: ``destination_state`` is emptied).
 FACT_COLUMNS: Final = (
     "date_reported",
     "exploitation",
@@ -97,20 +108,15 @@ FACT_COLUMNS: Final = (
     "destination",
     "status",
     "crossing_type",
-    "source",
     *VICTIM_COLUMNS,
     "kabupaten_code",
     "kecamatan_code",
     "desa_code",
+    CASE_KEY,
+    *_VICTIM_KEYS.values(),
 )
 #: Breakdowns offered to every role.
 BREAKDOWNS: Final = frozenset({"exploitation", "destination", "status", "crossing_type"})
-#: The level whose totals contain a unit's count.
-_PARENT: Final[dict[Level, str]] = {
-    "kabupaten": "provinsi",
-    "kecamatan": "kabupaten",
-    "desa": "kecamatan",
-}
 
 
 class DemoDataError(AccessDeniedError):
@@ -150,27 +156,63 @@ def require(who: Who, permission: Permission) -> None:
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """Values the case filters offer (no record is reachable through them)."""
+    """Values the case filters offer (no record is reachable through them).
+
+    For aggregate roles (``years_only``): ``first``/``last`` are 1 January of the first and
+    31 December of the last year with a case, ``destinations`` are country codes, there are
+    no ``sources``, and ``total`` is the published (perturbed) number of cases.
+    """
 
     first: dt.date | None
     last: dt.date | None
     destinations: tuple[str, ...]
     sources: tuple[str, ...]
     total: int
+    years_only: bool = False
 
 
 @dataclass(frozen=True)
 class Totals:
-    """Cases and victims of a selection; counts are None when hidden for the role."""
+    """Cases and victims of a selection (published values for aggregate roles)."""
 
-    cases: int | None
-    victims: int | None
+    cases: int
+    victims: int
     cases_label: str
     victims_label: str
     suppressed: bool
 
 
 # --- the view -------------------------------------------------------------------------------
+
+
+def coarsened_filter(case_filter: CaseFilter | None) -> CaseFilter:
+    """``case_filter`` as an aggregate role may apply it.
+
+    Dates widen to whole calendar years (``date_from`` to 1 January, ``date_to`` to 31
+    December of their years), destinations keep only their country (``"MY · Sarawak"`` ->
+    ``"MY"``), and the free-text ``sources`` are dropped. Coded filters stay.
+    """
+    case_filter = case_filter or CaseFilter()
+    start, end = case_filter.date_from, case_filter.date_to
+    return replace(
+        case_filter,
+        date_from=None if start is None else dt.date(start.year, 1, 1),
+        date_to=None if end is None else dt.date(end.year, 12, 31),
+        destinations=frozenset(value.split("·")[0].strip() for value in case_filter.destinations),
+        sources=frozenset(),
+    )
+
+
+def _facts(located: gpd.GeoDataFrame, *, key: bytes) -> pd.DataFrame:
+    """The coded columns of ``located`` and the record keys; no point, no geometry."""
+    ids = located["case_id"].astype(str).tolist()
+    facts = pd.DataFrame(located[[c for c in FACT_COLUMNS if c in located.columns]])
+    facts["destination_state"] = pd.Series(pd.NA, index=facts.index, dtype="string")
+    facts["destination"] = located["destination_country"].astype("string")
+    facts[CASE_KEY] = record_keys(key, ids)
+    for column, name in _VICTIM_KEYS.items():
+        facts[name] = victim_keys(key, ids, located[column], column)
+    return facts[list(FACT_COLUMNS)].reset_index(drop=True)
 
 
 def _unit_level(code: str) -> Level:
@@ -192,7 +234,7 @@ class RoleView:
     synthetic, version
         As in the dataset (``version`` is the cache key of the data).
     threshold
-        Counts below it are hidden at aggregate level.
+        Counts from 1 to ``threshold - 1`` are never published at aggregate level.
     demo
         True in the demo mode (synthetic data only).
     """
@@ -207,6 +249,7 @@ class RoleView:
         synthetic: bool,
         version: str,
         threshold: int,
+        key: bytes = b"",
         demo: bool = False,
     ) -> None:
         self.level: AccessLevel = level
@@ -217,8 +260,7 @@ class RoleView:
         self.threshold = threshold
         self.demo = demo
         if level == "aggregates":
-            facts = pd.DataFrame(located[list(FACT_COLUMNS)]).reset_index(drop=True)
-            self.__records = gpd.GeoDataFrame(facts, geometry=[None] * len(facts), crs=STORAGE_CRS)
+            self.__records: pd.DataFrame = _facts(located, key=dataset_key(key, version))
         else:
             self.__records = located
 
@@ -234,38 +276,71 @@ class RoleView:
         if not self.records_allowed:
             raise AccessDeniedError("this role sees case counts only, not case records or points")
 
-    def _selected(
-        self, case_filter: CaseFilter | None, unit: str | None = None
-    ) -> gpd.GeoDataFrame:
-        selected = filter_cases(self.__records, case_filter or CaseFilter())
+    def _selected(self, case_filter: CaseFilter | None, unit: str | None = None) -> pd.DataFrame:
+        """The cases of the filter (coarsened for aggregates), with the victims' cell keys."""
+        case_filter = case_filter or CaseFilter()
+        if not self.records_allowed:
+            case_filter = coarsened_filter(case_filter)
+        selected: pd.DataFrame = filter_cases(cast(gpd.GeoDataFrame, self.__records), case_filter)
         if unit is not None:
             level = _unit_level(unit)
             selected = selected[selected[f"{level}_code"] == unit]
+        if not self.records_allowed:
+            keys = [_VICTIM_KEYS[column] for column in case_filter.victim_columns()]
+            selected = selected.assign(**{VICTIM_KEY: selected[keys].sum(axis=1) % 256})
         return selected
 
+    def _published(self, counted: pd.DataFrame) -> pd.DataFrame:
+        if self.records_allowed:
+            return exact_counts(counted)
+        return publish_counts(counted, threshold=self.threshold)
+
+    def _with_keys(
+        self, counted: pd.DataFrame, selected: pd.DataFrame, by: pd.Series, *, on: str
+    ) -> pd.DataFrame:
+        """``counted`` with the cell keys of its rows (grouped ``by``, matched ``on``)."""
+        if self.records_allowed:
+            return counted
+        keys = selected[[CASE_KEY, VICTIM_KEY]].groupby(by.to_numpy()).sum()
+        merged = counted.merge(keys, left_on=on, right_index=True, how="left")
+        merged[[CASE_KEY, VICTIM_KEY]] = merged[[CASE_KEY, VICTIM_KEY]].fillna(0).astype("int64")
+        return merged
+
     def filter_options(self) -> FilterOptions:
-        """What the case filters can offer: report-date range, destinations, sources."""
+        """What the case filters can offer: report dates (years for aggregates),
+        destinations (countries for aggregates), sources (none for aggregates)."""
         facts = self.__records
         dates = pd.to_datetime(facts["date_reported"])
+        first = dates.min().date() if len(facts) else None
+        last = dates.max().date() if len(facts) else None
+        if self.records_allowed:
+            return FilterOptions(
+                first=first,
+                last=last,
+                destinations=tuple(sorted(facts["destination"].dropna().astype(str).unique())),
+                sources=tuple(sorted(facts["source"].dropna().astype(str).unique())),
+                total=len(facts),
+            )
         return FilterOptions(
-            first=dates.min().date() if len(facts) else None,
-            last=dates.max().date() if len(facts) else None,
+            first=None if first is None else dt.date(first.year, 1, 1),
+            last=None if last is None else dt.date(last.year, 12, 31),
             destinations=tuple(sorted(facts["destination"].dropna().astype(str).unique())),
-            sources=tuple(sorted(facts["source"].dropna().astype(str).unique())),
-            total=len(facts),
+            sources=(),
+            total=self.case_totals().cases,
+            years_only=True,
         )
 
     def cases(self, *, case_filter: CaseFilter | None = None) -> gpd.GeoDataFrame:
         """Case records matching ``case_filter`` (records and admin levels only)."""
         self._require_records()
-        return self._selected(case_filter)
+        return cast(gpd.GeoDataFrame, self._selected(case_filter))
 
     def case_points(
         self, gazetteer: pd.DataFrame, *, case_filter: CaseFilter | None = None
     ) -> gpd.GeoDataFrame:
         """Cases drawable as points (records and admin levels only)."""
         self._require_records()
-        return case_points(self._selected(case_filter), gazetteer)
+        return case_points(cast(gpd.GeoDataFrame, self._selected(case_filter)), gazetteer)
 
     def case_counts(
         self,
@@ -274,12 +349,12 @@ class RoleView:
         level: Level,
         case_filter: CaseFilter | None = None,
     ) -> gpd.GeoDataFrame:
-        """``units`` with ``cases``, ``victims``, rates per 100k, labels and ``suppressed``."""
-        counted = count_by_unit(self._selected(case_filter), units, level=level)
-        if self.records_allowed:
-            return unsuppressed_counts(counted)
-        parent = counted["code"].astype(str).str.slice(0, CODE_LENGTH[_PARENT[level]])
-        return suppress_counts(counted, threshold=self.threshold, parent=parent)
+        """``units`` with ``cases``, ``victims``, rates per 100k, labels and ``suppressed``
+        (published values for aggregate roles)."""
+        selected = self._selected(case_filter)
+        counted = count_by_unit(selected, units, level=level)
+        by = selected[f"{level}_code"]
+        return self._published(self._with_keys(counted, selected, by, on="code"))
 
     def case_totals(
         self, *, case_filter: CaseFilter | None = None, unit: str | None = None
@@ -289,19 +364,16 @@ class RoleView:
         frame = pd.DataFrame(
             {"cases": [len(selected)], "victims": [int(selected["victims_selected"].sum())]}
         )
-        frame = (
-            unsuppressed_counts(frame)
-            if self.records_allowed
-            else suppress_counts(frame, threshold=self.threshold)
-        )
-        row = frame.iloc[0]
-        hidden = bool(row["suppressed"])
+        if not self.records_allowed:
+            frame[CASE_KEY] = int(selected[CASE_KEY].sum())
+            frame[VICTIM_KEY] = int(selected[VICTIM_KEY].sum())
+        row = self._published(frame).iloc[0]
         return Totals(
-            cases=None if hidden else int(row["cases"]),
-            victims=None if hidden else int(row["victims"]),
+            cases=int(row["cases"]),
+            victims=int(row["victims"]),
             cases_label=str(row["cases_label"]),
             victims_label=str(row["victims_label"]),
-            suppressed=hidden,
+            suppressed=bool(row["suppressed"]),
         )
 
     def case_trend(
@@ -311,23 +383,25 @@ class RoleView:
         case_filter: CaseFilter | None = None,
         unit: str | None = None,
     ) -> pd.DataFrame:
-        """Cases and victims per ``period`` (year or month), hidden where small."""
-        trend = cases_over_time(self._selected(case_filter, unit), frequency=frequency)
-        if self.records_allowed:
-            return unsuppressed_counts(trend)
-        parent = pd.to_datetime(trend["period"]).dt.year if frequency == "month" else None
-        return suppress_counts(trend, threshold=self.threshold, parent=parent)
+        """Cases and victims per ``period`` (year or month), published for aggregates."""
+        selected = self._selected(case_filter, unit)
+        trend = cases_over_time(selected, frequency=frequency)
+        span = "Y" if frequency == "year" else "M"
+        by = pd.to_datetime(selected["date_reported"]).dt.to_period(span).dt.start_time
+        if not len(trend):
+            trend["period"] = pd.to_datetime(trend["period"])
+        return self._published(self._with_keys(trend, selected, by, on="period"))
 
     def case_breakdown(
         self, column: str, *, case_filter: CaseFilter | None = None, unit: str | None = None
     ) -> pd.DataFrame:
-        """Cases and victims per value of ``column`` in :data:`BREAKDOWNS`, hidden where small."""
+        """Cases and victims per value of ``column`` in :data:`BREAKDOWNS` (published for
+        aggregates, whose ``destination`` is the country code)."""
         if column not in BREAKDOWNS:
             raise ValueError(f"`column` should be one of {set(BREAKDOWNS)}, got {column!r}")
-        counted = cases_by(self._selected(case_filter, unit), column)
-        if self.records_allowed:
-            return unsuppressed_counts(counted)
-        return suppress_counts(counted, threshold=self.threshold)
+        selected = self._selected(case_filter, unit)
+        counted = cases_by(selected, column)
+        return self._published(self._with_keys(counted, selected, selected[column], on=column))
 
 
 def _located(dataset: Dataset, located: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -363,9 +437,10 @@ def view_for(
     """
     level = access_level(who)
     threshold = load_config().suppress_below if threshold is None else threshold
+    key = dataset_key(dataset.secret, dataset.version)
     shelters = dataset.shelters
     if level == "aggregates":
-        shelters = generalise_shelters(shelters, lang=lang)
+        shelters = shelters_for_aggregates(shelters, key=key, lang=lang)
     return RoleView(
         level,
         located=_located(dataset, located),
@@ -374,6 +449,7 @@ def view_for(
         synthetic=dataset.synthetic,
         version=dataset.version,
         threshold=threshold,
+        key=key,
     )
 
 
@@ -429,8 +505,8 @@ def export_frame(
 ) -> gpd.GeoDataFrame:
     """The frame an export of ``kind`` holds for this view.
 
-    ``cases`` are the filtered records at records level, and counts per unit of ``level``
-    (``units``, default the reference units) with small counts hidden at aggregate level.
+    ``cases`` are the filtered records at records level, and the published counts per unit
+    of ``level`` (``units``, default the reference units) at aggregate level.
     """
     if kind == "crossings":
         return view.crossings
@@ -457,7 +533,7 @@ def export_bytes(
 ) -> bytes:
     """A download of ``kind`` in ``fmt`` ``{"csv", "xlsx", "geojson", "gpkg"}`` for the view.
 
-    A viewer asking for ``cases`` gets the hidden-where-small counts per unit, never records.
+    A viewer asking for ``cases`` gets the published counts per unit, never records.
     """
     frame = export_frame(view, kind, units=units, level=level, case_filter=case_filter)
     if fmt == "csv":
@@ -477,13 +553,13 @@ def read_for(
     """Current records of ``kind`` from ``store`` as ``who`` may see them.
 
     Case records need records level (:class:`AccessDeniedError` otherwise: aggregate roles
-    read counts through :func:`view_for`); shelters are generalised for aggregate roles.
+    read counts through :func:`view_for`); aggregate roles get shelters as in their view.
     """
     if kind == "cases":
         require(who, "read_records")
     frame = store.read(kind)
     if kind == "shelters" and not allowed(who, "read_records"):
-        frame = generalise_shelters(frame, lang=lang)
+        frame = shelters_for_aggregates(frame, key=store.secret("cell_key"), lang=lang)
     return frame
 
 

@@ -77,7 +77,7 @@ class Config:
     session_hours
         How long a login lasts.
     suppress_below
-        Smallest count shown as a number to aggregate roles (default 3: 1 and 2 show "<3").
+        Smallest non-zero count published to aggregate roles (default 3: 1 and 2 publish as 0 or 3).
     min_password_length
         Shortest password accepted for a user.
     source

@@ -76,7 +76,11 @@ def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFram
 
 
 def suppressed_counts_table(counts: pd.DataFrame, *, lang: str) -> pd.DataFrame:
-    """Counts per unit as a role that sees aggregates gets them: labels ("<3"), not numbers."""
+    """Counts per unit as a role that sees aggregates gets them: the published labels.
+
+    ``counts`` come from :meth:`geodata.access.RoleView.case_counts`; at aggregate level
+    their labels are the perturbed counts (never 1 or 2), so no true count is shown.
+    """
     table = pd.DataFrame(
         {
             t("map.code", lang): counts["code"],
