@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from functools import lru_cache
 from typing import Final
 
 import geopandas as gpd
@@ -53,6 +54,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Aggregate row sets kept (a page's reruns reuse them; views are per level and version).
+_CACHED: Final = 16
 
 #: Columns of the rows rebuilt for aggregate roles (plus ``geometry``), and nothing else.
 AGGREGATE_COLUMNS: Final = (
@@ -147,16 +151,7 @@ def analysis_cases(view: RoleView, *, case_filter: CaseFilter | None = None) -> 
         cases = view.cases(case_filter=case_filter)
         cases.attrs["aggregated"] = False
         return cases
-    case_filter = case_filter or CaseFilter()
-    counts = published_counts(view, case_filter=case_filter)
-    rows = _expand(counts, victim_columns=case_filter.victim_columns())
-    rows["synthetic"] = view.synthetic
-    rows = rows[list(AGGREGATE_COLUMNS)]
-    points = _kecamatan_points(rows["kecamatan_code"])
-    frame = gpd.GeoDataFrame(rows, geometry=points, crs=STORAGE_CRS)
-    frame.attrs["aggregated"] = True
-    log.info("Rebuilt %d case rows from %d published kecamatan-years", len(frame), len(counts))
-    return frame
+    return _aggregate_rows(view, case_filter or CaseFilter()).copy()
 
 
 def busiest_kabupaten(cases: pd.DataFrame) -> str:
@@ -172,6 +167,21 @@ def busiest_kabupaten(cases: pd.DataFrame) -> str:
 
 
 # --- private steps --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=_CACHED)
+def _aggregate_rows(view: RoleView, case_filter: CaseFilter) -> gpd.GeoDataFrame:
+    """The rows of an aggregate view, kept per view object (one per level and data version)
+    and filter, so a page's rerun does not count again."""
+    counts = published_counts(view, case_filter=case_filter)
+    rows = _expand(counts, victim_columns=case_filter.victim_columns())
+    rows["synthetic"] = view.synthetic
+    rows = rows[list(AGGREGATE_COLUMNS)]
+    points = _kecamatan_points(rows["kecamatan_code"])
+    frame = gpd.GeoDataFrame(rows, geometry=points, crs=STORAGE_CRS)
+    frame.attrs["aggregated"] = True
+    log.info("Rebuilt %d case rows from %d published kecamatan-years", len(frame), len(counts))
+    return frame
 
 
 def _year_span(year: int, case_filter: CaseFilter) -> tuple[dt.date, dt.date]:

@@ -184,3 +184,10 @@ def test_aggregate_rows_feed_the_analyses(role: Role) -> None:
     period = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     indicators = compute_indicators(rows, level="kabupaten", period=period)
     assert indicators["cases"].sum() == (rows["date_reported"].dt.year == year).sum()
+
+
+def test_a_caller_changing_the_rows_does_not_change_the_next_callers() -> None:
+    view = viewer()
+    first = analysis_cases(view)
+    first["admin_code"] = "changed"
+    assert not analysis_cases(view)["admin_code"].eq("changed").any()
