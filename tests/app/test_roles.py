@@ -374,6 +374,31 @@ def test_a_small_kecamatan_shows_0_or_3_in_the_panel(app_store: AppStore) -> Non
     assert [value for _, value in metrics(analyst)[4:6]] == ["2", "12"]
 
 
+@pytest.mark.parametrize("role", ["viewer", "analyst"])
+def test_aggregate_filters_offer_years_and_codes_only(app_store: AppStore, role: Role) -> None:
+    """A viewer's sidebar: a year range (no day), countries, no free-text source; a link
+    with days, a free-text destination and a source changes nothing of that."""
+    link = {"dates": "2024-03-05..2024-06-01", "f_destinations": "MY · Sarawak", "f_sources": "x"}
+    at = run(page_app(app_store, "peta", role=role, query=link))
+    keys = {widget.key for widget in at.sidebar.multiselect}
+    raw = raw_cases()
+    states = set(raw["destination_state"]) - {""}
+    free_text = {f"· {state}" for state in states} | {f'"{source}"' for source in raw["source"]}
+    shown = everything(at)
+    found = [text for text in free_text if text in shown]
+    if role == "analyst":  # records roles keep the days and every filter (the search sees)
+        assert at.date_input(key="dates").value == (dt.date(2024, 3, 5), dt.date(2024, 6, 1))
+        assert "f_sources" in keys and len(found) == len(free_text)
+        return
+    assert not at.date_input and "f_sources" not in keys and found == []
+    assert at.select_slider(key="f_years").value == (2024, 2024)
+    assert at.multiselect(key="f_destinations").options == ["CN", "ID", "MY"]
+    assert at.multiselect(key="f_destinations").value == []
+    assert dict(at.query_params)["dates"] == "2024-01-01..2024-12-31"
+    days = {day for day in raw["date_reported"] if not day.endswith(("-01-01", "-12-31"))}
+    assert not [day for day in days if day in shown]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_admin_sees_the_audit_log_and_backup(app_store: AppStore, role: Role) -> None:
     at = run(page_app(app_store, "data", role=role))
