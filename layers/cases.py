@@ -11,20 +11,21 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import FastMarkerCluster, HeatMap
 
 from geodata.i18n import format_date, format_number, t
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import CODE_LENGTH, LEVELS, Level
 from layers import styles
 from layers._html import escape_text
+
+if TYPE_CHECKING:
+    import folium
 
 CaseMode = Literal["cluster", "heat"]
 SEXES: Final = ("female", "male")
@@ -251,6 +252,8 @@ def cases_layer(
     ``DETAILED_TOOLTIP_LIMIT`` cases one marker stands for each distinct place (about 10 m),
     with the number of its cases, so the page stays light; clusters count cases either way.
     """
+    from folium.plugins import FastMarkerCluster, HeatMap  # only when drawing
+
     name = t("map.layer.cases", lang)
     lat = cases.geometry.y.round(5).to_numpy()
     lon = cases.geometry.x.round(5).to_numpy()

@@ -53,7 +53,6 @@ from geodata import reference
 from geodata._errors import GeodataError
 from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
-from layers.cases import locate_cases
 
 log = logging.getLogger(__name__)
 
@@ -441,6 +440,8 @@ def change_by_unit(
 
 
 def _located(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    from layers.cases import locate_cases  # imports folium: only when cases need placing
+
     if all(f"{level}_code" in cases.columns for level in LEVELS):
         return cases
     if desa is None:

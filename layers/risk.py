@@ -1,15 +1,19 @@
 """Composite risk index per unit, with each indicator's contribution, a map and a CLI.
 
 :class:`RiskIndex` turns the indicators of :func:`layers.indicators.compute_indicators` into
-one score from 0 to 100 per unit: every weighted indicator is normalised to 0–1 (1 = the
-riskiest unit), weighted (weights are rescaled to sum to 1) and summed. The contribution of
-each indicator, in score points, says why a unit scores high; the contributions of a unit
-add up to its score. Method, defaults and reasons: ``layers/RISK_METHOD.md``.
+one score from 0 to 100 per unit: every weighted indicator is transformed to 0–1 on a scale
+that keeps magnitudes (a log scale over three orders of magnitude; border distances by a fixed
+decay in km), case-driven indicators are 0 for a unit without a case in the period, and the
+weighted values are summed. ``explanation_`` gives, per unit and indicator, the value with its
+unit, the transformed value, the weight and the points; a unit's points add up to its score.
+:func:`ranking_status` says how many cases a ranking rests on (none: show no ranking). Method,
+defaults and reasons: ``layers/RISK_METHOD.md``.
 
 Command line (prints one row per unit, by rank)::
 
     python -m layers.risk --cases FILE --level {kabupaten,kecamatan,desa}
-        [--from DATE --to DATE] [--weights k=v,...] --format {csv,json} [--lang {id,en}]
+        [--from DATE --to DATE] [--weights k=v,...] [--explain] --format {csv,json}
+        [--lang {id,en}]
 
 Examples
 --------
@@ -32,22 +36,20 @@ import math
 import numbers
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geodata._errors import GeodataError
-from geodata.i18n import format_number, t
+from geodata.i18n import format_date, format_number, t
 from geodata.loaders import load_cases, load_crossings, load_shelters
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, SAMPLE_DIR, Level
-from layers._fill import fill_layer
 from layers._html import html_table
 from layers._inputs import check_choice, require_frame
-from layers.choropleth import Classes, Scheme, classify
 from layers.indicators import (
     DEFAULT_NEAR_KM,
     INDICATOR_COLUMNS,
@@ -57,9 +59,12 @@ from layers.indicators import (
 
 if TYPE_CHECKING:
     import altair as alt
+    import folium
 
-Normalisation = Literal["rank", "minmax"]
-NORMALISATIONS: Final = ("rank", "minmax")
+    from layers.choropleth import Classes, Scheme
+
+Normalisation = Literal["log", "rank", "minmax"]
+NORMALISATIONS: Final = ("log", "rank", "minmax")
 
 #: Indicators that may carry a weight (columns of :func:`compute_indicators`).
 WEIGHTABLE: Final = (
@@ -93,11 +98,63 @@ DEFAULT_WEIGHTS: Final[Mapping[str, float]] = {
     "centre_dist_border_km": 0.1,
     "cases_change": 0.1,
 }
-#: Default normalisation: percentile ranks, robust to the long tails of counts and rates.
-DEFAULT_NORMALISATION: Final[Normalisation] = "rank"
+#: Default normalisation: a log scale over three orders of magnitude below the top unit,
+#: which keeps magnitudes (a tenfold difference is a third of the scale, not one rank step).
+DEFAULT_NORMALISATION: Final[Normalisation] = "log"
+#: Indicators driven by the period's cases: 0 for a unit with no case in the period.
+CASE_DRIVEN: Final = frozenset(
+    {
+        "cases",
+        "victims",
+        "cases_per_100k",
+        "victims_per_100k",
+        "cases_rate_eb_per_100k",
+        "victims_rate_eb_per_100k",
+        "cases_eb_per_100km2",
+        "cases_change",
+        "cases_change_pct",
+    }
+)
+#: Orders of magnitude the ``"log"`` scale spans below the top unit (:func:`log_reference`).
+LOG_DECADES: Final = 3
+#: Distance (km) over which border closeness falls to 1/e on the ``"log"`` scale:
+#: ``exp(-km / 25)`` gives 0.67 at 10 km, 0.14 at 50 km and 0.02 at 100 km.
+BORDER_DECAY_KM: Final = 25.0
+#: Unit of each weightable indicator (its label: :data:`UNIT_KEYS`).
+INDICATOR_UNITS: Final[Mapping[str, str]] = {
+    "cases": "cases",
+    "victims": "victims",
+    "cases_per_100k": "per_100k",
+    "victims_per_100k": "per_100k",
+    "cases_rate_eb_per_100k": "per_100k",
+    "victims_rate_eb_per_100k": "per_100k",
+    "cases_eb_per_100km2": "per_100km2",
+    "cases_change": "cases",
+    "cases_change_pct": "percent",
+    "unofficial_crossings": "crossings",
+    "unofficial_crossings_near": "crossings",
+    "dist_border_km": "km",
+    "centre_dist_border_km": "km",
+    "shelter_dist_km": "km",
+}
+#: Catalogue key of each unit of :data:`INDICATOR_UNITS`.
+UNIT_KEYS: Final[Mapping[str, str]] = {
+    "cases": "risk.unit_cases",
+    "victims": "risk.unit_victims",
+    "per_100k": "risk.unit_per_100k",
+    "per_100km2": "risk.unit_per_100km2",
+    "percent": "risk.unit_percent",
+    "crossings": "risk.unit_crossings",
+    "km": "risk.unit_km",
+}
 #: Columns of the long contribution frame.
 CONTRIBUTION_COLUMNS: Final = (
     "code", "name", "indicator", "value", "normalised", "weight", "contribution",
+)  # fmt: skip
+#: Columns of the explanation frame (:attr:`RiskIndex.explanation_`).
+EXPLANATION_COLUMNS: Final = (
+    "code", "name", "indicator", "value", "unit", "rule", "reference", "transformed",
+    "weight", "points",
 )  # fmt: skip
 #: Columns the CLI prints, in order.
 OUTPUT_COLUMNS: Final = ("code", "name", *INDICATOR_COLUMNS, "risk_score", "risk_rank")
@@ -135,20 +192,40 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
 
 
 def normalise(
-    values: pd.Series, *, method: Normalisation = "rank", lower_is_riskier: bool = False
+    values: pd.Series,
+    *,
+    method: Normalisation = "log",
+    lower_is_riskier: bool = False,
+    reference: float | None = None,
 ) -> pd.Series:
     """Scale ``values`` to 0–1, 1 for the riskiest unit; NaN and constant columns give 0.
 
     Parameters
     ----------
     method
+        ``"log"`` (default, keeps magnitudes): ``log1p(x / ref) / log1p(max / ref)`` with
+        negative values taken as 0 and ``ref`` the largest value ÷ 1,000 (see
+        :func:`log_reference`), so each tenfold step is about a third of the scale; with
+        ``lower_is_riskier`` (distances, km) the fixed decay ``exp(-x / BORDER_DECAY_KM)``.
         ``"minmax"``: ``(x - min) / (max - min)``; ``"rank"``: percentile rank
-        ``(rank - 1) / (n - 1)``, ties at their lowest rank (so units with 0 cases stay at 0).
+        ``(rank - 1) / (n - 1)``, ties at their lowest rank.
     lower_is_riskier
         Reverse the scale (for distances to the border).
+    reference
+        ``ref`` of the ``"log"`` scale, in the unit of ``values``; ``None``:
+        :func:`log_reference`.
     """
     check_choice(method, "method", NORMALISATIONS)
     x = values.astype(float)
+    if method == "log":
+        if lower_is_riskier:
+            return pd.Series(np.exp(-x.clip(lower=0) / BORDER_DECAY_KM), index=x.index).fillna(0.0)
+        x = x.clip(lower=0)
+        ref = log_reference(x) if reference is None else reference
+        high = x.max()
+        if not (ref > 0 and high > 0):
+            return pd.Series(0.0, index=values.index)
+        return pd.Series(np.log1p(x / ref) / math.log1p(high / ref), index=x.index).fillna(0.0)
     if lower_is_riskier:
         x = -x
     low, high = x.min(), x.max()
@@ -161,6 +238,24 @@ def normalise(
     return scaled.fillna(0.0)
 
 
+def log_reference(values: pd.Series) -> float:
+    """Reference ``ref`` of the ``"log"`` scale: the largest value ÷ 10^:data:`LOG_DECADES`.
+
+    ``log1p(x / ref) / log1p(max / ref)`` then spans :data:`LOG_DECADES` orders of magnitude
+    below the top unit: each tenfold step is about a third of the scale, a unit at a
+    thousandth of the top is near 0, and 0 stays 0.
+    """
+    high = values.astype(float).clip(lower=0).max()
+    return float(high) / 10.0**LOG_DECADES if np.isfinite(high) and high > 0 else math.nan
+
+
+def _rule(name: str, method: Normalisation) -> str:
+    """Name of the transform applied to an indicator (column ``rule`` of the explanation)."""
+    if method != "log":
+        return method
+    return "border_decay" if name in LOWER_IS_RISKIER else "log_ratio"
+
+
 class RiskIndex:
     """Weighted composite risk score (0–100) and rank per unit, with contributions.
 
@@ -171,7 +266,13 @@ class RiskIndex:
         ``None``: :data:`DEFAULT_WEIGHTS`. Indicators are columns listed in
         :data:`WEIGHTABLE`.
     normalisation
-        ``{"rank", "minmax"}``, see :func:`normalise`; default percentile ranks.
+        ``{"log", "rank", "minmax"}``, see :func:`normalise`; default ``"log"``, which keeps
+        magnitudes.
+
+    Whatever the normalisation, an indicator in :data:`CASE_DRIVEN` is 0 for a unit with
+    no case in the period (when ``indicators`` has a ``cases`` column): smoothing gives
+    such units a rate above 0, but they must not outrank a unit with cases on the part of
+    the score that cases drive.
 
     Attributes
     ----------
@@ -186,6 +287,11 @@ class RiskIndex:
     contributions_
         Long frame, one row per unit and weighted indicator: :data:`CONTRIBUTION_COLUMNS`.
         ``contribution`` is in score points; a unit's contributions sum to its score.
+    explanation_
+        The same numbers, tidy and checkable (:data:`EXPLANATION_COLUMNS`): each
+        indicator's ``value`` in its ``unit``, the ``rule`` and ``reference`` that turn it
+        into ``transformed`` (0–1), the ``weight`` and the ``points``
+        (``100 × weight × transformed``); a unit's points sum to its score.
     """
 
     def __init__(
@@ -211,13 +317,25 @@ class RiskIndex:
                 "weight another indicator"
             )
         self.weights_ = check_weights(used)
+        no_case = (
+            indicators["cases"].fillna(0).to_numpy() <= 0
+            if "cases" in indicators
+            else np.zeros(len(indicators), dtype=bool)
+        )
+        references = {
+            name: log_reference(indicators[name])
+            if self.normalisation == "log" and name not in LOWER_IS_RISKIER
+            else math.nan
+            for name in self.weights_
+        }
         normalised = pd.DataFrame(
             {
                 name: normalise(
                     indicators[name],
                     method=self.normalisation,
                     lower_is_riskier=name in LOWER_IS_RISKIER,
-                )
+                    reference=references[name] if self.normalisation == "log" else None,
+                ).where(~(no_case & (name in CASE_DRIVEN)), 0.0)
                 for name in self.weights_
             },
             index=indicators.index,
@@ -228,7 +346,29 @@ class RiskIndex:
         scores["risk_rank"] = _ranks(scores)
         self.scores_ = scores
         self.contributions_ = _long(indicators, normalised, points, self.weights_)
+        self.explanation_ = _explanation(
+            self.contributions_, references=references, method=self.normalisation,
+            no_case=np.tile(no_case, len(self.weights_)),
+        )  # fmt: skip
         return self
+
+
+def _explanation(
+    contributions: pd.DataFrame,
+    *,
+    references: Mapping[str, float],
+    method: Normalisation,
+    no_case: np.ndarray,
+) -> pd.DataFrame:
+    """The tidy "why" frame (:data:`EXPLANATION_COLUMNS`) from the long contributions."""
+    frame = contributions.rename(columns={"normalised": "transformed", "contribution": "points"})
+    indicator = frame["indicator"]
+    frame["unit"] = indicator.map(INDICATOR_UNITS)
+    rule = indicator.map(lambda name: _rule(name, method))
+    gated = no_case & indicator.isin(CASE_DRIVEN).to_numpy()
+    frame["rule"] = np.where(gated, "no_case", rule)
+    frame["reference"] = indicator.map(references).astype(float)
+    return frame[list(EXPLANATION_COLUMNS)]
 
 
 def _ranks(scores: pd.DataFrame) -> np.ndarray:
@@ -261,6 +401,108 @@ def _long(
         for name in weights
     ]
     return pd.concat(parts, ignore_index=True)[list(CONTRIBUTION_COLUMNS)]
+
+
+# --------------------------------------------------------------------------- how much data
+
+
+#: Below this many cases in the period, the ranking is said to rest on few cases: with
+#: fewer, one report more or less moves a unit across the map (RISK_METHOD.md, 2.1).
+MIN_CASES: Final = 20
+
+RankingState = Literal["empty", "few", "enough"]
+_STATUS_KEYS: Final[Mapping[RankingState, str]] = {
+    "empty": "risk.status_empty",
+    "few": "risk.status_few",
+    "enough": "risk.status_enough",
+}
+
+
+@dataclass(frozen=True)
+class RankingStatus:
+    """How many cases a ranking rests on, and what to tell the user.
+
+    Attributes
+    ----------
+    cases
+        Cases of the period placed in a unit of the level (the ranking's data).
+    period
+        The period, when the indicators carry it (``attrs["period"]``).
+    min_cases
+        The threshold below which :attr:`state` is ``"few"``.
+    """
+
+    cases: int
+    period: Period | None
+    min_cases: int = MIN_CASES
+
+    @property
+    def state(self) -> RankingState:
+        """``"empty"`` (no case: show no ranking), ``"few"`` (warn) or ``"enough"``."""
+        if self.cases == 0:
+            return "empty"
+        return "few" if self.cases < self.min_cases else "enough"
+
+    @property
+    def ok(self) -> bool:
+        """True when there is a ranking to show (at least one case)."""
+        return self.state != "empty"
+
+    def message(self, lang: str) -> str:
+        """The sentence for the page and the CLI (``risk.status_<state>``)."""
+        period = self.period
+        return t(
+            _STATUS_KEYS[self.state],
+            lang,
+            cases=format_number(self.cases, lang),
+            min_cases=format_number(self.min_cases, lang),
+            start=format_date(period.start if period else None, lang),
+            end=format_date(period.end if period else None, lang),
+        )
+
+
+def ranking_status(indicators: pd.DataFrame, *, min_cases: int = MIN_CASES) -> RankingStatus:
+    """How many cases the ranking of ``indicators`` rests on (see :class:`RankingStatus`).
+
+    Call it before :class:`RiskIndex`: with ``state == "empty"`` show
+    ``status.message(lang)`` instead of a ranking; with ``"few"`` show it as a warning.
+    """
+    require_frame(indicators, "indicators", ("cases",), geo=False)
+    if min_cases < 1:
+        raise GeodataError(f"`min_cases` should be 1 or more, got {min_cases}")
+    period = indicators.attrs.get("period")
+    return RankingStatus(
+        cases=int(indicators["cases"].fillna(0).sum()),
+        period=period if isinstance(period, Period) else None,
+        min_cases=min_cases,
+    )
+
+
+def explanation_table(
+    explanation: pd.DataFrame, *, lang: str, code: str | None = None
+) -> pd.DataFrame:
+    """The explanation of :class:`RiskIndex` with translated headers, labels and units.
+
+    One row per unit (or only ``code``) and indicator, largest points first within a unit;
+    the numbers are those of ``explanation_`` (and of :func:`contribution_chart`).
+    """
+    require_frame(explanation, "explanation", EXPLANATION_COLUMNS, geo=False)
+    rows = explanation if code is None else explanation[explanation["code"] == code]
+    if code is not None and rows.empty:
+        raise GeodataError(f"`code` {code!r} is not in `explanation`; check the level")
+    rows = rows.sort_values(["code", "points"], ascending=[True, False], kind="stable")
+    return pd.DataFrame(
+        {
+            t("map.code", lang): rows["code"].to_numpy(),
+            t("indicator.name", lang): rows["name"].to_numpy(),
+            t("risk.indicator", lang): [indicator_label(n, lang) for n in rows["indicator"]],
+            t("risk.value", lang): rows["value"].to_numpy(),
+            t("risk.unit", lang): [t(UNIT_KEYS[unit], lang) for unit in rows["unit"]],
+            t("risk.transformed", lang): rows["transformed"].to_numpy(),
+            t("risk.weight", lang): rows["weight"].to_numpy(),
+            t("risk.contribution", lang): rows["points"].to_numpy(),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- rendering
@@ -361,6 +603,9 @@ def risk_layer(
     Tooltips show the score, the rank and the three largest contributions. Returns the
     layer and its classes (``classes.legend`` for :func:`layers.legend.add_legend`).
     """
+    from layers._fill import fill_layer  # folium and mapclassify only when drawing
+    from layers.choropleth import classify
+
     require_frame(scores, "scores", ("code", "name", "risk_score", "risk_rank"))
     classes = classify(scores["risk_score"], scheme=scheme, k=k, lang=lang)
     layer = fill_layer(
@@ -418,6 +663,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--crossings", type=Path, help="crossing file (default: sample data)")
     parser.add_argument("--shelters", type=Path, help="shelter file (default: sample data)")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print each unit's indicators as value, unit, transformed value, weight and points",
+    )
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     return parser
@@ -457,20 +707,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(t("risk.cli_no_cases", lang), file=sys.stderr)
         return 1
     try:
-        frame = risk_table(
-            cases.frame,
-            level=args.level,
-            period=period,
-            weights=weights,
-            normalisation=args.normalisation,
-            crossings=loaded["crossings"],
-            shelters=loaded["shelters"],
-            near_km=args.near_km,
-        )
+        indicators = _indicators(
+            cases.frame, level=args.level, period=period, crossings=loaded["crossings"],
+            shelters=loaded["shelters"], near_km=args.near_km,
+        )  # fmt: skip
+        status = ranking_status(indicators)
+        print(status.message(lang), file=sys.stderr)
+        if not status.ok:
+            return 1
+        index = RiskIndex(weights, normalisation=args.normalisation).fit(indicators)
     except GeodataError as error:  # e.g. every weighted indicator empty
         print(str(error), file=sys.stderr)
         return 1
-    _print(frame, fmt=args.format)
+    if args.explain:
+        ranks = index.scores_.set_index("code")["risk_rank"]
+        explained = index.explanation_.assign(risk_rank=index.explanation_["code"].map(ranks))
+        explained = explained.sort_values(["risk_rank", "points"], ascending=[True, False])
+        _print(explained.reset_index(drop=True), fmt=args.format)
+    else:
+        _print(_ranked(index, indicators), fmt=args.format)
     return 0
 
 
@@ -488,16 +743,35 @@ def risk_table(
     """Indicators, score and rank of every unit, sorted by rank (:data:`OUTPUT_COLUMNS`).
 
     ``period`` may be a :class:`~layers.indicators.Period`, a ``(start, end)`` pair with
-    either end ``None`` (filled by :meth:`Period.from_cases`), or ``None``.
+    either end ``None`` (filled by :meth:`Period.from_cases`), or ``None``. Check
+    :func:`ranking_status` of the indicators first when the period may hold no case.
     """
-    if not isinstance(period, Period):
-        start, end = period if period is not None else (None, None)
-        period = Period.from_cases(cases, start=start, end=end)
-    indicators = compute_indicators(
+    indicators = _indicators(
         cases, level=level, period=period, crossings=crossings, shelters=shelters,
         near_km=near_km,
     )  # fmt: skip
-    index = RiskIndex(weights, normalisation=normalisation).fit(indicators)
+    return _ranked(RiskIndex(weights, normalisation=normalisation).fit(indicators), indicators)
+
+
+def _indicators(
+    cases: gpd.GeoDataFrame,
+    *,
+    level: Level,
+    period: Period | tuple[dt.date | None, dt.date | None] | None,
+    crossings: gpd.GeoDataFrame | None,
+    shelters: gpd.GeoDataFrame | None,
+    near_km: float | None,
+) -> pd.DataFrame:
+    if not isinstance(period, Period):
+        start, end = period if period is not None else (None, None)
+        period = Period.from_cases(cases, start=start, end=end)
+    return compute_indicators(
+        cases, level=level, period=period, crossings=crossings, shelters=shelters,
+        near_km=near_km,
+    )  # fmt: skip
+
+
+def _ranked(index: RiskIndex, indicators: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(index.scores_[list(OUTPUT_COLUMNS)])
     table.attrs = dict(indicators.attrs)
     return table.sort_values("risk_rank").reset_index(drop=True)

@@ -24,7 +24,7 @@ from geodata import reference
 from geodata._errors import GeodataError
 from geodata.datasets import Dataset
 from geodata.i18n import catalogue
-from geodata.settings import LANGUAGES, SAMPLE_DIR
+from geodata.settings import LANGUAGES, SAMPLE_DIR, Level
 from layers.change import change_classes, change_layer
 from layers.indicators import (
     CHANGE_COLUMNS,
@@ -37,17 +37,24 @@ from layers.indicators import (
     shelter_sites,
 )
 from layers.risk import (
+    BORDER_DECAY_KM,
+    CASE_DRIVEN,
     CONTRIBUTION_COLUMNS,
     DEFAULT_WEIGHTS,
+    EXPLANATION_COLUMNS,
+    MIN_CASES,
     OUTPUT_COLUMNS,
     WEIGHTABLE,
     RiskIndex,
     check_weights,
     contribution_chart,
     contribution_data,
+    explanation_table,
+    log_reference,
     main,
     normalise,
     parse_weights,
+    ranking_status,
     risk_layer,
     risk_table,
     risk_tooltips,
@@ -385,7 +392,8 @@ def test_empty_indicators_are_left_out_and_weights_rescaled() -> None:
 def test_ties_rank_by_cases_then_code() -> None:
     frame = _toy_indicators().assign(centre_dist_border_km=50.0)
     index = RiskIndex({"centre_dist_border_km": 1}).fit(frame)
-    assert (index.scores_["risk_score"] == 0).all()
+    # Every centre 50 km from the border: 100 exp(-50 / 25) points each, a three-way tie.
+    np.testing.assert_allclose(index.scores_["risk_score"], 100 * np.exp(-2.0))
     assert index.scores_["risk_rank"].tolist() == [3, 2, 1]
 
 
@@ -397,6 +405,136 @@ def test_rank_normalisation_keeps_zeros_at_zero() -> None:
     reversed_ = normalise(values, method="rank", lower_is_riskier=True)
     assert reversed_.tolist() == [0.5, 0.5, 0.5, 0.25, 0.0]
     assert normalise(pd.Series([3.0, 3.0]), method="rank").tolist() == [0.0, 0.0]
+
+
+def test_log_scale_keeps_magnitudes_by_hand() -> None:
+    # ref = max / 1,000 = 1; t = log1p(x) / log1p(1,000): a tenfold step is ~a third.
+    values = pd.Series([0.0, 1.0, 10.0, 1000.0, -3.0, np.nan])
+    assert log_reference(values) == 1.0
+    expected = [0.0, np.log(2), np.log(11), np.log(1001), 0.0, 0.0] / np.log(1001)
+    np.testing.assert_allclose(normalise(values, method="log"), expected)
+    # Distances: a fixed decay with units, exp(-km / 25), not relative to the other units.
+    km = pd.Series([0.0, 25.0, 100.0])
+    np.testing.assert_allclose(
+        normalise(km, method="log", lower_is_riskier=True), np.exp(-km / BORDER_DECAY_KM)
+    )
+    assert BORDER_DECAY_KM == 25.0
+    # Percentile ranks make the 1,000-fold gap one step, as large as the 1-to-10 one.
+    ranks = normalise(values.iloc[:4], method="rank")
+    assert ranks[3] - ranks[2] == pytest.approx(ranks[2] - ranks[1])
+    assert normalise(pd.Series([0.0, 0.0]), method="log").tolist() == [0.0, 0.0]
+
+
+def _case_points(index: RiskIndex) -> pd.Series:
+    explained = index.explanation_
+    return explained[explained["indicator"].isin(CASE_DRIVEN)].groupby("code")["points"].sum()
+
+
+@pytest.mark.parametrize("normalisation", ["log", "rank", "minmax"])
+def test_units_without_cases_score_no_case_points_on_the_sample(
+    sample: Dataset, normalisation: str
+) -> None:
+    indicators = compute_indicators(
+        sample.cases, level="kecamatan", period=YEAR_2025, crossings=sample.crossings
+    )
+    index = RiskIndex(normalisation=normalisation).fit(indicators)  # type: ignore[arg-type]
+    points = _case_points(index).reindex(indicators["code"]).to_numpy()
+    has_cases = indicators["cases"].to_numpy() > 0
+    assert 0 < has_cases.sum() < len(indicators)
+    # Smoothing gives every unit a rate above 0, but no case means no case points ...
+    assert (indicators.loc[~has_cases, "cases_rate_eb_per_100k"] > 0).all()
+    assert (points[~has_cases] == 0).all()
+    # ... and every unit with a case has some, so none without a case outranks it there.
+    assert (points[has_cases] > 0).all()
+
+
+@pytest.mark.parametrize("level", ["kecamatan", "desa"])
+def test_all_cases_in_one_unit_rank_it_first(sample: Dataset, level: Level) -> None:
+    """The issue's example: all 25 cases of 2025 in Jongkat (Mempawah), none elsewhere."""
+    kecamatan = reference.load_units("kecamatan")
+    jongkat = kecamatan.loc[kecamatan["name"] == "Jongkat", "code"].item()
+    desa = reference.load_units("desa")
+    target = jongkat if level == "kecamatan" else desa.loc[
+        desa["kecamatan_code"] == jongkat, "code"].iloc[0]  # fmt: skip
+    reported = pd.to_datetime(sample.cases["date_reported"])
+    moved = sample.cases[reported.dt.year == 2025].head(25).copy()
+    moved[["admin_code", "location_precision", "lon", "lat"]] = [target, level, None, None]
+    moved = moved.set_geometry(gpd.GeoSeries([None] * len(moved), index=moved.index))
+    cases = pd.concat([sample.cases[reported.dt.year != 2025], moved], ignore_index=True)
+    indicators = compute_indicators(
+        gpd.GeoDataFrame(cases, crs=sample.cases.crs), level=level, period=YEAR_2025,
+        crossings=sample.crossings,
+    )  # fmt: skip
+    assert indicators.loc[indicators["code"] == target, "cases"].item() == 25
+    assert indicators["cases"].sum() == 25
+    index = RiskIndex().fit(indicators)
+    points = _case_points(index)
+    assert points.idxmax() == target
+    assert (points.drop(target) == 0).all()
+    scores = index.scores_.set_index("code")
+    assert scores.loc[target, "risk_rank"] == 1
+    # Under the old percentile ranks a unit with no case still outranked it; no more.
+    assert (scores.loc[scores["cases"] == 0, "risk_score"] < scores.loc[target, "risk_score"]).all()
+
+
+def test_explanation_adds_up_and_can_be_recomputed(sample: Dataset) -> None:
+    indicators = compute_indicators(
+        sample.cases, level="kecamatan", period=YEAR_2025, crossings=sample.crossings
+    )
+    index = RiskIndex().fit(indicators)
+    explained = index.explanation_
+    assert list(explained.columns) == list(EXPLANATION_COLUMNS)
+    assert len(explained) == len(indicators) * len(index.weights_)
+    totals = explained.groupby("code")["points"].sum()
+    scores = index.scores_.set_index("code")["risk_score"]
+    np.testing.assert_allclose(totals.reindex(scores.index), scores, atol=1e-9)
+    # Every transformed value follows from value, rule and reference as RISK_METHOD.md says.
+    high = explained.groupby("indicator")["value"].transform("max").clip(lower=0)
+    value, ref = explained["value"].clip(lower=0), explained["reference"]
+    expected = np.select(
+        [explained["rule"] == "no_case", explained["rule"] == "border_decay"],
+        [0.0, np.exp(-value / BORDER_DECAY_KM)],
+        np.log1p(value / ref) / np.log1p(high / ref),
+    )
+    np.testing.assert_allclose(explained["transformed"], expected, atol=1e-12)
+    np.testing.assert_allclose(
+        explained["points"], 100 * explained["weight"] * explained["transformed"]
+    )
+    units = dict(zip(explained["indicator"], explained["unit"], strict=False))
+    assert units["cases_eb_per_100km2"] == "per_100km2"
+    assert units["centre_dist_border_km"] == "km"
+    # The same numbers in the long contributions, the chart and the translated table.
+    sekayam = indicators.loc[indicators["name"] == "Sekayam", "code"].item()
+    chart = contribution_chart(index.contributions_, code=sekayam, lang="en").to_dict()
+    charted = pd.DataFrame(next(iter(chart["datasets"].values()))).set_index("indicator")
+    mine = explained[explained["code"] == sekayam].set_index("indicator")
+    np.testing.assert_allclose(charted["contribution"], mine["points"].reindex(charted.index))
+    np.testing.assert_allclose(charted["value"], mine["value"].reindex(charted.index))
+    table = explanation_table(explained, lang="id", code=sekayam)
+    assert {"kasus per 100 km²", "per 100.000 penduduk", "km", "jalur"} <= set(table["Satuan"])
+    assert table["Sumbangan ke skor (poin)"].is_monotonic_decreasing
+    assert table["Sumbangan ke skor (poin)"].sum() == pytest.approx(scores[sekayam])
+    with pytest.raises(GeodataError, match="'u9' is not in `explanation`"):
+        explanation_table(explained, lang="en", code="u9")
+
+
+def test_ranking_status_says_how_many_cases(sample: Dataset) -> None:
+    year = compute_indicators(sample.cases, level="kabupaten", period=YEAR_2025)
+    status = ranking_status(year)
+    assert (status.cases, status.state, status.ok) == (68, "enough", True)
+    assert "68 kasus" in status.message("id") and "68 cases" in status.message("en")
+    march = Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    few = ranking_status(compute_indicators(sample.cases, level="kabupaten", period=march))
+    assert 0 < few.cases < MIN_CASES == 20
+    assert few.state == "few"
+    assert "choose a longer period" in few.message("en")
+    assert "pilih periode yang lebih panjang" in few.message("id")
+    empty_period = Period(dt.date(2010, 1, 1), dt.date(2010, 12, 31))
+    empty = ranking_status(compute_indicators(sample.cases, level="kabupaten", period=empty_period))
+    assert (empty.cases, empty.state, empty.ok) == (0, "empty", False)
+    assert "Tidak ada kasus" in empty.message("id") and "no case" in empty.message("en")
+    with pytest.raises(GeodataError, match="`min_cases` should be 1 or more, got 0"):
+        ranking_status(year, min_cases=0)
 
 
 def test_weights_are_checked_all_at_once() -> None:
@@ -523,6 +661,51 @@ def test_cli_csv_with_dates_and_weights(capsys: pytest.CaptureFixture[str]) -> N
     assert len(table) == 14
     assert table["cases"].sum() == 54  # the public 2024 figure
     assert table.iloc[0]["cases"] == table["cases"].max()
+
+
+def test_cli_says_how_many_cases_and_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    cases = str(SAMPLE_DIR / "cases.csv")
+    argv = ["--cases", cases, "--level", "kabupaten", "--from", "2025-01-01", "--to",
+            "2025-12-31", "--format", "json"]  # fmt: skip
+    assert main([*argv, "--lang", "en"]) == 0
+    out = capsys.readouterr()
+    assert "rests on 68 cases" in out.err and "Caution" not in out.err
+    ranking = pd.DataFrame(json.loads(out.out)).set_index("code")
+    assert main([*argv, "--explain"]) == 0
+    explained = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert set(EXPLANATION_COLUMNS) <= set(explained.columns)
+    totals = explained.groupby("code")["points"].sum()
+    np.testing.assert_allclose(totals.reindex(ranking.index), ranking["risk_score"], atol=1e-3)
+    march = ["--from", "2025-03-01", "--to", "2025-03-31"]
+    assert main(["--cases", cases, "--level", "kabupaten", *march, "--lang", "en"]) == 0
+    assert "Caution: this ranking rests on only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("lang", "message"), [("id", "Tidak ada kasus"), ("en", "no case")])
+def test_cli_empty_period_exits_1_without_a_ranking(
+    lang: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = str(SAMPLE_DIR / "cases.csv")
+    argv = ["--cases", cases, "--level", "kecamatan", "--from", "2010-01-01", "--to",
+            "2010-12-31", "--lang", lang]  # fmt: skip
+    assert main(argv) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert message in out.err
+
+
+def test_cli_does_not_import_folium_or_mapclassify() -> None:
+    script = (
+        "import sys\nfrom layers.risk import main\n"
+        f"code = main(['--cases', {str(SAMPLE_DIR / 'cases.csv')!r}, '--level', 'kecamatan'])\n"
+        "print(code, sorted({'folium', 'mapclassify'} & set(sys.modules)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False,
+        timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "0 []"
 
 
 def test_cli_bad_file_prints_the_report_in_indonesian_or_english(
