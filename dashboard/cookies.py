@@ -47,9 +47,7 @@ def _same_origin(request: Request) -> bool:
 
 def _secure(request: Request) -> bool:
     """True behind HTTPS (directly, or a proxy that says so)."""
-    return (
-        request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
-    )
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
 
 
 async def set_session_cookie(request: Request) -> Response:

@@ -1,7 +1,15 @@
-"""Download buttons: tables as CSV, XLSX, GeoJSON and GeoPackage; the map as HTML."""
+"""Download buttons: tables as CSV, XLSX, GeoJSON and GeoPackage; the map as HTML.
+
+Every download is produced when it is clicked (``data=callable``) through
+:mod:`geodata.gateway`, which checks the session and the role at that moment: a session
+that ended, expired or whose user was disabled or given another role since the page was
+drawn gets a small text file saying so (translated), never the data. The ``/media/`` URL
+the browser then fetches is guarded by :mod:`dashboard.media`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Final
 
@@ -9,9 +17,13 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
+from dashboard import media, session, state
 from dashboard.text import tr
-from geodata.access import ExportFormat, RoleView, export_bytes
+from geodata import gateway
+from geodata._errors import AccessDeniedError
+from geodata.access import ExportFormat, RoleView
 from geodata.export import to_geopackage_bytes
+from geodata.i18n import t
 from layers._assets import standalone_html
 from layers.cases import CaseFilter
 
@@ -24,6 +36,17 @@ _FORMATS: Final[tuple[tuple[str, ExportFormat, str], ...]] = (
 _EXTENSIONS: Final = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "gpkg": "gpkg"}
 
 
+def checked_download(produce: Callable[[], bytes], *, file_name: str, lang: str) -> bytes:
+    """``produce()``, or the translated refusal text when the session or role no longer
+    allows it (the callable runs outside the page, so ``lang`` is fixed when it is drawn)."""
+    try:
+        data = produce()
+    except AccessDeniedError:  # SessionExpiredError included
+        return t("auth.download_refused", lang).encode("utf-8")
+    media.note_download(file_name, data)
+    return data
+
+
 def export_buttons(
     view: RoleView,
     kind: str,
@@ -33,13 +56,28 @@ def export_buttons(
     disabled: bool = False,
 ) -> None:
     """Four download buttons for ``kind`` as this role may have it (a viewer's ``cases``
-    are counts per kabupaten with small counts hidden, never records)."""
+    are counts per kabupaten with small counts hidden, never records).
+
+    ``view`` is the view the page was drawn with: a download is refused if the user's
+    access level differs from it when clicked.
+    """
     columns = st.columns(4)
+    lang = state.language()
     for column, (label, fmt, mime) in zip(columns, _FORMATS, strict=True):
+        file_name = f"{kind}.{_EXTENSIONS[fmt]}"
+        produce = partial(
+            gateway.export_bytes,
+            session.token(),
+            kind,
+            fmt,
+            lang=lang,
+            case_filter=case_filter,
+            drawn_level=view.level,
+        )
         column.download_button(
             tr("data.download", format=label),
-            data=partial(export_bytes, view, kind, fmt, case_filter=case_filter),
-            file_name=f"{kind}.{_EXTENSIONS[fmt]}",
+            data=partial(checked_download, produce, file_name=file_name, lang=lang),
+            file_name=file_name,
             mime=mime,
             key=f"{key}_{fmt}",
             on_click="ignore",
@@ -52,9 +90,14 @@ def map_export_buttons(
 ) -> None:
     """Download the current map as standalone HTML (opens offline) and its layers as GPKG."""
     left, right = st.columns(2)
+    lang, token = state.language(), session.token()
+    html = partial(
+        gateway.checked_bytes, token, lambda: standalone_html(folium_map).encode("utf-8")
+    )
+    gpkg = partial(gateway.checked_bytes, token, lambda: to_geopackage_bytes(layers))
     left.download_button(
         tr("export.map_html"),
-        data=lambda: standalone_html(folium_map).encode("utf-8"),
+        data=partial(checked_download, html, file_name="peta-kalbar.html", lang=lang),
         file_name="peta-kalbar.html",
         mime="text/html",
         key=f"{key}_html",
@@ -62,7 +105,7 @@ def map_export_buttons(
     )
     right.download_button(
         tr("export.layers_gpkg"),
-        data=lambda: to_geopackage_bytes(layers),
+        data=partial(checked_download, gpkg, file_name="lapisan-kalbar.gpkg", lang=lang),
         file_name="lapisan-kalbar.gpkg",
         mime="application/geopackage+sqlite3",
         key=f"{key}_gpkg",

@@ -1,8 +1,10 @@
 """Serve the dashboard with its login-cookie routes: ``streamlit run dashboard/server.py``.
 
 The same app as ``dashboard/app.py`` (which still runs alone, but then a login does not
-survive a reload): Streamlit's ``st.App`` adds the two routes of :mod:`dashboard.cookies`
-to its own server, so the session token can live in an HttpOnly, SameSite=Strict cookie.
+survive a reload, and download URLs are not guarded): Streamlit's ``st.App`` adds the two
+routes of :mod:`dashboard.cookies` to its own server, so the session token can live in an
+HttpOnly, SameSite=Strict cookie, and :class:`dashboard.media.MediaGuard` in front of it, so
+a download URL answers only a live session and only for a minute.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from dashboard.cookies import ROUTES
+from dashboard.media import MediaGuard
 
-app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES)
+app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, middleware=[Middleware(MediaGuard)])

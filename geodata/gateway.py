@@ -53,6 +53,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import access, auth, reference
+from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleStore, RoleView
 from geodata.auth import Mode, Session, SessionExpiredError, User
 from geodata.config import load_config
@@ -319,13 +320,20 @@ def export_bytes(
     case_filter: CaseFilter | None = None,
     units: gpd.GeoDataFrame | None = None,
     level: Level = "kabupaten",
+    drawn_level: str | None = None,
 ) -> bytes:
     """A download for the session of ``token``, its session and role checked now.
 
     Raises :class:`SessionExpiredError` when the session ended, expired or the user was
-    disabled since the page was drawn (a demo app needs no token).
+    disabled since the page was drawn (a demo app needs no token), and
+    :class:`~geodata._errors.AccessDeniedError` when the user's access level is no longer
+    ``drawn_level`` (the level of the view the page showed).
     """
     view = role_view(_live_user(token), lang=lang)
+    if drawn_level is not None and view.level != drawn_level:
+        raise AccessDeniedError(
+            f"the role changed since the page was drawn ({drawn_level} -> {view.level}); reload"
+        )
     return access.export_bytes(view, kind, fmt, units=units, level=level, case_filter=case_filter)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -19,9 +20,10 @@ from typing import Final
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cookies, session
+from dashboard import cookies, exports, media, session
 from geodata import auth, gateway
 from geodata._errors import AccessDeniedError
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
@@ -123,9 +125,7 @@ def test_a_cookie_code_expires(gw_store: GatewayStore, monkeypatch: pytest.Monke
     assert gateway.redeem_cookie_code(code) is None
 
 
-def _call(
-    handler: object, *, body: str = "", headers: dict[str, str] | None = None
-) -> Response:
+def _call(handler: object, *, body: str = "", headers: dict[str, str] | None = None) -> Response:
     """Call a route handler as Streamlit's server would (an ASGI HTTP request)."""
     sent = {"host": "localhost:8501", "sec-fetch-site": "same-origin", **(headers or {})}
     scope = {
@@ -238,3 +238,82 @@ def test_an_expired_cookie_gets_the_form(
     old = auth.login(store, username="viewer", password=PASSWORD, now=long_ago)
     at = _app(monkeypatch, old.token)
     assert _login_form(at) and [i.value for i in at.info] == [t("auth.session_expired", "id")]
+
+
+# --- downloads checked when produced, and short-lived /media/ URLs --------------------------
+
+
+def test_a_download_checks_the_session_when_it_is_produced(gw_store: GatewayStore) -> None:
+    store = open_store(gw_store.url)
+    auth.add_user(store, username="leaver", password=PASSWORD, role="analyst", by="admin")
+    token = _login("leaver").token
+    csv = gateway.export_bytes(token, "cases", "csv", drawn_level="records")
+    assert csv.count(b"\n") == len(load_sample().cases) + 1
+    with pytest.raises(AccessDeniedError, match="role changed"):
+        gateway.export_bytes(token, "cases", "csv", drawn_level="aggregates")
+    auth.set_active(store, "leaver", active=False, by="admin")
+    with pytest.raises(auth.SessionExpiredError):
+        gateway.export_bytes(token, "cases", "csv", drawn_level="records")
+    with pytest.raises(auth.SessionExpiredError):
+        gateway.checked_bytes(token, lambda: b"map")
+    with pytest.raises(auth.SessionExpiredError):
+        gateway.export_bytes(None, "crossings", "csv")
+
+
+def test_a_refused_download_is_a_translated_note(gw_store: GatewayStore) -> None:
+    def ended() -> bytes:
+        raise auth.SessionExpiredError("ended")
+
+    for lang in ("id", "en"):
+        note = exports.checked_download(ended, file_name="cases.csv", lang=lang)
+        assert note.decode("utf-8") == t("auth.download_refused", lang)
+    assert exports.checked_download(lambda: b"a,b\n", file_name="x.csv", lang="id") == b"a,b\n"
+
+
+def _media_response(
+    path: str, *, file_name: str, body: bytes, cookie: str = "", inline: bool = False
+) -> tuple[int, bytes]:
+    """What MediaGuard lets through of a /media/ response made by a stand-in for Streamlit."""
+    disposition = "inline" if inline else f'attachment; filename="{file_name}"'
+
+    async def streamlit_media(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (b"content-disposition", disposition.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    headers = [(b"cookie", f"{cookies.COOKIE}={cookie}".encode())] if cookie else []
+    scope = {"type": "http", "method": "GET", "path": path, "headers": headers}
+    asyncio.run(media.MediaGuard(streamlit_media)(scope, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_media_download_needs_a_live_session_and_a_fresh_url(
+    gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _login("police").token
+    body = b"case_id\nSYN-2024-0001\n"
+    media.note_download("cases.csv", body)
+    path = "/media/abc123.csv"
+    assert _media_response(path, file_name="cases.csv", body=body, cookie=token) == (200, body)
+    for cookie in ("", "forged"):  # no cookie, or a forged one: nothing, while the session lives
+        status, sent = _media_response(path, file_name="cases.csv", body=body, cookie=cookie)
+        assert status == 403 and body not in sent
+    assert _media_response("/media/icon.png", file_name="", body=b"png", inline=True)[0] == 200
+    later = time.monotonic() + media.DOWNLOAD_SECONDS + 1
+    monkeypatch.setattr(media.time, "monotonic", lambda: later)
+    assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 403
+    media.note_download("cases.csv", body)  # clicked again: produced (and checked) anew
+    assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 200
+    gateway.logout(token)
+    assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 403

@@ -1,4 +1,5 @@
-"""A login survives a reload (F5) through an HttpOnly cookie, and logout kills the token.
+"""A login survives a reload (F5) through an HttpOnly cookie, and logout kills the token;
+a download's /media/ URL answers only that live session.
 
 The dashboard runs as ``streamlit run dashboard/server.py`` (the app plus its cookie routes)
 on a GeoPackage store made here, with the sample and one analyst. Chromium logs in through the
@@ -20,7 +21,7 @@ import pytest
 from tests.browser.conftest import REPO_ROOT, RequestLog, _free_port, _stop, _wait_healthy
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 SERVER_SCRIPT: Final = REPO_ROOT / "dashboard" / "server.py"
 PASSWORD: Final = "analyst-passphrase-2025"
@@ -97,7 +98,12 @@ def _wait_logged_in(page: Page) -> None:
 
 
 def test_a_login_survives_a_reload_until_logout(
-    server_url: str, page: Page, request_log: RequestLog, store_url: str, artifacts_dir: Path
+    server_url: str,
+    browser: Browser,
+    page: Page,
+    request_log: RequestLog,
+    store_url: str,
+    artifacts_dir: Path,
 ) -> None:
     from geodata import auth
     from geodata.store import open_store
@@ -120,6 +126,23 @@ def test_a_login_survives_a_reload_until_logout(
     assert not _login_form_visible(page)
     page.screenshot(path=artifacts_dir / "session-after-reload.png")
 
+    # A download: its /media/ URL answers this session, and no client without the cookie.
+    page.goto(f"{server_url}/data")
+    button = page.locator(".st-key-export_cases_csv button")
+    button.wait_for(timeout=90_000)
+    with page.expect_download(timeout=60_000) as caught:
+        button.click()
+    media_url = caught.value.url
+    assert "/media/" in media_url and caught.value.suggested_filename == "cases.csv"
+    assert page.request.get(media_url).status == 200
+    stranger = browser.new_context()
+    try:
+        assert stranger.request.get(media_url).status == 403
+    finally:
+        stranger.close()
+    page.goto(f"{server_url}/tentang")
+    _wait_logged_in(page)
+
     page.locator(".st-key-logout button").click()
     page.locator(".st-key-login_username input").wait_for(timeout=60_000)
     _session_cookie(page.context, present=False)
@@ -133,5 +156,6 @@ def test_a_login_survives_a_reload_until_logout(
     from geodata.i18n import t
 
     page.get_by_text(t("auth.session_expired", "id")).wait_for(timeout=30_000)
+    assert page.request.get(media_url).status in {403, 404}  # gone with the session
     assert all(token not in url for url in request_log.urls)  # never in a URL
     request_log.assert_local()

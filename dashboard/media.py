@@ -1,0 +1,123 @@
+"""Short-lived download URLs: a guard in front of Streamlit's ``/media/`` route.
+
+A download button's bytes are served by Streamlit at ``/media/<id>``; Streamlit keeps the
+file until two later script runs (of any session) have passed, so the URL could otherwise be
+fetched again, by anyone holding it, for as long as the server is quiet. :class:`MediaGuard`
+(mounted by :mod:`dashboard.server`) answers a download (``Content-Disposition:
+attachment``) only
+
+1. when the store needs a login: to a browser whose login cookie is a live session (so not
+   after logout, expiry or disabling, and not to a client without the cookie), and
+2. for :data:`DOWNLOAD_SECONDS` after the download was produced (:func:`note_download`,
+   called when a checked download's bytes are made) or, for a file whose production was not
+   noted, after it was first served.
+
+Anything else gets ``403`` with a one-line text. Images and other inline media pass as they
+are (the favicon, say).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Final
+from urllib.parse import unquote
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dashboard.cookies import COOKIE
+from geodata import gateway
+
+#: How long a download URL answers after its bytes were produced (or first served).
+DOWNLOAD_SECONDS: Final = 60.0
+#: Entries older than this are forgotten (they are refused anyway).
+_FORGET_SECONDS: Final = 10 * DOWNLOAD_SECONDS
+
+_lock = threading.Lock()
+#: (file name, size in bytes) -> when a checked download with them was last produced.
+_produced: dict[tuple[str, int], float] = {}
+#: /media/ path -> when it was first served.
+_first_served: dict[str, float] = {}
+
+
+def _forget_old(now: float) -> None:
+    for table in (_produced, _first_served):
+        for key in [key for key, at in table.items() if now - at > _FORGET_SECONDS]:
+            del table[key]  # type: ignore[arg-type]
+
+
+def note_download(file_name: str, data: bytes) -> None:
+    """Record that a download called ``file_name`` with ``data`` was just produced."""
+    now = time.monotonic()
+    with _lock:
+        _forget_old(now)
+        _produced[(file_name, len(data))] = now
+
+
+def _attachment(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
+    """(file name, length) of an attachment response, else None."""
+    values = {name.lower(): value.decode("latin-1") for name, value in headers}
+    disposition = values.get(b"content-disposition", "")
+    if not disposition.lower().startswith("attachment"):
+        return None
+    name = ""
+    for part in disposition.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*":
+            name = unquote(value.split("''", 1)[-1])
+        elif key.lower() == "filename" and not name:
+            name = value.strip('"')
+    length = values.get(b"content-length", "")
+    return name, int(length) if length.isdigit() else -1
+
+
+def _fresh(path: str, attachment: tuple[str, int], now: float) -> bool:
+    with _lock:
+        _forget_old(now)
+        produced = _produced.get(attachment)
+        first = _first_served.setdefault(path, now)
+    start = produced if produced is not None else first
+    return now - start <= DOWNLOAD_SECONDS
+
+
+def _session_live(scope: Scope) -> bool:
+    if gateway.app_mode() == "demo":
+        return True
+    token = HTTPConnection(scope).cookies.get(COOKIE, "")
+    return gateway.session_for_token(token) is not None
+
+
+class MediaGuard:
+    """ASGI middleware: refuse stale or session-less download responses from ``/media/``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "/media/" not in scope.get("path", ""):
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start":
+                attachment = _attachment(list(message.get("headers", [])))
+                if attachment is not None and not (
+                    _session_live(scope) and _fresh(scope["path"], attachment, time.monotonic())
+                ):
+                    refused = True
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 403,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b"download expired\n"})
+                    return
+            if not refused:
+                await send(message)
+
+        await self.app(scope, receive, guarded_send)
