@@ -16,8 +16,10 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import data, session, state
 from dashboard.guide import template_buttons
+from dashboard.tables import show_dataframe
 from dashboard.text import num, tr
 from geodata import gateway
+from geodata._errors import GeodataError
 from geodata.access import allowed
 from geodata.auth import User
 from geodata.gateway import Kind
@@ -30,9 +32,11 @@ _KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
 
 def _preview(upload: UploadedFile, kind: Kind) -> ImportPreview:
     view = session.role_view(session.current_user())
+    # The five PLBN are reference data every store holds: a file may list them again (the
+    # store skips identical ones and refuses changed ones), so they are no duplicates here.
     existing = {
         "cases": view.cases() if view.records_allowed else None,
-        "crossings": view.crossings,
+        "crossings": view.crossings[view.crossings["kind"] != "plbn"],
         "shelters": view.shelters,
     }[kind]
     return preview_import(
@@ -67,13 +71,17 @@ def import_section(user: User | None) -> None:
         tr("manage.preview", valid=num(len(preview.frame)), invalid=num(len(preview.invalid_rows)))
     )
     if len(preview.report.problems):
-        st.dataframe(preview.problems_table(lang), hide_index=True, use_container_width=True)
+        show_dataframe(preview.problems_table(lang), hide_index=True, use_container_width=True)
     if not preview.ok:
         st.error(tr("manage.not_imported"))
         return
     st.success(tr("manage.ready", count=num(len(preview.frame))))
     if can_save and user is not None and st.button(tr("manage.confirm"), key="import_confirm"):
-        gateway.role_store(user).import_batch(kind, preview.frame)
+        try:
+            gateway.role_store(user).import_batch(kind, preview.frame)
+        except GeodataError as error:
+            st.error(f"{tr('manage.not_imported')}\n\n{error}")
+            return
         if preview.mapping is not None:
             remember_mapping(
                 preview.mapping.headers, preview.mapping.mapping, entity=preview.mapping.entity
@@ -112,7 +120,7 @@ def admin_section(user: User) -> None:
         return
     st.subheader(tr("manage.audit_title"))
     newest = gateway.audit_log(user).tail(200).iloc[::-1]
-    st.dataframe(newest, hide_index=True, use_container_width=True)
+    show_dataframe(newest, hide_index=True, use_container_width=True)
     if st.button(tr("manage.backup"), key="backup_make"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "backup.gpkg"

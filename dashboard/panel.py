@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.context import PageData
+from dashboard.tables import show_dataframe
 from dashboard.text import count_text, num, tr
 from layers.profile import crossings_near, nearest_shelters
 
@@ -49,7 +50,7 @@ def _table(table: pd.DataFrame) -> None:
         column: tr("panel.distance_km") if column == "distance_km" else tr(f"schema.label.{column}")
         for column in table.columns
     }
-    st.dataframe(
+    show_dataframe(
         table.round({"distance_km": 1}).rename(columns=headers),
         hide_index=True,
         use_container_width=True,

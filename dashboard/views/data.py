@@ -15,6 +15,7 @@ from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
 from dashboard.guide import first_run_guide, held
 from dashboard.manage import admin_section, crossing_section, import_section
+from dashboard.tables import show_dataframe
 from dashboard.text import count_text, tr
 from layers.tables import display_table, suppressed_counts_table
 
@@ -49,7 +50,7 @@ with tab_cases:
             data.web_units("kabupaten"), level="kabupaten", case_filter=case_filter
         )
         table = suppressed_counts_table(counts, lang=lang)
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    show_dataframe(table, hide_index=True, use_container_width=True)
     export_buttons(
         view,
         "cases",
@@ -60,7 +61,7 @@ with tab_cases:
 with tab_crossings:
     if stored["crossings"] == 0 and not view.demo:
         st.info(tr("data.no_crossings"))
-    st.dataframe(
+    show_dataframe(
         display_table(view.crossings, "crossing", lang=lang),
         hide_index=True,
         use_container_width=True,
@@ -69,7 +70,7 @@ with tab_crossings:
 with tab_shelters:
     if stored["shelters"] == 0 and not view.demo:
         st.info(tr("data.no_shelters"))
-    st.dataframe(
+    show_dataframe(
         display_table(view.shelters, "shelter", lang=lang),
         hide_index=True,
         use_container_width=True,
@@ -83,7 +84,7 @@ with tab_checks:
         if report.ok and not report.warnings:
             st.success(tr("data.file_ok"))
         else:
-            st.dataframe(report.to_records(lang), hide_index=True, use_container_width=True)
+            show_dataframe(report.to_records(lang), hide_index=True, use_container_width=True)
 with tab_manage:
     import_section(user)
     if user is not None:
