@@ -62,9 +62,13 @@ def case_charts(page: PageData) -> None:
         return
     view, case_filter = page.view, page.case_filter
     st.subheader(tr("charts.title"))
+    # Aggregate roles see whole years only (the data layer enforces it too).
+    frequencies = ["year", "month"] if view.records_allowed else ["year"]
+    if st.session_state.get(state.FREQUENCY, "year") not in frequencies:
+        st.session_state[state.FREQUENCY] = "year"
     frequency = st.radio(
         tr("charts.frequency"),
-        ["year", "month"],
+        frequencies,
         key=state.FREQUENCY,
         horizontal=True,
         format_func=lambda v: tr(f"charts.{v}"),

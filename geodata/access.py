@@ -383,7 +383,12 @@ class RoleView:
         case_filter: CaseFilter | None = None,
         unit: str | None = None,
     ) -> pd.DataFrame:
-        """Cases and victims per ``period`` (year or month), published for aggregates."""
+        """Cases and victims per ``period`` (year or month), published for aggregates.
+
+        Aggregate roles get years whatever ``frequency`` asks: their dates are whole years.
+        """
+        if not self.records_allowed:
+            frequency = "year"
         selected = self._selected(case_filter, unit)
         trend = cases_over_time(selected, frequency=frequency)
         span = "Y" if frequency == "year" else "M"
