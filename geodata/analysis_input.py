@@ -145,7 +145,9 @@ def analysis_cases(view: RoleView, *, case_filter: CaseFilter | None = None) -> 
     geopandas.GeoDataFrame
         Records (records and admin levels), or one row per published case with
         :data:`AGGREGATE_COLUMNS` (aggregates; see the module docstring). ``attrs`` holds
-        ``aggregated``.
+        ``aggregated`` and, for aggregates, ``data_start``: the first day the counts cover
+        (pass it to :func:`layers.indicators.compute_indicators`, whose default would be the
+        first row's mid-year date).
     """
     if view.records_allowed:
         cases = view.cases(case_filter=case_filter)
@@ -180,6 +182,8 @@ def _aggregate_rows(view: RoleView, case_filter: CaseFilter) -> gpd.GeoDataFrame
     points = _kecamatan_points(rows["kecamatan_code"])
     frame = gpd.GeoDataFrame(rows, geometry=points, crs=STORAGE_CRS)
     frame.attrs["aggregated"] = True
+    years = analysis_years(view, case_filter=case_filter)
+    frame.attrs["data_start"] = _year_span(years[0], case_filter)[0] if years else None
     log.info("Rebuilt %d case rows from %d published kecamatan-years", len(frame), len(counts))
     return frame
 

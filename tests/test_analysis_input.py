@@ -191,3 +191,17 @@ def test_a_caller_changing_the_rows_does_not_change_the_next_callers() -> None:
     first = analysis_cases(view)
     first["admin_code"] = "changed"
     assert not analysis_cases(view)["admin_code"].eq("changed").any()
+
+
+def test_the_rows_say_from_when_the_counts_cover_whole_years() -> None:
+    """The first row is dated mid-year; ``data_start`` lets the change to the year before
+    be computed from the first year on."""
+    case_filter = CaseFilter(date_from=dt.date(2024, 1, 1))
+    rows = analysis_cases(viewer(), case_filter=case_filter)
+    assert rows.attrs["data_start"] == dt.date(2024, 1, 1)
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    with_start = compute_indicators(
+        rows, level="kabupaten", period=period, data_start=rows.attrs["data_start"]
+    )
+    assert with_start["cases_previous"].sum() == (rows["date_reported"].dt.year == 2024).sum()
+    assert compute_indicators(rows, level="kabupaten", period=period)["cases_previous"].isna().all()

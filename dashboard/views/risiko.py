@@ -177,12 +177,14 @@ analysis = (
     )
     or "index"
 )
+data_start = cases.attrs.get("data_start")  # counts per year cover whole years
 indicators = compute_indicators(
     cases,
     level=level,
     period=period,
     crossings=view.crossings,
     shelters=view.shelters,
+    data_start=data_start,
 )
 index = RiskIndex(weights).fit(indicators)
 units = _map_units(level, kabupaten)
@@ -243,6 +245,7 @@ elif analysis == "hotspots":
             period=period,
             crossings=view.crossings,
             shelters=view.shelters,
+            data_start=data_start,
         )
     )
     column = st.radio(
@@ -269,7 +272,7 @@ elif analysis == "density":
     _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], "density_map")
 
 elif analysis == "change":
-    change = change_by_unit(cases, level=level, period=period)
+    change = change_by_unit(cases, level=level, period=period, data_start=data_start)
     shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
     layer, legend = change_layer(shown, level=level, lang=lang)
     _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
