@@ -71,7 +71,11 @@ def publish_counts(frame: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
     keys = (frame[key].fillna(0).astype("int64").to_numpy() for key in (CASE_KEY, VICTIM_KEY))
     case_keys, victim_keys = keys
     cases = perturb(true_cases, case_keys, threshold=threshold)
-    victims = perturb(true_victims, victim_keys, threshold=threshold)
+    # A small cell published as ``threshold`` cases stands for itself and the cells published
+    # as 0: its victims are scaled by the same factor, so victims keep their expected value.
+    small = (true_cases > 0) & (true_cases < threshold)
+    scale = np.where(small, cases / np.maximum(true_cases, 1), 1.0)
+    victims = perturb(np.rint(true_victims * scale), victim_keys, threshold=threshold)
     victims = np.where(cases == 0, 0, np.maximum(victims, threshold))
     victims = np.where(true_victims == 0, 0, victims)
     stand_ins = list(small_stand_ins(threshold))
