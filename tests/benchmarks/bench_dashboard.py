@@ -139,8 +139,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path | None, log: Path, *, timeout_s: float = 120) -> Iterator[str]:
-    """``streamlit run dashboard/app.py`` on a free localhost port; yield its URL, then stop it.
+def streamlit_server(
+    data_dir: Path | None, log: Path, *, timeout_s: float = 120, app: Path = APP
+) -> Iterator[str]:
+    """``streamlit run app`` (the dashboard by default) on a free localhost port; yield its
+    URL, then stop it.
 
     ``data_dir`` becomes ``KALBAR_DATA_DIR``; ``None`` serves the committed demo data.
     """
@@ -152,7 +155,7 @@ def streamlit_server(data_dir: Path | None, log: Path, *, timeout_s: float = 120
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
