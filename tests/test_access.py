@@ -177,6 +177,24 @@ def test_viewer_counts_are_the_analysts_within_the_ptable(
     assert views["planner"].case_counts(units, level="kecamatan")["cases"].equals(viewer)
 
 
+def test_published_cases_and_victims_keep_their_totals_in_small_cells(
+    views: dict[Role, RoleView],
+) -> None:
+    """Kecamatan-by-year cells are mostly 1-2 cases: their published sums stay unbiased."""
+    units = reference.load_units("kecamatan")
+    shown = {"cases": 0, "victims": 0}
+    true = {"cases": 0, "victims": 0}
+    for year in range(2020, 2026):
+        year_filter = CaseFilter(date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
+        viewer = views["viewer"].case_counts(units, level="kecamatan", case_filter=year_filter)
+        analyst = views["analyst"].case_counts(units, level="kecamatan", case_filter=year_filter)
+        for name in shown:
+            shown[name] += int(viewer[name].fillna(0).sum())
+            true[name] += int(analyst[name].sum())
+    for name in shown:
+        assert abs(shown[name] - true[name]) <= 0.15 * true[name], (name, shown, true)
+
+
 def test_totals_trends_and_breakdowns_are_published(views: dict[Role, RoleView]) -> None:
     viewer, analyst = views["viewer"], views["analyst"]
     assert analyst.case_totals().cases == 315
