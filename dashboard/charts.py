@@ -9,8 +9,16 @@ import streamlit as st
 from dashboard import state
 from dashboard.context import PageData
 from dashboard.text import tr
+from geodata.i18n import vega_locale
 
 _COLORS = alt.Scale(range=["#d7191c", "#fdae61"])
+#: Counts are whole numbers: integer ticks with the locale's thousands separator.
+_COUNT_AXIS = alt.Axis(format=",d", tickMinStep=1)
+
+
+def _localised(chart: alt.Chart) -> alt.Chart:
+    """``chart`` with the session's number and date formats (1.234 and Juni 2025 in id)."""
+    return chart.configure(locale=vega_locale(state.language()))
 
 
 def _long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -23,14 +31,19 @@ def _long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def _time_chart(trend: pd.DataFrame, frequency: str) -> alt.Chart:
     time_unit = "yearmonth" if frequency == "month" else "year"
-    return (
+    when = "%B %Y" if frequency == "month" else "%Y"
+    return _localised(
         alt.Chart(_long(trend, "period"))
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{time_unit}(period):T", title=""),
-            y=alt.Y("value:Q", title=""),
+            x=alt.X(f"{time_unit}(period):T", title="", axis=alt.Axis(format=when)),
+            y=alt.Y("value:Q", title="", axis=_COUNT_AXIS),
             color=alt.Color("measure:N", title="", scale=_COLORS),
-            tooltip=[alt.Tooltip(f"{time_unit}(period):T", title=""), "measure:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip(f"{time_unit}(period):T", title=tr("charts.period"), format=when),
+                alt.Tooltip("measure:N", title=tr("charts.measure")),
+                alt.Tooltip("value:Q", title=tr("charts.count"), format=",d"),
+            ],
         )
         .properties(height=240)
     )
@@ -39,15 +52,20 @@ def _time_chart(trend: pd.DataFrame, frequency: str) -> alt.Chart:
 def _category_chart(counted: pd.DataFrame, column: str, labels: dict[str, str]) -> alt.Chart:
     counted = counted.copy()
     counted[column] = counted[column].map(lambda v: labels.get(v, v) or "–")
-    return (
+    return _localised(
         alt.Chart(_long(counted, column))
         .mark_bar()
         .encode(
-            y=alt.Y(f"{column}:N", title="", sort="-x"),
-            x=alt.X("value:Q", title=""),
+            # Labels whole: "Kerja paksa / eksploitasi tenaga kerja" is not cut.
+            y=alt.Y(f"{column}:N", title="", sort="-x", axis=alt.Axis(labelLimit=320)),
+            x=alt.X("value:Q", title="", axis=_COUNT_AXIS),
             yOffset="measure:N",
             color=alt.Color("measure:N", title="", scale=_COLORS),
-            tooltip=[f"{column}:N", "measure:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip(f"{column}:N", title=tr(f"charts.{column}")),
+                alt.Tooltip("measure:N", title=tr("charts.measure")),
+                alt.Tooltip("value:Q", title=tr("charts.count"), format=",d"),
+            ],
         )
         .properties(height=240)
     )
@@ -76,18 +94,18 @@ def case_charts(page: PageData) -> None:
     trend = view.case_trend(
         frequency="month" if frequency == "month" else "year", case_filter=case_filter
     )
-    st.altair_chart(_time_chart(trend, frequency), use_container_width=True)
+    st.altair_chart(_time_chart(trend, frequency), width="stretch")
     left, right = st.columns(2)
     by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         st.markdown(f"**{tr('charts.by_exploitation')}**")
         st.altair_chart(
-            _category_chart(by_exploitation, "exploitation", labels), use_container_width=True
+            _category_chart(by_exploitation, "exploitation", labels), width="stretch"
         )
     with right:
         st.markdown(f"**{tr('charts.by_destination')}**")
         by_destination = view.case_breakdown("destination", case_filter=case_filter)
         st.altair_chart(
-            _category_chart(by_destination, "destination", {}), use_container_width=True
+            _category_chart(by_destination, "destination", {}), width="stretch"
         )

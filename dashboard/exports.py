@@ -27,13 +27,21 @@ from geodata.i18n import t
 from layers._assets import standalone_html
 from layers.cases import CaseFilter
 
-_FORMATS: Final[tuple[tuple[str, ExportFormat, str], ...]] = (
-    ("CSV", "csv", "text/csv"),
-    ("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("GeoJSON", "geojson", "application/geo+json"),
-    ("GeoPackage", "gpkg", "application/geopackage+sqlite3"),
+#: Format, MIME type; the button's label is ``export.format.<format>`` (it says which CSV it is).
+_FORMATS: Final[tuple[tuple[ExportFormat, str], ...]] = (
+    ("csv", "text/csv"),
+    ("csv_excel_id", "text/csv"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("geojson", "application/geo+json"),
+    ("gpkg", "application/geopackage+sqlite3"),
 )
-_EXTENSIONS: Final = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "gpkg": "gpkg"}
+_EXTENSIONS: Final = {
+    "csv": "csv",
+    "csv_excel_id": "excel-id.csv",
+    "xlsx": "xlsx",
+    "geojson": "geojson",
+    "gpkg": "gpkg",
+}
 
 
 def checked_download(produce: Callable[[], bytes], *, file_name: str, lang: str) -> bytes:
@@ -55,15 +63,16 @@ def export_buttons(
     case_filter: CaseFilter | None = None,
     disabled: bool = False,
 ) -> None:
-    """Four download buttons for ``kind`` as this role may have it (a viewer's ``cases``
-    are counts per kabupaten with small counts hidden, never records).
+    """Download buttons (two CSV forms, XLSX, GeoJSON, GeoPackage) for ``kind`` as this
+    role may have it (a viewer's ``cases`` are counts per kabupaten with small counts
+    hidden, never records).
 
     ``view`` is the view the page was drawn with: a download is refused if the user's
     access level differs from it when clicked.
     """
-    columns = st.columns(4)
+    columns = st.columns(len(_FORMATS))
     lang = state.language()
-    for column, (label, fmt, mime) in zip(columns, _FORMATS, strict=True):
+    for column, (fmt, mime) in zip(columns, _FORMATS, strict=True):
         file_name = f"{kind}.{_EXTENSIONS[fmt]}"
         produce = partial(
             gateway.export_bytes,
@@ -75,7 +84,7 @@ def export_buttons(
             drawn_level=view.level,
         )
         column.download_button(
-            tr("data.download", format=label),
+            tr("data.download", format=tr(f"export.format.{fmt}")),
             data=partial(checked_download, produce, file_name=file_name, lang=lang),
             file_name=file_name,
             mime=mime,

@@ -11,6 +11,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -28,6 +29,38 @@ from geodata.mapping import remember_mapping
 from geodata.schemas import CROSSING_STATUS
 
 _KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
+#: Audit log columns shown, headers from ``manage.audit.<column>``.
+_AUDIT_COLUMNS = (
+    "at",
+    "username",
+    "action",
+    "entity",
+    "record_id",
+    "field",
+    "old_value",
+    "new_value",
+)
+
+
+def _translated(prefix: str, value: object) -> object:
+    """``<prefix>.<value>`` from the catalogue, or ``value`` itself when it has no entry."""
+    key = f"{prefix}.{value}"
+    text = tr(key)
+    return value if text == key else text
+
+
+def _audit_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log for people: headers and actions/entities in the session's language."""
+    table = pd.DataFrame(log[[c for c in _AUDIT_COLUMNS if c in log.columns]]).copy()
+    for column, prefix in (("action", "manage.action"), ("entity", "manage.entity")):
+        if column in table.columns:
+            table[column] = table[column].map(lambda v, p=prefix: _translated(p, v))
+    return table.rename(columns={c: tr(f"manage.audit.{c}") for c in table.columns})
+
+
+def _problems_table(preview: ImportPreview, lang: str) -> pd.DataFrame:
+    table = preview.problems_table(lang)
+    return table.rename(columns={c: tr(f"manage.problem.{c}") for c in table.columns})
 
 
 def _preview(upload: UploadedFile, kind: Kind) -> ImportPreview:
@@ -59,6 +92,8 @@ def import_section(user: User | None) -> None:
     )
     st.caption(tr("manage.template_help"))
     template_buttons(kind, lang=state.language(), key=f"import_template_{kind}")
+    # Streamlit's drop zone has fixed English texts: the caption says the same in the language.
+    st.caption(tr("manage.file_help"))
     upload = st.file_uploader(
         tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key="import_file"
     )
@@ -71,7 +106,7 @@ def import_section(user: User | None) -> None:
         tr("manage.preview", valid=num(len(preview.frame)), invalid=num(len(preview.invalid_rows)))
     )
     if len(preview.report.problems):
-        show_dataframe(preview.problems_table(lang), hide_index=True, use_container_width=True)
+        show_dataframe(_problems_table(preview, lang))
     if not preview.ok:
         st.error(tr("manage.not_imported"))
         return
@@ -120,7 +155,7 @@ def admin_section(user: User) -> None:
         return
     st.subheader(tr("manage.audit_title"))
     newest = gateway.audit_log(user).tail(200).iloc[::-1]
-    show_dataframe(newest, hide_index=True, use_container_width=True)
+    show_dataframe(_audit_table(newest))
     if st.button(tr("manage.backup"), key="backup_make"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "backup.gpkg"

@@ -12,19 +12,28 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.state import language
 from dashboard.text import tr
 from geodata.export import spreadsheet_safe
+from geodata.i18n import format_table
 
 
-def show_dataframe(frame: pd.DataFrame | Sequence[Mapping[str, object]], **kwargs: Any) -> Any:
-    """``st.dataframe`` of ``frame`` (or records) with every text cell a spreadsheet would run
-    as a formula neutralised (:func:`geodata.export.spreadsheet_safe`), so the table's
-    "Download as CSV" is as safe as the app's own exports. ``kwargs`` go to ``st.dataframe``
-    (``hide_index`` and ``use_container_width`` default to True)."""
+def show_dataframe(
+    frame: pd.DataFrame | Sequence[Mapping[str, object]], *, digits: int = 1, **kwargs: Any
+) -> Any:
+    """``st.dataframe`` of ``frame`` (or records) as people read it in the session's language
+    (numbers ``1.234,5``, dates ``20 Juni 2025``, blanks "–": :func:`geodata.i18n.format_table`,
+    floats with ``digits`` decimals), every text cell a spreadsheet would run as a formula
+    neutralised (:func:`geodata.export.spreadsheet_safe`), so the table's "Download as CSV"
+    is as safe as the app's own exports. ``kwargs`` go to ``st.dataframe`` (``hide_index``
+    defaults to True; the table fills the width; the deprecated ``use_container_width`` is
+    accepted and ignored)."""
     table = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(list(frame))
+    kwargs.pop("use_container_width", None)
     kwargs.setdefault("hide_index", True)
-    kwargs.setdefault("use_container_width", True)
-    return st.dataframe(spreadsheet_safe(table), **kwargs)
+    kwargs.setdefault("width", "stretch")
+    shown = format_table(table, language(), digits=digits)
+    return st.dataframe(spreadsheet_safe(shown), **kwargs)
 
 
 def show_table(
@@ -45,4 +54,5 @@ def show_table(
         table[column] = table[column].dt.date
     numbers = table.select_dtypes(include="number").columns  # not dates left all empty
     table[numbers] = table[numbers].round(digits)
-    show_dataframe(table.rename(columns={c: tr(f"{header_prefix}.{c}") for c in table.columns}))
+    headers = {c: tr(f"{header_prefix}.{c}") for c in table.columns}
+    show_dataframe(table.rename(columns=headers), digits=digits)

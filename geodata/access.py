@@ -93,7 +93,8 @@ __all__ = [
     "view_for",
 ]
 
-ExportFormat = Literal["csv", "xlsx", "geojson", "gpkg"]
+#: ``csv_excel_id`` is the CSV for Excel with Indonesian settings (semicolon, decimal comma).
+ExportFormat = Literal["csv", "csv_excel_id", "xlsx", "geojson", "gpkg"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gpkg")
 #: Per victim column, the column of each case's victim keys (see :mod:`geodata._cellkey`).
 _VICTIM_KEYS: Final = {column: f"_key_{column}" for column in VICTIM_COLUMNS}
@@ -536,13 +537,15 @@ def export_bytes(
     level: Level = "kabupaten",
     case_filter: CaseFilter | None = None,
 ) -> bytes:
-    """A download of ``kind`` in ``fmt`` ``{"csv", "xlsx", "geojson", "gpkg"}`` for the view.
+    """A download of ``kind`` in ``fmt`` ``{"csv", "csv_excel_id", "xlsx", "geojson", "gpkg"}``.
 
     A viewer asking for ``cases`` gets the published counts per unit, never records.
     """
     frame = export_frame(view, kind, units=units, level=level, case_filter=case_filter)
     if fmt == "csv":
         return to_csv_bytes(frame)
+    if fmt == "csv_excel_id":
+        return to_csv_bytes(frame, dialect="excel_id")
     if fmt == "xlsx":
         return to_xlsx_bytes(frame, sheet=kind)
     if fmt == "geojson":

@@ -83,13 +83,27 @@ def _tabular(frame: pd.DataFrame) -> pd.DataFrame:
     return spreadsheet_safe(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+#: CSV dialects: ``standard`` is RFC 4180 (comma, dot decimals); ``excel_id`` is what Excel
+#: with Indonesian regional settings opens in columns (semicolon, decimal comma).
+CSV_DIALECTS: Final = {"standard": (",", "."), "excel_id": (";", ",")}
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, dialect: str = "standard") -> bytes:
     """UTF-8 CSV (with BOM, so Excel reads the accents) of ``frame``, formulas neutralised.
 
-    Lines end in CRLF (RFC 4180), so a cell holding a lone carriage return is quoted and
-    cannot start a new row in a spreadsheet.
+    ``dialect`` is one of ``{"standard", "excel_id"}``: ``standard`` separates with commas
+    and writes dot decimals; ``excel_id`` separates with semicolons and writes decimal
+    commas, as Excel with Indonesian regional settings expects. Lines end in CRLF
+    (RFC 4180), so a cell holding a lone carriage return is quoted and cannot start a new
+    row in a spreadsheet.
     """
-    return _tabular(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(f"`dialect` should be one of {set(CSV_DIALECTS)}, got {dialect!r}")
+    sep, decimal = CSV_DIALECTS[dialect]
+    table = _tabular(frame)
+    return table.to_csv(index=False, sep=sep, decimal=decimal, lineterminator="\r\n").encode(
+        "utf-8-sig"
+    )
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "data") -> bytes:

@@ -13,6 +13,8 @@ import tomllib
 from functools import cache
 from typing import Any
 
+import pandas as pd
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
@@ -70,3 +72,78 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE, *, style: s
     if value is None:
         return "–"
     return _babel_date(value, format=style, locale=_BABEL_LOCALE[lang])
+
+
+def _format_cell(value: object, lang: str, digits: int) -> object:
+    """One table cell for people: dates and numbers in the locale, blanks as "–"."""
+    if isinstance(value, bool) or value is None:
+        return "–" if value is None else value
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return "–" if pd.isna(value) else format_date(value.date(), lang)
+    if isinstance(value, dt.date):
+        return format_date(value, lang)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        text = format_number(number, lang, digits=0 if number.is_integer() else digits)
+        return "\u2212" + text[1:] if text.startswith("-") else text  # minus sign, not a formula
+    try:
+        return "–" if pd.isna(value) else value  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # lists and other containers
+        return value
+
+
+def format_table(
+    frame: pd.DataFrame, lang: str = DEFAULT_LANGUAGE, *, digits: int = 1
+) -> pd.DataFrame:
+    """A copy of ``frame`` for display: numbers as ``1.234,5`` and dates as ``20 Juni 2025``
+    in Indonesian, missing values as "–"; yes/no columns and other text unchanged.
+
+    Floats keep ``digits`` decimals unless whole. The cells become text, so a table built
+    from it sorts numbers as text: meant for what people read, not for further analysis.
+    """
+    table = frame.copy()
+    for position in range(table.shape[1]):
+        column = table.iloc[:, position]
+        if pd.api.types.is_bool_dtype(column.dtype):
+            continue
+        types = pd.api.types
+        if (
+            types.is_numeric_dtype(column.dtype)
+            or types.is_datetime64_any_dtype(column.dtype)
+            or types.is_object_dtype(column.dtype)
+            or types.is_string_dtype(column.dtype)
+        ):
+            cells = [_format_cell(v, lang, digits) for v in column.tolist()]
+            table.isetitem(position, cells)
+    return table
+
+
+@cache
+def vega_locale(lang: str) -> dict[str, dict[str, object]]:
+    """Vega's ``config.locale`` (number and time formats) for ``lang``, from Babel's data,
+    so chart axes and tooltips read ``1.234,5`` and ``Juni 2025`` in Indonesian."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"`lang` should be one of {set(LANGUAGES)}, got {lang!r}")
+    locale = Locale.parse(_BABEL_LOCALE[lang])
+    symbols = locale.number_symbols.get("latn", locale.number_symbols)
+    months = locale.months["stand-alone"]
+    days = locale.days["stand-alone"]
+    order = [6, 0, 1, 2, 3, 4, 5]  # Vega starts the week on Sunday, Babel on Monday
+    return {
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["Rp", ""] if lang == "id" else ["£", ""],
+        },
+        "time": {
+            "dateTime": "%A, %e %B %Y %X",
+            "date": "%d/%m/%Y",
+            "time": "%H.%M.%S" if lang == "id" else "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": [days["wide"][i] for i in order],
+            "shortDays": [days["abbreviated"][i] for i in order],
+            "months": [months["wide"][i] for i in range(1, 13)],
+            "shortMonths": [months["abbreviated"][i] for i in range(1, 13)],
+        },
+    }

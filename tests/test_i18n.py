@@ -4,7 +4,9 @@ formatted for each language."""
 from __future__ import annotations
 
 import ast
+import csv
 import datetime as dt
+import io
 import itertools
 import re
 import string
@@ -12,10 +14,12 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geodata import reference, schemas
-from geodata.i18n import catalogue, format_date, format_number, t
+from geodata.export import to_csv_bytes
+from geodata.i18n import catalogue, format_date, format_number, format_table, t, vega_locale
 from geodata.roles import ROLE_LEVEL
 from geodata.settings import LANGUAGES, LEVELS
 from layers.cases import AGES, SEXES
@@ -143,7 +147,14 @@ def _value_sets() -> dict[str, frozenset[str]]:
         "measure": frozenset(
             {"cases", "victims", "cases_per_100k", "victims_per_100k", "area_km2", "population"}
         ),
-        "charts": frozenset({"year", "month"}),
+        "charts": frozenset({"year", "month", "exploitation", "destination"}),
+        "data.guide_step": frozenset({"crossings", "shelters", "cases"}),
+        "data.guide_help": frozenset({"crossings", "shelters", "cases"}),
+        "manage.audit": frozenset(
+            {"at", "username", "action", "entity", "record_id", "field", "old_value", "new_value"}
+        ),
+        "manage.problem": frozenset({"row", "field", "severity", "problem", "suggestion"}),
+        "export.format": frozenset({"csv", "csv_excel_id", "xlsx", "geojson", "gpkg"}),
         "role": frozenset(ROLE_LEVEL),
         "manage": frozenset({"cases", "crossings", "shelters"}),
         "indicator": frozenset(WEIGHTABLE) | {"name", "risk_rank", "risk_score"},
@@ -282,3 +293,57 @@ def test_placeholders_are_filled_in_each_language() -> None:
     for text in (text_id, text_en):
         assert "54" in text and "315" in text and "{" not in text
     assert text_id != text_en
+
+
+# --------------------------------------------------------------------------- locale formats
+
+
+def test_format_table_writes_the_kabupaten_table_in_each_locale() -> None:
+    units = reference.load_units("kabupaten")
+    table = units[["name", "population", "area_official_km2", "touches_border"]].copy()
+    table["on"] = dt.date(2025, 6, 20)
+    biggest = int(units["population"].idxmax())
+    indonesian, english = (format_table(table, lang) for lang in ("id", "en"))
+    population = int(units.loc[biggest, "population"])
+    assert indonesian.loc[biggest, "population"] == f"{population:,}".replace(",", ".")
+    assert english.loc[biggest, "population"] == f"{population:,}"
+    area = float(units.loc[biggest, "area_official_km2"])
+    assert indonesian.loc[biggest, "area_official_km2"] == (
+        f"{area:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    )
+    assert set(indonesian["on"]) == {"20 Juni 2025"} and set(english["on"]) == {"20 June 2025"}
+    assert indonesian["touches_border"].tolist() == units["touches_border"].tolist()
+    assert table["population"].dtype.kind == "i", "the input is not changed"
+
+
+def test_format_table_shows_blanks_and_negative_numbers_safely() -> None:
+    table = pd.DataFrame({"change": [-1234.5, None], "when": pd.to_datetime(["2025-06-20", None])})
+    shown = format_table(table, "id")
+    assert shown["change"].tolist() == ["\u22121.234,5", "–"]
+    assert shown["when"].tolist() == ["20 Juni 2025", "–"]
+
+
+@pytest.mark.parametrize(("lang", "decimal", "month"), [("id", ",", "Juni"), ("en", ".", "June")])
+def test_vega_locale_of_each_language(lang: str, decimal: str, month: str) -> None:
+    locale = vega_locale(lang)
+    assert locale["number"]["decimal"] == decimal
+    assert locale["time"]["months"][5] == month  # type: ignore[index]
+    assert len(locale["time"]["shortDays"]) == 7  # type: ignore[arg-type]
+
+
+def test_excel_id_csv_of_the_kabupaten_opens_in_columns() -> None:
+    units = reference.load_units("kabupaten")
+    frame = units[["code", "name", "area_official_km2"]].copy()
+    frame.loc[0, "name"] = "=HYPERLINK(1)"
+    data = to_csv_bytes(frame, dialect="excel_id")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == ["code", "name", "area_official_km2"] and len(rows) == len(units) + 1
+    assert rows[1][1] == "'=HYPERLINK(1)", "formulas neutralised as in the standard CSV"
+    areas = [float(row[2].replace(",", ".")) for row in rows[1:]]
+    assert areas == pytest.approx(units["area_official_km2"].tolist())
+    assert all("." not in row[2] for row in rows[1:])
+    standard = to_csv_bytes(frame)
+    assert standard.decode("utf-8-sig").splitlines()[0] == "code,name,area_official_km2"
+    with pytest.raises(ValueError, match="dialect"):
+        to_csv_bytes(frame, dialect="excel")

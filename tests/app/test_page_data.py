@@ -87,6 +87,7 @@ def test_an_empty_table_says_why_and_disables_its_downloads(new_app: NewApp) -> 
     buttons = {button.key: button for button in at.get("download_button")}
     assert {key for key in buttons if key.startswith("export_cases_")} == {
         "export_cases_csv",
+        "export_cases_csv_excel_id",
         "export_cases_xlsx",
         "export_cases_geojson",
         "export_cases_gpkg",
