@@ -16,6 +16,7 @@ from typing import Final
 import folium
 import geopandas as gpd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import media, session, state
 from dashboard.text import tr
@@ -94,29 +95,56 @@ def export_buttons(
         )
 
 
+def checked_download_button(
+    label: str,
+    produce: Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    disabled: bool = False,
+    container: DeltaGenerator | None = None,
+) -> None:
+    """A download button whose bytes ``produce()`` makes on click, only for a live session.
+
+    For downloads built from what the page holds (the map, its layers, a briefing): the
+    session is checked through :func:`geodata.gateway.checked_bytes` when clicked.
+    """
+    lang, token = state.language(), session.token()
+    (container or st).download_button(
+        label,
+        data=partial(
+            checked_download,
+            partial(gateway.checked_bytes, token, produce),
+            file_name=file_name,
+            lang=lang,
+        ),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        disabled=disabled,
+    )
+
+
 def map_export_buttons(
     folium_map: folium.Map, layers: dict[str, gpd.GeoDataFrame], *, key: str
 ) -> None:
     """Download the current map as standalone HTML (opens offline) and its layers as GPKG."""
     left, right = st.columns(2)
-    lang, token = state.language(), session.token()
-    html = partial(
-        gateway.checked_bytes, token, lambda: standalone_html(folium_map).encode("utf-8")
-    )
-    gpkg = partial(gateway.checked_bytes, token, lambda: to_geopackage_bytes(layers))
-    left.download_button(
+    checked_download_button(
         tr("export.map_html"),
-        data=partial(checked_download, html, file_name="peta-kalbar.html", lang=lang),
+        lambda: standalone_html(folium_map).encode("utf-8"),
         file_name="peta-kalbar.html",
         mime="text/html",
         key=f"{key}_html",
-        on_click="ignore",
+        container=left,
     )
-    right.download_button(
+    checked_download_button(
         tr("export.layers_gpkg"),
-        data=partial(checked_download, gpkg, file_name="lapisan-kalbar.gpkg", lang=lang),
+        lambda: to_geopackage_bytes(layers),
         file_name="lapisan-kalbar.gpkg",
         mime="application/geopackage+sqlite3",
         key=f"{key}_gpkg",
-        on_click="ignore",
+        container=right,
     )

@@ -36,9 +36,24 @@ _CLEAR: Final = "_cookie_clear"
 _DEAD_COOKIE: Final = "_cookie_dead"
 
 
+#: Addresses of a reverse proxy on this machine (deploy/Caddyfile), whose X-Forwarded-For
+#: is believed; the dashboard itself listens on 127.0.0.1 only.
+_LOCAL_PROXIES: Final = frozenset({"127.0.0.1", "::1"})
+
+
 def client_address() -> str:
-    """Where this session connects from (the throttling key); ``local`` on this machine."""
-    return st.context.ip_address or "local"
+    """Where this session connects from (the login throttle's key).
+
+    The connection's address; behind the local reverse proxy, the last address the proxy
+    added to ``X-Forwarded-For`` (Caddy replaces whatever the browser sent). ``local`` for a
+    browser on this machine without a proxy.
+    """
+    address = st.context.ip_address
+    if address is None or address in _LOCAL_PROXIES:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        if isinstance(forwarded, str) and forwarded.strip():
+            return forwarded.split(",")[-1].strip()[:64]
+    return address if isinstance(address, str) else "local"
 
 
 def token() -> str:

@@ -66,8 +66,11 @@ class Accounts:
             ]
             self._store._audit(cursor, entries, user=by, at=now)
 
-    def change(self, username: str, changes: Mapping[str, object], *, by: str) -> None:
-        """Set columns of a user (see :data:`CHANGEABLE`); role, state, password audited."""
+    def change(
+        self, username: str, changes: Mapping[str, object], *, by: str, audit: bool = True
+    ) -> None:
+        """Set columns of a user (see :data:`CHANGEABLE`); role, state, password audited
+        (unless ``audit`` is False: the same password stored with a stronger hash)."""
         unknown = set(changes) - CHANGEABLE
         if unknown:
             raise ValueError(f"`changes` should name {sorted(CHANGEABLE)}, got {sorted(unknown)}")
@@ -105,14 +108,23 @@ class Accounts:
                             audit_text(value),
                         )
                     )
-            if entries:
+            if entries and audit:
                 self._store._audit(cursor, entries, user=by)
 
-    def log(self, action: str, *, user: str, record_id: str | None = None) -> None:
-        """Write a login event (``login``, ``login_failed``, ``logout``) to the audit log."""
+    def log(
+        self,
+        action: str,
+        *,
+        user: str,
+        record_id: str | None = None,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        """Write a login event (``login``, ``login_failed``, ``logout``) or another event
+        about a user to the audit log; ``field`` and ``value`` say what (e.g. the client)."""
         with self._store._transaction(write=True) as cursor:
             self._store._audit(
-                cursor, [(action, USERS.name, record_id, None, None, None)], user=user
+                cursor, [(action, USERS.name, record_id, field, None, value)], user=user
             )
 
     def add_session(
