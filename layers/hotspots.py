@@ -74,6 +74,12 @@ CLASS_KEYS: Final = {
     -2: "hotspot.cold_95",
     -3: "hotspot.cold_99",
 }
+#: Columns the hot spot test is meant for, the default first: observed ÷ expected cases
+#: adjusts for people without smoothing over neighbours. Raw counts flag where people live
+#: (Pontianak) under constant risk, and a rate smoothed with a local prior borrows from its
+#: neighbours, which makes clusters by itself (RISK_METHOD.md, 3).
+HOTSPOT_COLUMNS: Final = ("cases_observed_expected", "cases_rate_eb_per_100k", "cases")
+DEFAULT_HOTSPOT_COLUMN: Final = HOTSPOT_COLUMNS[0]
 _ESDA_ALTERNATIVE: Final = "The alternative hypothesis for conditional randomization"
 RESULT_COLUMNS: Final = ("gi_z", "p_sim", "p_value", "p_threshold", "hotspot_class")
 
@@ -241,9 +247,13 @@ class HotSpots:
         self.fdr = fdr
 
     def fit(
-        self, units: gpd.GeoDataFrame, *, column: str, counts: str | None = "cases"
+        self,
+        units: gpd.GeoDataFrame,
+        *,
+        column: str = DEFAULT_HOTSPOT_COLUMN,
+        counts: str | None = "cases",
     ) -> HotSpots:
-        """Test ``column`` of ``units`` (e.g. ``cases`` or ``cases_rate_eb_per_100k``).
+        """Test ``column`` of ``units`` (default observed ÷ expected, see :data:`HOTSPOT_COLUMNS`).
 
         Parameters
         ----------

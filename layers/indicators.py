@@ -14,10 +14,14 @@ population                      people (Kemendagri 2025) per kabupaten; at kecam
                                 :func:`estimate_population`
 cases_per_100k                  cases per 100,000 people (raw rate)
 victims_per_100k                victims per 100,000 people (raw rate)
-cases_rate_eb_per_100k          cases per 100,000, smoothed by global Empirical Bayes
-victims_rate_eb_per_100k        victims per 100,000, smoothed by global Empirical Bayes
-cases_eb_per_100km2             smoothed case density: the unit's cases after Empirical Bayes
+cases_rate_eb_per_100k          cases per 100,000, smoothed by empirical Bayes (default: a
+                                Poisson–gamma model with a local prior, :func:`smooth_rates`)
+victims_rate_eb_per_100k        victims per 100,000, smoothed the same way
+cases_eb_per_100km2             smoothed case density: the unit's cases after smoothing
                                 (``cases_rate_eb_per_100k`` times its people) per 100 km²
+cases_observed_expected         cases ÷ the cases expected from the unit's people at the
+                                overall rate (1 = as expected; not smoothed, so its map has
+                                no spatial pattern of its own: the default for hot spots)
 cases_previous                  cases in the previous period of the same length
 cases_change                    cases minus cases_previous
 cases_change_pct                cases_change as % of cases_previous (NaN when that is 0)
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
@@ -48,6 +53,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import optimize, special
 
 from geodata import reference
 from geodata._errors import GeodataError
@@ -56,6 +62,11 @@ from layers._inputs import check_choice, check_level, check_positive, require_fr
 
 log = logging.getLogger(__name__)
 
+Smoother = Literal["poisson_gamma_local", "poisson_gamma", "global_eb"]
+#: How rates are smoothed (see :func:`smooth_rates`); the default won a simulation with known
+#: true rates (tests/benchmarks/bench_risk_simulation.py, RISK_METHOD.md 1.2).
+SMOOTHERS: Final = ("poisson_gamma_local", "poisson_gamma", "global_eb")
+DEFAULT_SMOOTHER: Final[Smoother] = "poisson_gamma_local"
 PopulationBasis = Literal["desa_count", "area"]
 #: How people are shared out below the kabupaten (see :func:`estimate_population`).
 POPULATION_BASES: Final = ("desa_count", "area")
@@ -82,6 +93,7 @@ INDICATOR_COLUMNS: Final = (
     "cases_rate_eb_per_100k",
     "victims_rate_eb_per_100k",
     "cases_eb_per_100km2",
+    "cases_observed_expected",
     "cases_previous",
     "cases_change",
     "cases_change_pct",
@@ -249,6 +261,126 @@ def empirical_bayes_rates(
     return theta + shrink * (rate - theta)
 
 
+def poisson_gamma_rates(
+    events: pd.Series | np.ndarray,
+    population: pd.Series | np.ndarray,
+    *,
+    neighbours: Mapping[int, Sequence[int]] | None = None,
+) -> np.ndarray:
+    """Posterior mean rates under a Poisson–gamma model whose prior is fitted by maximum likelihood.
+
+    Cases ``e_i ~ Poisson(n_i λ_i)`` with ``λ_i ~ Gamma(shape α, mean m_i)``; the posterior
+    mean is ``(e_i + α) / (n_i + α / m_i)``. ``α`` (and a global ``m``) maximise the
+    negative binomial likelihood of the counts. ``α`` is bounded by the total number of
+    events, so the prior never outweighs all the data and units with different raw rates
+    keep different smoothed rates (global EB by moments can truncate its prior variance to
+    0 and give every unit the same rate).
+
+    Parameters
+    ----------
+    events, population
+        As for :func:`empirical_bayes_rates`.
+    neighbours
+        ``{position: [positions]}`` (e.g. ``libpysal`` Queen ``W.neighbors``): the prior
+        mean of a unit is then the pooled rate of its neighbours, plus one average unit at
+        the overall rate (so an empty neighbourhood does not force 0): a local prior that
+        follows gradients and clusters. ``None``: one prior for all units.
+
+    Returns
+    -------
+    numpy.ndarray
+        Smoothed rate per unit, in events per person.
+    """
+    e = np.asarray(events, dtype=float)
+    n = np.asarray(population, dtype=float)
+    empirical_bayes_rates(e, n)  # the same checks
+    theta = e.sum() / n.sum() if len(n) else 0.0
+    if theta == 0:
+        return np.zeros(len(e))
+    alpha_max = max(e.sum(), 1.0)
+    if neighbours is None:
+        result = optimize.minimize(
+            lambda p: -_negbin_loglik(e, n * np.exp(p[0]), np.exp(p[1])),
+            x0=[np.log(theta), 0.0],
+            bounds=[(np.log(theta) - 5, np.log(theta) + 5), (-6.0, np.log(alpha_max))],
+            method="L-BFGS-B",
+        )
+        mean, alpha = np.full(len(e), np.exp(result.x[0])), float(np.exp(result.x[1]))
+    else:
+        near_e = np.array([e[list(neighbours.get(i, ()))].sum() for i in range(len(e))])
+        near_n = np.array([n[list(neighbours.get(i, ()))].sum() for i in range(len(e))])
+
+        def local_mean(log_k: float) -> np.ndarray:
+            pseudo = np.exp(log_k) * n.mean()
+            return (near_e + theta * pseudo) / (near_n + pseudo)
+
+        result = optimize.minimize(
+            lambda p: -_negbin_loglik(e, n * local_mean(p[0]), np.exp(p[1])),
+            x0=[0.0, 0.0],
+            bounds=[(-5.0, 8.0), (-6.0, np.log(alpha_max))],
+            method="L-BFGS-B",
+        )
+        mean, alpha = local_mean(result.x[0]), float(np.exp(result.x[1]))
+    return (e + alpha) / (n + alpha / mean)
+
+
+def smooth_rates(
+    events: pd.Series | np.ndarray,
+    population: pd.Series | np.ndarray,
+    *,
+    method: Smoother = DEFAULT_SMOOTHER,
+    neighbours: Mapping[int, Sequence[int]] | None = None,
+) -> np.ndarray:
+    """Smoothed rates (events per person) by ``method``, one of :data:`SMOOTHERS`.
+
+    ``"poisson_gamma_local"`` (default) needs ``neighbours`` (:func:`queen_neighbours`) and
+    uses :func:`poisson_gamma_rates` with a local prior; ``"poisson_gamma"`` the same with
+    one prior; ``"global_eb"`` :func:`empirical_bayes_rates`.
+    """
+    check_choice(method, "method", SMOOTHERS)
+    if method == "global_eb":
+        return empirical_bayes_rates(events, population)
+    if method == "poisson_gamma_local":
+        if neighbours is None:
+            raise GeodataError('`neighbours` is needed when `method` is "poisson_gamma_local"')
+        return poisson_gamma_rates(events, population, neighbours=neighbours)
+    return poisson_gamma_rates(events, population)
+
+
+def queen_neighbours(units: gpd.GeoDataFrame) -> dict[int, list[int]]:
+    """Positions of the units sharing an edge or a corner with each unit (Queen contiguity).
+
+    A unit with none (an island) gets its nearest unit, both ways, as in
+    :func:`layers.hotspots.neighbour_weights`.
+    """
+    metric = units.geometry.to_crs(METRIC_CRS).to_numpy()
+    tree = shapely.STRtree(metric)
+    left, right = tree.query(metric, predicate="intersects")
+    linked: dict[int, list[int]] = {i: [] for i in range(len(metric))}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i != j:
+            linked[i].append(j)
+    for i in [i for i, found in linked.items() if not found and len(metric) > 1]:
+        j = int(np.atleast_1d(tree.query_nearest(metric[i], exclusive=True, all_matches=False))[0])
+        linked[i].append(j)
+        if i not in linked[j]:
+            linked[j].append(i)
+    return linked
+
+
+def _negbin_loglik(events: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """Log-likelihood of counts under a negative binomial with means ``mu`` and shape ``alpha``."""
+    return float(
+        (
+            special.gammaln(events + alpha)
+            - special.gammaln(alpha)
+            - special.gammaln(events + 1)
+            + alpha * np.log(alpha / (alpha + mu))
+            + events * np.log(np.where(events > 0, mu, 1.0) / (alpha + mu))
+        ).sum()
+    )
+
+
 def estimate_population(
     units: gpd.GeoDataFrame, *, level: Level, basis: PopulationBasis = "desa_count"
 ) -> pd.Series:
@@ -310,6 +442,7 @@ def compute_indicators(
     data_start: dt.date | None = None,
     population_basis: PopulationBasis = "desa_count",
     exact_confidential: bool = False,
+    smoother: Smoother = DEFAULT_SMOOTHER,
 ) -> gpd.GeoDataFrame:
     """Indicators per unit for one period (see the module docstring for every column).
 
@@ -343,6 +476,9 @@ def compute_indicators(
     exact_confidential
         Measure to confidential shelters' exact points; by default they count at their
         kecamatan's centre (:func:`shelter_sites`), so the output cannot reveal them.
+    smoother
+        How the ``*_rate_eb_per_100k`` columns are smoothed, one of :data:`SMOOTHERS`
+        (:func:`smooth_rates`); default a Poisson–gamma model with a local prior.
 
     Returns
     -------
@@ -353,6 +489,7 @@ def compute_indicators(
         period known only at a coarser level than ``level``).
     """
     check_level(level)
+    check_choice(smoother, "smoother", SMOOTHERS)
     require_frame(cases, "cases", (*CASE_COLUMNS, victims))
     near = check_positive(DEFAULT_NEAR_KM if near_km is None else near_km, "near_km")
     units = reference.load_units(level) if units is None else units
@@ -373,7 +510,8 @@ def compute_indicators(
     people = estimate_population(units, level=level, basis=population_basis).to_numpy()
     frame["population"] = people
     frame["population_estimated"] = level != "kabupaten"
-    _add_rates(frame, people)
+    neighbours = queen_neighbours(units) if smoother == "poisson_gamma_local" else None
+    _add_rates(frame, people, smoother=smoother, neighbours=neighbours)
 
     for column in ("cases_previous", "cases_change", "cases_change_pct"):
         frame[column] = changes[column]
@@ -391,6 +529,7 @@ def compute_indicators(
     )
     frame.attrs.update(
         victims_column=victims,
+        smoother=smoother,
         population_basis=population_basis if level != "kabupaten" else "kemendagri_2025",
     )
     log.info(
@@ -506,18 +645,40 @@ def _counts(cases: pd.DataFrame, key: str, victims: str, codes: pd.Series) -> pd
     return counts.set_index(codes.index)
 
 
-def _add_rates(frame: pd.DataFrame, people: np.ndarray) -> None:
+def _add_rates(
+    frame: pd.DataFrame,
+    people: np.ndarray,
+    *,
+    smoother: Smoother,
+    neighbours: Mapping[int, Sequence[int]] | None,
+) -> None:
     known = np.isfinite(people) & (people > 0)
+    if neighbours is not None and not known.all():  # renumber among the units with people
+        position = np.cumsum(known) - 1
+        neighbours = {
+            int(position[i]): [int(position[j]) for j in near if known[j]]
+            for i, near in neighbours.items()
+            if known[i]
+        }
     for what in ("cases", "victims"):
         counts = frame[what].to_numpy(dtype=float)
         frame[f"{what}_per_100k"] = np.where(known, counts / np.where(known, people, 1), np.nan)
         frame[f"{what}_per_100k"] *= PER_PEOPLE
         smoothed = np.full(len(frame), np.nan)
         if known.any():
-            smoothed[known] = empirical_bayes_rates(counts[known], people[known]) * PER_PEOPLE
+            smoothed[known] = PER_PEOPLE * smooth_rates(
+                counts[known], people[known], method=smoother, neighbours=neighbours
+            )
         frame[f"{what}_rate_eb_per_100k"] = smoothed
     expected = frame["cases_rate_eb_per_100k"].to_numpy() * people / PER_PEOPLE
     frame["cases_eb_per_100km2"] = 100.0 * expected / frame["area_km2"].to_numpy(dtype=float)
+    cases = frame["cases"].to_numpy(dtype=float)
+    overall = cases[known].sum() / people[known].sum() if known.any() else 0.0
+    at_overall = np.where(known, people * overall, np.nan)
+    frame["cases_observed_expected"] = np.where(
+        at_overall > 0, cases / np.where(at_overall > 0, at_overall, 1.0), 0.0
+    )
+    frame.loc[~known, "cases_observed_expected"] = np.nan
 
 
 def _open_unofficial(crossings: gpd.GeoDataFrame) -> np.ndarray:

@@ -19,6 +19,8 @@ from layers.cases import case_points
 from layers.density import DensityGrid, heat_layer, kernel_density, quartic_kernel
 from layers.hotspots import (
     CLASS_COLORS,
+    DEFAULT_HOTSPOT_COLUMN,
+    HOTSPOT_COLUMNS,
     HotSpots,
     classify_hotspots,
     hotspot_layer,
@@ -290,3 +292,49 @@ def test_heat_layer_of_the_sample_cases(sample: Dataset, located: gpd.GeoDataFra
     assert layer.layer_name == "Kepadatan kasus (kernel, radius 15 km)"
     assert 0 < len(layer.data) < grid.density_per_km2.size
     assert max(row[2] for row in layer.data) == 1.0
+
+
+# --------------------------------------------------------------------------- constant risk
+
+
+def test_default_measure_flags_no_population_cluster_under_constant_risk() -> None:
+    """Cases in proportion to people everywhere: there is no hot spot to find.
+
+    Raw counts still flag the Pontianak / Kubu Raya population cluster in some worlds; the
+    default measure (observed ÷ expected cases) adjusts for people and flags (almost) none.
+    """
+    from geodata import reference
+    from layers.indicators import estimate_population
+
+    assert DEFAULT_HOTSPOT_COLUMN == "cases_observed_expected" == HOTSPOT_COLUMNS[0]
+    kecamatan = reference.load_units("kecamatan")
+    people = estimate_population(kecamatan, level="kecamatan").to_numpy()
+    codes = kecamatan["code"].to_numpy()
+    year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    flagged = {"cases": 0, DEFAULT_HOTSPOT_COLUMN: 0}
+    cities = set()
+    worlds = 6
+    for seed in range(worlds):
+        rng = np.random.default_rng(seed)
+        unit = np.repeat(np.arange(len(codes)), rng.poisson(people / people.sum() * 200))
+        day = pd.to_timedelta(rng.integers(0, 365, len(unit)), unit="D")
+        cases = gpd.GeoDataFrame(
+            {"date_reported": pd.Timestamp("2025-01-01") + day, "admin_code": codes[unit],
+             "location_precision": "kecamatan", "victims_total": 1},
+            geometry=[None] * len(unit), crs="EPSG:4326",
+        )  # fmt: skip
+        indicators = compute_indicators(cases, level="kecamatan", period=year, units=kecamatan)
+        expected = people * len(unit) / people.sum()
+        np.testing.assert_allclose(
+            indicators["cases_observed_expected"], indicators["cases"] / expected
+        )
+        for column in flagged:
+            spots = HotSpots().fit(indicators, column=column).result_["hotspot_class"] != 0
+            flagged[column] += int(spots.sum())
+            if column == "cases":
+                cities |= set(kecamatan.loc[spots.to_numpy(), "kabupaten_code"])
+    share = {column: count / (worlds * len(codes)) for column, count in flagged.items()}
+    print(f"\nShare of kecamatan flagged under constant risk ({worlds} worlds): {share}")
+    assert flagged["cases"] > 0 and "61.71" in cities  # Kota Pontianak's many people
+    assert share[DEFAULT_HOTSPOT_COLUMN] < share["cases"]
+    assert share[DEFAULT_HOTSPOT_COLUMN] <= 0.01

@@ -34,7 +34,10 @@ from layers.indicators import (
     compute_indicators,
     empirical_bayes_rates,
     estimate_population,
+    poisson_gamma_rates,
+    queen_neighbours,
     shelter_sites,
+    smooth_rates,
 )
 from layers.risk import (
     BORDER_DECAY_KM,
@@ -109,6 +112,66 @@ def test_eb_edge_cases() -> None:
         empirical_bayes_rates([1, 2], [10, 0])
     with pytest.raises(GeodataError, match="same length"):
         empirical_bayes_rates([1, 2], [10])
+
+
+def test_poisson_gamma_keeps_units_apart_where_global_eb_flattens() -> None:
+    # The data where moments truncate the prior variance to 0 (test above): every rate 0.025.
+    events, people = np.array([1, 3, 6, 10]), np.array([100, 100, 200, 400])
+    assert np.ptp(empirical_bayes_rates(events, people)) == 0
+    for rates in (
+        poisson_gamma_rates(events, people),
+        poisson_gamma_rates(events, people, neighbours={0: [1], 1: [0, 2], 2: [1, 3], 3: [2]}),
+    ):
+        raw = events / people
+        assert np.all(np.diff(rates[np.argsort(raw, kind="stable")]) >= 0)  # order kept
+        # Raw 0.01, 0.03, 0.03, 0.025: units 1 and 2 share a rate, not a population.
+        assert len(set(np.round(rates, 12))) == 4
+        assert (rates > raw.min()).all() and (rates < raw.max()).all()  # pulled inwards
+    assert poisson_gamma_rates([0, 0], [10, 20]).tolist() == [0.0, 0.0]
+    with pytest.raises(GeodataError, match="`population` should be above zero"):
+        poisson_gamma_rates([1, 2], [10, 0])
+    with pytest.raises(GeodataError, match="`neighbours` is needed"):
+        smooth_rates([1, 2], [10, 20], method="poisson_gamma_local")
+
+
+def test_poisson_gamma_ml_prior_beats_every_other_prior_on_likelihood() -> None:
+    # Overdispersed counts in equal units: the fitted (mean, shape) maximise the negative
+    # binomial likelihood, so a grid of other priors never does better.
+    from layers.indicators import _negbin_loglik
+
+    events = np.array([0, 0, 0, 1, 0, 7, 2, 0, 0, 12, 1, 0], dtype=float)
+    people = np.full(len(events), 1000.0)
+    rates = poisson_gamma_rates(events, people)
+    # Posterior mean (e + a) / (n + a / m), n the same for all: two units give (a, m).
+    denominator = (events[5] - events[0]) / (rates[5] - rates[0])  # n + a / m
+    a = rates[0] * denominator - events[0]
+    m = a / (denominator - people[0])
+    assert 0 < a <= events.sum()  # the shape is bounded by the number of events
+    best = _negbin_loglik(events, people * m, a)
+    for mean in m * np.array([0.7, 0.9, 1.1, 1.3]):
+        for shape in a * np.array([0.5, 0.8, 1.25, 2.0]):
+            assert _negbin_loglik(events, people * mean, shape) <= best + 1e-9
+
+
+def test_queen_neighbours_match_libpysal_on_real_kecamatan() -> None:
+    from layers.hotspots import neighbour_weights
+
+    kecamatan = reference.load_units("kecamatan")
+    mine = queen_neighbours(kecamatan)
+    theirs = neighbour_weights(kecamatan).neighbors
+    assert {i: sorted(v) for i, v in mine.items()} == {i: sorted(theirs[i]) for i in mine}
+    assert all(mine.values())  # Pulau Maya and Karimata joined to their nearest unit
+
+
+def test_default_smoothing_does_not_flatten_the_sample(sample: Dataset) -> None:
+    for level in ("kabupaten", "kecamatan"):
+        frame = compute_indicators(sample.cases, level=level, period=YEAR_2025)  # type: ignore[arg-type]
+        smoothed = frame["cases_rate_eb_per_100k"]
+        with_cases = frame["cases"] > 0
+        assert smoothed.nunique() > with_cases.sum() / 2
+        # Smoothing moves a rate, never turns the order of two units in one neighbourhood
+        # upside down on average: units with cases stay above those without.
+        assert smoothed[with_cases].mean() > smoothed[~with_cases].mean()
 
 
 # --------------------------------------------------------------------------- population
@@ -277,8 +340,12 @@ def test_indicators_of_hand_built_units(make_cases: MakeCases) -> None:
     assert row["population_estimated"].all()
     people = row["population"]
     np.testing.assert_allclose(row["cases_per_100k"], row["cases"] / people * 1e5)
-    eb = empirical_bayes_rates(row["cases"], people) * 1e5
+    # Smoothed by default with a local Poisson–gamma prior over Queen neighbours: A-B touch,
+    # C (an island here) is joined to its nearest unit, B.
+    assert queen_neighbours(_box_units()) == {0: [1], 1: [0, 2], 2: [1]}
+    eb = smooth_rates(row["cases"], people, neighbours={0: [1], 1: [0, 2], 2: [1]}) * 1e5
     np.testing.assert_allclose(row["cases_rate_eb_per_100k"], eb)
+    assert frame.attrs["smoother"] == "poisson_gamma_local"
     np.testing.assert_allclose(row["cases_eb_per_100km2"], eb * people / 1e5 / 123.0 * 100)
     # A: its exact case is 0.5° of longitude (~55.7 km) west of the shelter; its two other
     # cases sit at A's centre, also ~55.7 km away. C has no case: its centre is ~0 km away.
