@@ -31,8 +31,17 @@ with st.sidebar:
         on_change=state.keep_choices_on_language_switch,
     )
 pages = [
+    # The default page lives at "/"; Streamlit does not answer its url_path, so a hidden
+    # second entry of the same page answers "/peta" (shared links) instead of "Page not found".
     st.Page(
-        "views/peta.py", title=tr("nav.peta"), icon=":material/map:", url_path="peta", default=True
+        "views/peta.py", title=tr("nav.peta"), icon=":material/map:", url_path="home", default=True
+    ),
+    st.Page(
+        "views/peta.py",
+        title=tr("nav.peta"),
+        icon=":material/map:",
+        url_path="peta",
+        visibility="hidden",
     ),
     st.Page(
         "views/risiko.py", title=tr("nav.risiko"), icon=":material/warning:", url_path="risiko"

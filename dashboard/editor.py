@@ -49,7 +49,11 @@ def _field_input(field: Field, value: object, *, key: str) -> object:
         options = ["", *sorted(field.allowed)]
         current = _text(value)
         return st.selectbox(
-            label, options, index=options.index(current) if current in options else 0, key=key
+            label,
+            options,
+            index=options.index(current) if current in options else 0,
+            key=key,
+            placeholder=tr("common.choose"),
         )
     return st.text_input(
         label, value=_text(value), key=key, help=field.description(state.language())
@@ -89,6 +93,7 @@ def record_editor(user: User) -> None:
         ids,
         key=f"edit_id_{kind}",
         format_func=lambda i: tr("editor.new") if i == _NEW else i,
+        placeholder=tr("common.choose"),
     )
     current = (
         {}

@@ -34,6 +34,58 @@ def _multiselect(
     return frozenset(chosen)
 
 
+def _quick_periods(options: FilterOptions) -> dict[str, tuple[dt.date, dt.date]]:
+    """Quick choices over the data's span: its latest year, the year before, its last 12
+    months (records roles only: aggregate roles choose whole years) and all of it."""
+    first, last = options.first, options.last
+    if first is None or last is None:
+        return {}
+    latest = last.year
+    periods = {
+        "latest_year": (max(first, dt.date(latest, 1, 1)), last),
+        "previous_year": (dt.date(latest - 1, 1, 1), dt.date(latest - 1, 12, 31)),
+        "last_12_months": (max(first, last - dt.timedelta(days=364)), last),
+        "all": (first, last),
+    }
+    if first.year >= latest:
+        del periods["previous_year"]
+    if options.years_only:
+        del periods["last_12_months"]
+    return periods
+
+
+def _apply_quick_period(periods: dict[str, tuple[dt.date, dt.date]], years_only: bool) -> None:
+    """Callback: the chosen quick period becomes the date (or year) range; the choice clears."""
+    chosen = st.session_state.get(state.QUICK_PERIOD)
+    if chosen in periods:
+        start, end = periods[chosen]
+        if years_only:
+            st.session_state[state.YEARS] = (start.year, end.year)
+        st.session_state[state.DATES] = (start, end)
+    st.session_state[state.QUICK_PERIOD] = None
+
+
+def _quick_period_buttons(options: FilterOptions) -> None:
+    periods = _quick_periods(options)
+    if not periods:
+        return
+    latest = options.last.year if options.last else 0
+    labels = {
+        "latest_year": str(latest),
+        "previous_year": str(latest - 1),
+        "last_12_months": tr("filters.quick.last_12_months"),
+        "all": tr("filters.quick.all"),
+    }
+    st.segmented_control(
+        tr("filters.quick.title"),
+        list(periods),
+        key=state.QUICK_PERIOD,
+        format_func=lambda period: labels[period],
+        on_change=_apply_quick_period,
+        args=(periods, options.years_only),
+    )
+
+
 def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
     first, last = options.first, options.last
     if first is None or last is None:
@@ -76,6 +128,7 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
     with st.sidebar:
         st.subheader(tr("filters.title"))
         years_only = options.years_only
+        _quick_period_buttons(options)
         date_from, date_to = _year_range(options) if years_only else _date_range(options)
         exploitation = _multiselect(
             "filters.exploitation", state.EXPLOITATION, sorted(EXPLOITATION), "exploitation"

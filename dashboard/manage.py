@@ -88,7 +88,11 @@ def import_section(user: User | None) -> None:
     can_save = user is not None and allowed(user, "manage_data")
     st.caption(tr("manage.import_help" if can_save else "manage.import_check_only"))
     kind: Kind = st.selectbox(
-        tr("manage.kind"), _KINDS, key="import_kind", format_func=lambda k: tr(f"manage.{k}")
+        tr("manage.kind"),
+        _KINDS,
+        key="import_kind",
+        format_func=lambda k: tr(f"manage.{k}"),
+        placeholder=tr("common.choose"),
     )
     st.caption(tr("manage.template_help"))
     template_buttons(kind, lang=state.language(), key=f"import_template_{kind}")
@@ -133,13 +137,18 @@ def crossing_section(user: User) -> None:
     names = dict(zip(crossings["crossing_id"], crossings["name"], strict=True))
     left, middle, right = st.columns(3)
     crossing = left.selectbox(
-        tr("crossing.name"), list(names), key="mark_crossing", format_func=lambda c: names[c]
+        tr("crossing.name"),
+        list(names),
+        key="mark_crossing",
+        format_func=lambda c: names[c],
+        placeholder=tr("common.choose"),
     )
     status = middle.selectbox(
         tr("crossing.status"),
         sorted(CROSSING_STATUS),
         key="mark_status",
         format_func=lambda s: tr(f"crossing_status.{s}"),
+        placeholder=tr("common.choose"),
     )
     on = right.date_input(tr("crossing.last_verified"), value=dt.date.today(), key="mark_on")
     if st.button(tr("manage.mark"), key="mark_submit"):

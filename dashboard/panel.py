@@ -73,6 +73,7 @@ def unit_panel(
         list(choices.keys()),
         key=state.SELECTED,
         format_func=lambda code: choices[code],
+        placeholder=tr("common.choose"),
     )
     if not code:
         st.caption(tr("panel.hint"))

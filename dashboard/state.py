@@ -26,6 +26,8 @@ TILE_URL: Final = "tile_url"
 DATES: Final = "dates"
 #: Year range of the aggregate roles' filter (mirrored in the URL through DATES).
 YEARS: Final = "f_years"
+#: Quick period choice (latest year, previous year, last 12 months, all); sets DATES/YEARS.
+QUICK_PERIOD: Final = "quick_period"
 EXPLOITATION: Final = "f_exploitation"
 SEXES: Final = "f_sexes"
 AGES: Final = "f_ages"

@@ -1,0 +1,27 @@
+"""Quick period choices in the sidebar: they set the date range (records roles) or the year
+range (aggregate roles: whole years only), on the committed sample data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geodata.datasets import load_sample
+from tests.app.conftest import NewApp, run
+
+
+def test_quick_periods_set_the_date_range(new_app: NewApp) -> None:
+    reported = load_sample().cases["date_reported"].dropna().dt.date
+    first, last = reported.min(), reported.max()
+    at = run(new_app(page="data"))
+    quick = at.button_group(key="quick_period")
+    quick.set_value("previous_year")
+    run(at)
+    year = last.year - 1
+    assert at.date_input(key="dates").value == (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    assert at.button_group(key="quick_period").value is None, "the choice clears"
+    at.button_group(key="quick_period").set_value("last_12_months")
+    run(at)
+    assert at.date_input(key="dates").value == (last - dt.timedelta(days=364), last)
+    at.button_group(key="quick_period").set_value("all")
+    run(at)
+    assert at.date_input(key="dates").value == (first, last)
