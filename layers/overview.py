@@ -10,15 +10,18 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geodata.i18n import t
 from geodata.settings import Level
 from layers import styles
+from layers._assets import use_local_assets
 from layers.boundaries import border_layer, sarawak_layer, units_layer
 from layers.cases import CaseMode, cases_layer
 from layers.choropleth import Scheme, choropleth_layer
 from layers.crossings import crossings_layer, crossings_legend, with_reference_posts
-from layers.legend import LegendItem, add_banner, add_legend
+from layers.legend import LegendItem, add_banner, legend_html
 from layers.mapview import Basemap, finish_map, new_map
 from layers.shelters import shelters_layer, shelters_legend
 
@@ -53,19 +56,53 @@ class MapData:
     posts: gpd.GeoDataFrame | None = None  # reference PLBN, drawn where ``crossings`` lack them
 
 
-def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
-    """Build the main map with a layer switcher, a legend and, for demo data, a banner."""
+class _GroupExtras(MacroElement):
+    """The last child of a feature group: while the group is on the map, its legend shows
+    at the bottom right, and (``to_back``) its shapes lie under the outlines and the border.
+
+    The group may be added to a map after this runs (streamlit-folium's dynamic layers) or
+    before (a whole map): both are handled, and removing the group removes its legend.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "kb-legend");
+                div.innerHTML = {{ this.legend_html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            function show() {
+                {% if this.to_back %}group.bringToBack();{% endif %}
+                {% if this.legend_html %}legend.addTo(group._map);{% endif %}
+            }
+            group.on("add", show);
+            group.on("remove", function () { legend.remove(); });
+            if (group._map) { show(); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, legend_html: str = "", to_back: bool = False) -> None:
+        super().__init__()
+        self._name = "GroupExtras"
+        self.legend_html = legend_html
+        self.to_back = to_back
+
+
+def base_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
+    """The layers that do not follow the case filter: Sarawak, outlines, the border,
+    shelters, crossings, the selected unit and the demo banner (no layer switcher yet).
+
+    ``data.units`` and ``data.case_points`` are not used: :func:`filtered_layers` draws them.
+    """
     m = new_map(basemap=options.basemap, tile_url=options.tile_url)
     sarawak_layer(data.sarawak, lang=lang).add_to(m)
-    choropleth, classes = choropleth_layer(
-        data.units,
-        column=options.measure,
-        level=options.level,
-        lang=lang,
-        scheme=options.scheme,
-        k=options.k,
-    )
-    choropleth.add_to(m)
     if options.level != "kabupaten":
         units_layer(data.kabupaten, level="kabupaten", lang=lang).add_to(m)
     if data.desa is not None and options.level != "desa":
@@ -76,10 +113,37 @@ def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map
     if data.posts is not None:
         crossings = with_reference_posts(crossings, data.posts)
     crossings_layer(crossings, lang=lang).add_to(m)
-    if len(data.case_points):
-        cases_layer(data.case_points, lang=lang, mode=options.case_mode).add_to(m)
-    add_legend(
-        m,
+    if data.focus is not None and len(data.focus):
+        west, south, east, north = data.focus.total_bounds
+        m.fit_bounds([[south, west], [north, east]])
+        folium.GeoJson(
+            data.focus,
+            name=t("map.layer.selected", lang),
+            style_function=lambda _feature: {
+                "color": "#000000",
+                "weight": 4,
+                "fillOpacity": 0,
+                "className": "kb-focus",  # controls fold off it (layers.legend.FoldControls)
+            },
+            interactive=False,
+        ).add_to(m)
+    if data.synthetic:
+        add_banner(m, t("common.sample_data", lang), detail=t("common.sample_data_note", lang))
+    return use_local_assets(m)
+
+
+def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[folium.FeatureGroup]:
+    """The layers that follow the case filter, each in a feature group: the choropleth of
+    ``data.units`` (with the map's legend) and, if any, the cases."""
+    choropleth, classes = choropleth_layer(
+        data.units,
+        column=options.measure,
+        level=options.level,
+        lang=lang,
+        scheme=options.scheme,
+        k=options.k,
+    )
+    legend = legend_html(
         t("map.legend.title", lang),
         {
             t(f"measure.{options.measure}", lang): list(classes.legend),
@@ -95,15 +159,23 @@ def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map
             ],
         },
     )
-    if data.focus is not None and len(data.focus):
-        west, south, east, north = data.focus.total_bounds
-        m.fit_bounds([[south, west], [north, east]])
-        folium.GeoJson(
-            data.focus,
-            name=t("map.layer.selected", lang),
-            style_function=lambda _feature: {"color": "#000000", "weight": 4, "fillOpacity": 0},
-            interactive=False,
-        ).add_to(m)
-    if data.synthetic:
-        add_banner(m, t("common.sample_data", lang), detail=t("common.sample_data_note", lang))
+    units = folium.FeatureGroup(name=choropleth.layer_name)
+    choropleth.control = False
+    choropleth.add_to(units)
+    _GroupExtras(legend_html=legend, to_back=True).add_to(units)
+    groups = [units]
+    if len(data.case_points):
+        cases = cases_layer(data.case_points, lang=lang, mode=options.case_mode)
+        group = folium.FeatureGroup(name=cases.layer_name)
+        cases.control = False
+        cases.add_to(group)
+        groups.append(group)
+    return groups
+
+
+def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
+    """Build the main map with a layer switcher, a legend and, for demo data, a banner."""
+    m = base_map(data, options, lang=lang)
+    for group in filtered_layers(data, options, lang=lang):
+        group.add_to(m)
     return finish_map(m)

@@ -9,24 +9,27 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
+import folium
 import geopandas as gpd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, session, state
 from dashboard.charts import case_charts
 from dashboard.context import page_start
-from dashboard.exports import map_export_buttons
+from dashboard.exports import checked_download_button
 from dashboard.filters import describe_filter
 from dashboard.guide import first_run_pointer
+from dashboard.mapframe import map_frame, show_map
 from dashboard.panel import unit_panel
 from dashboard.text import count_text, num, tr
 from geodata import reference
+from geodata.export import to_geopackage_bytes
 from geodata.settings import Level
+from layers._assets import standalone_html
 from layers.cases import CaseMode
 from layers.choropleth import SCHEMES, Scheme
 from layers.mapview import BASEMAPS
-from layers.overview import MapData, MapOptions, overview_map
+from layers.overview import MapData, MapOptions, base_map, filtered_layers, overview_map
 
 LEVELS = ["kabupaten", "kecamatan", "desa"]
 MEASURES = ["cases", "victims", "cases_per_100k", "victims_per_100k"]
@@ -129,48 +132,77 @@ else:
 kabupaten = data.web_units("kabupaten")
 focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
 focus = focus_units[focus_units["code"] == selected] if selected else None
-context = data.context_layers()
-map_units = view.case_counts(units, level=options.level, case_filter=page.case_filter)
-points = (
-    view.case_points(data.gazetteer(), case_filter=page.case_filter)
-    if view.records_allowed
-    else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-)
+
+
+def _map_data(*, counted: bool) -> MapData:
+    """What the map draws; the filtered units and case points only if ``counted``."""
+    context = data.context_layers()
+    empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    return MapData(
+        units=view.case_counts(units, level=options.level, case_filter=page.case_filter)
+        if counted
+        else units,
+        kabupaten=kabupaten,
+        sarawak=context["sarawak"],
+        border=context["border"],
+        crossings=view.crossings,
+        shelters=view.shelters,
+        case_points=view.case_points(data.gazetteer(), case_filter=page.case_filter)
+        if counted and view.records_allowed
+        else empty,
+        desa=data.web_desa(selected_kabupaten)
+        if selected_kabupaten and options.level != "desa"
+        else None,
+        focus=focus.geometry if focus is not None and len(focus) else None,
+        synthetic=view.synthetic,
+        posts=reference.load_plbn(),
+    )
+
+
+def _filtered_layers() -> tuple[list[folium.FeatureGroup], gpd.GeoDataFrame]:
+    counted = _map_data(counted=True)
+    return filtered_layers(counted, options, lang=state.language()), counted.units
+
+
+def _full_map_html() -> str:
+    """The whole map as one offline HTML document (built when the download is asked for)."""
+    return standalone_html(overview_map(_map_data(counted=True), options, lang=state.language()))
+
+
+# Everything the base shows; the access level and data version keep one role's map from
+# another. The filtered layers add the case filter.
+base_key = (view.demo, view.version, view.level, state.language(), options, selected)
 with st.spinner(tr("peta.drawing")):
-    folium_map = overview_map(
-        MapData(
-            units=map_units,
-            kabupaten=kabupaten,
-            sarawak=context["sarawak"],
-            border=context["border"],
-            crossings=view.crossings,
-            shelters=view.shelters,
-            case_points=points,
-            desa=data.web_desa(selected_kabupaten)
-            if selected_kabupaten and options.level != "desa"
-            else None,
-            focus=focus.geometry if focus is not None and len(focus) else None,
-            synthetic=view.synthetic,
-            posts=reference.load_plbn(),
-        ),
-        options,
-        lang=state.language(),
+    frame = map_frame(
+        base_key,
+        lambda: base_map(_map_data(counted=False), options, lang=state.language()),
+        page.case_filter,
+        _filtered_layers,
     )
-    output = st_folium(
-        folium_map,
-        key=state.MAP,
-        height=680,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        render=False,  # st_folium renders the map once anyway; True renders it 3 times
-    )
+    output = show_map(frame, key=state.MAP, height=680, returned_objects=["last_active_drawing"])
 _remember_click(output.get("last_active_drawing") if output else None)
 with st.expander(tr("export.title")):
-    layers = {f"wilayah_{options.level}": map_units, "jalur": view.crossings}
+    layers = {f"wilayah_{options.level}": frame.units, "jalur": view.crossings}
     layers["shelter"] = view.shelters
     if view.records_allowed:
         layers["kasus"] = view.cases(case_filter=page.case_filter)
-    map_export_buttons(folium_map, layers, key="export_map")
+    left, right = st.columns(2)
+    checked_download_button(
+        tr("export.map_html"),
+        lambda: _full_map_html().encode("utf-8"),
+        file_name="peta-kalbar.html",
+        mime="text/html",
+        key="export_map_html",
+        container=left,
+    )
+    checked_download_button(
+        tr("export.layers_gpkg"),
+        lambda: to_geopackage_bytes(layers),
+        file_name="lapisan-kalbar.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="export_map_gpkg",
+        container=right,
+    )
 unit_panel(page, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
 case_charts(page)
 state.save_to_url()

@@ -1,0 +1,211 @@
+"""The Peta map in two parts, each rendered once and shared by sessions: geometry sent once.
+
+The *base* (boundaries, Sarawak, the border, shelters, crossings, the selection, the demo
+banner) does not follow the case filter; the *filtered layers* (the choropleth with its
+legend, the cases) do. :func:`map_frame` renders each part once and keeps it, keyed by
+everything it shows: the data version, the access level (one level's map is never handed
+to another), the language, the map options, the selected unit and, for the filtered
+layers, the case filter. :func:`show_map` hands both to streamlit-folium's component:
+the base script stays the same after a filter change, so the browser keeps its map and
+only swaps the filtered layers (streamlit-folium's dynamic ``feature_group``); panning and
+zooming never rerun the page. Bounds of every feature (which ``st_folium`` computes for its
+``bounds`` return value, not asked for here) are skipped.
+
+Cached frames are shared between sessions: callers must not modify them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
+
+import folium
+import geopandas as gpd
+import streamlit as st
+import streamlit_folium as sf
+
+from layers._assets import use_local_assets
+
+#: Base maps kept per process (each holds its map objects, a few MB at most).
+MAX_BASES: Final = 16
+#: Filtered layers kept per process (text only).
+MAX_LAYERS: Final = 64
+
+T = TypeVar("T")
+
+
+class _Lru(Generic[T]):
+    """A small lock-protected dict that forgets its oldest entries."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()  # outside the lock: a slow build does not hold up other sessions
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+@dataclass(frozen=True)
+class BaseFrame:
+    """A rendered base map: the map (renamed in place by the rendering) and its text."""
+
+    folium_map: folium.Map
+    script: str
+    header: str
+    html: str
+    map_id: str
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """What the map component needs for one state, and the units the map counts."""
+
+    base: BaseFrame
+    units: gpd.GeoDataFrame
+    feature_groups: str
+    layer_control: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of map text sent when the map is first drawn (base and filtered layers)."""
+        parts = (self.base.script, self.base.header, self.base.html, self.feature_groups)
+        return sum(len(part.encode("utf-8")) for part in (*parts, self.layer_control))
+
+
+_bases: _Lru[BaseFrame] = _Lru(MAX_BASES)
+_frames: _Lru[MapFrame] = _Lru(MAX_LAYERS)
+#: Rendering renames elements in place, and filtered layers join a shared base map while
+#: they are rendered: one rendering at a time.
+_render_lock = threading.Lock()
+
+
+def _links(m: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The CSS and JS links of every element of ``m``, deduplicated, in st_folium's order."""
+    css: list[str] = []
+    js: list[str] = []
+    stack: list[Any] = [m]
+    while stack:
+        element = stack.pop(0)
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+        stack[0:0] = list(getattr(element, "_children", {}).values())
+    return tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js))
+
+
+def _render_base(m: folium.Map) -> BaseFrame:
+    with _render_lock:
+        m.render()
+        html = sf._get_html(m)
+        header = sf._get_header(m)
+        map_id = sf.get_full_id(m)
+        script = sf._get_map_string(m)
+    return BaseFrame(m, script, header, html, map_id)
+
+
+def _render_layers(
+    base: BaseFrame, groups: list[folium.FeatureGroup], units: gpd.GeoDataFrame
+) -> MapFrame:
+    """The filtered layers' script and a layer switcher listing them with the base's layers."""
+    m = base.folium_map
+    with _render_lock:
+        added = []
+        try:
+            script = ""
+            for index, group in enumerate(groups):
+                script += sf._get_feature_group_string(group, map=m, idx=index)
+                added.append(group.get_name())
+            control = folium.LayerControl(collapsed=False, position="topright")
+            layer_control = sf._get_layer_control_string(control, m)
+            added.append(control.get_name())
+            use_local_assets(m)  # the filtered layers' plugins too
+            css, js = _links(m)
+        finally:
+            for name in added:
+                m._children.pop(name, None)
+    return MapFrame(base, units, script, layer_control, css, js)
+
+
+def map_frame(
+    base_key: Hashable,
+    build_base: Callable[[], folium.Map],
+    layers_key: Hashable,
+    build_layers: Callable[[], tuple[list[folium.FeatureGroup], gpd.GeoDataFrame]],
+) -> MapFrame:
+    """The map of one state: the base of ``base_key`` (built by ``build_base()`` when
+    missing) and the filtered layers of ``layers_key`` (``build_layers()``: the feature
+    groups and the counted units).
+
+    ``base_key`` must hold everything the base shows, the access level and data version
+    included; ``layers_key`` what the filtered layers add (the case filter).
+    """
+    base = _bases.get(base_key, lambda: _render_base(build_base()))
+
+    def build() -> MapFrame:
+        groups, units = build_layers()
+        return _render_layers(base, groups, units)
+
+    return _frames.get((base_key, layers_key), build)
+
+
+def clear() -> None:
+    """Forget every frame (tests)."""
+    _bases.clear()
+    _frames.clear()
+
+
+def show_map(
+    frame: MapFrame, *, key: str, height: int, returned_objects: Sequence[str]
+) -> dict[str, Any] | None:
+    """Show ``frame`` in streamlit-folium's component (full width); its return value.
+
+    The component keeps its map while the base and the scripts it loads stay the same; then
+    only the filtered layers change. Only ``returned_objects`` rerun the page.
+    """
+    loads = hashlib.sha256("\n".join(frame.css_links + frame.js_links).encode()).hexdigest()
+    hash_key = sf.generate_js_hash(frame.base.script + loads, key, False)
+
+    def keep_value() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    value = sf._component_func(
+        script=frame.base.script,
+        header=frame.base.header,
+        html=frame.base.html,
+        id=frame.base.map_id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=list(returned_objects),
+        default={name: None for name in returned_objects},
+        zoom=None,
+        center=None,
+        feature_group=frame.feature_groups,
+        return_on_hover=False,
+        layer_control=frame.layer_control,
+        pixelated=False,
+        css_links=list(frame.css_links),
+        js_links=list(frame.js_links),
+        on_change=keep_value,
+        wrap_longitude=False,
+    )
+    return value if isinstance(value, dict) else None

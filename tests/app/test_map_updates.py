@@ -1,0 +1,84 @@
+"""Peta's map after a filter change: the base (boundaries, border, crossings) is kept and
+only the filtered layers (choropleth, legend, cases) are sent again (issue 12).
+
+The map component's arguments are read from what AppTest receives (it does not draw
+components): the same ``script`` means the browser keeps its map; ``feature_group`` is the
+part streamlit-folium swaps in place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard import mapframe
+from geodata import gateway, reference
+from geodata.i18n import t
+from layers.cases import CaseFilter
+from layers.overview import MapData, MapOptions, base_map, filtered_layers, overview_map
+from tests.app.conftest import NewApp, run
+
+
+def _map_args(at: AppTest) -> dict[str, Any]:
+    """The arguments of the page's map component (the one streamlit-folium component)."""
+    found = [
+        json.loads(element.proto.json_args)
+        for element in at.get("component_instance")
+        if "streamlit_folium" in element.proto.component_name
+    ]
+    assert len(found) == 1, f"expected one map component, got {len(found)}"
+    return found[0]
+
+
+def test_a_filter_change_sends_only_the_filtered_layers(new_app: NewApp) -> None:
+    mapframe.clear()
+    at = run(new_app())
+    before = _map_args(at)
+    at.multiselect(key="f_exploitation").set_value(["labour"])
+    after = _map_args(run(at))
+    assert after["script"] == before["script"]  # the browser keeps its map and geometry
+    assert after["feature_group"] != before["feature_group"]
+    assert len(after["feature_group"]) < len(before["script"])
+    # The layer switcher is sent with the layers it lists.
+    assert "feature_group_feature_group_0" in after["layer_control"]
+    # Back to the first filter: the same layers as before, from the cache.
+    at.multiselect(key="f_exploitation").set_value([])
+    again = _map_args(run(at))
+    assert again["feature_group"] == before["feature_group"]
+
+
+def test_a_new_map_level_redraws_the_whole_map(new_app: NewApp) -> None:
+    at = run(new_app())
+    before = _map_args(at)
+    at.selectbox(key="level").set_value("kecamatan")
+    assert _map_args(run(at))["script"] != before["script"]
+
+
+def _demo_data(case_filter: CaseFilter) -> MapData:
+    view = gateway.role_view(None)
+    web = {name: reference.load_web_layer(name) for name in ("kabupaten", "sarawak", "border")}
+    return MapData(
+        units=view.case_counts(web["kabupaten"], level="kabupaten", case_filter=case_filter),
+        kabupaten=web["kabupaten"],
+        sarawak=web["sarawak"],
+        border=web["border"],
+        crossings=view.crossings,
+        shelters=view.shelters,
+        case_points=view.case_points(reference.load_gazetteer(), case_filter=case_filter),
+        posts=reference.load_plbn(),
+    )
+
+
+def test_the_base_holds_no_case_and_the_full_map_holds_everything() -> None:
+    data = _demo_data(CaseFilter())
+    some_case = str(data.case_points["case_id"].iloc[0])
+    base = base_map(data, MapOptions(), lang="id").get_root().render()
+    assert some_case not in base
+    groups = filtered_layers(data, MapOptions(), lang="id")
+    assert len(groups) == 2  # the choropleth (with the legend) and the cases
+    full = overview_map(data, MapOptions(), lang="en").get_root().render()
+    assert some_case in full
+    assert "kb-legend" in full
+    assert json.dumps(t("map.legend.title", "en"))[1:-1] in full
