@@ -12,7 +12,8 @@ Units are flagged in rank order while the flagged area stays within the target s
 are broken by the smaller area first, for every ranking alike; this favours rankings with
 many ties (raw counts), so comparisons with the index are conservative.
 
-:func:`backtest` compares the default risk index with ranking by raw case counts.
+:func:`backtest` compares the default risk index with ranking by raw case counts and by
+cases per km² (raw density, a stronger baseline).
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ DEFAULT_AREA_SHARES: Final = (0.10, 0.20)
 #: Length of the period scored after the cut-off.
 DEFAULT_HORIZON_MONTHS: Final = 12
 #: Names of the compared rankings (``method`` column) and their catalogue keys.
-METHOD_KEYS: Final = {"index": "backtest.method_index", "counts": "backtest.method_counts"}
+METHOD_KEYS: Final = {
+    "index": "backtest.method_index",
+    "counts": "backtest.method_counts",
+    "density": "backtest.method_density",
+}
 TABLE_COLUMNS: Final = (
     "method",
     "area_share_target",
@@ -249,7 +254,11 @@ def backtest(
     past = compute_indicators(cases, period=train, **options)
     future = compute_indicators(cases, period=test, **options)
     index = RiskIndex(weights, normalisation=normalisation).fit(past)
-    rankings = {"index": index.scores_["risk_score"], "counts": past["cases"]}
+    rankings = {
+        "index": index.scores_["risk_score"],
+        "counts": past["cases"],
+        "density": past["cases"] / past["area_km2"],  # cases per km², the stronger baseline
+    }
     table = compare_rankings(
         rankings, area_km2=past["area_km2"], future_cases=future["cases"], shares=shares
     )

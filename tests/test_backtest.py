@@ -94,7 +94,8 @@ def test_backtest_on_the_sample(sample: Dataset) -> None:
     assert result.test.start == dt.date(2025, 1, 1) and result.test.end == dt.date(2025, 12, 31)
     assert result.train.start == dt.date(2020, 1, 1)
     table = result.table
-    assert len(table) == 4
+    assert len(table) == 6
+    assert set(table["method"]) == {"index", "counts", "density"}
     assert (table["cases_total"] == result.units["cases_next"].sum()).all()
     assert table["area_share"].le(table["area_share_target"] + 1e-9).all()
     print(
@@ -106,6 +107,7 @@ def test_backtest_on_the_sample(sample: Dataset) -> None:
     assert set(shown["Cara meranking"]) == {
         "Indeks risiko (bobot bawaan)",
         "Jumlah kasus mentah",
+        "Kasus per km² (kepadatan mentah)",
     }
     assert "Jan 2025" in result.summary(lang="en") or "January 2025" in result.summary(lang="en")
     assert np.isfinite(result.gain())
@@ -215,6 +217,9 @@ def test_default_index_does_at_least_as_well_as_raw_counts_on_simulated_data(
             f"{hit['counts']:.3f} ({hit['index'] - hit['counts']:+.3f}); PAI index "
             f"{pai['index']:.2f} vs counts {pai['counts']:.2f} "
             f"({pai['index'] / pai['counts'] - 1:+.0%})"
+        )
+        lines.append(
+            f"      cases per km²: hit rate {hit['density']:.3f}, PAI {pai['density']:.2f}"
         )
     print("\n".join(lines))
     assert (means["pai"]["index"] >= means["pai"]["counts"]).all()
