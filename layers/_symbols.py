@@ -20,6 +20,10 @@ class IconLayer(folium.FeatureGroup):
         ``[lat, lon, icon_key, tooltip_html]`` per point; the tooltip must already be escaped.
     icons
         SVG markup per icon key (project-made, not user text).
+    sizes
+        Size in pixels per icon key (default 20).
+    z_offsets
+        Leaflet ``zIndexOffset`` per icon key: higher draws on top (default 0).
     """
 
     _template = Template(
@@ -28,12 +32,14 @@ class IconLayer(folium.FeatureGroup):
         var {{ this.get_name() }} = L.featureGroup({});
         (function () {
             var icons = {{ this.icons|tojson }};
+            var sizes = {{ this.sizes|tojson }}, offsets = {{ this.z_offsets|tojson }};
             {{ this.rows|tojson }}.forEach(function (row) {
+                var size = sizes[row[2]] || 20;
                 var icon = L.divIcon({
                     html: icons[row[2]], className: "kb-icon",
-                    iconSize: [20, 20], iconAnchor: [10, 10]
+                    iconSize: [size, size], iconAnchor: [size / 2, size / 2]
                 });
-                L.marker([row[0], row[1]], {icon: icon})
+                L.marker([row[0], row[1]], {icon: icon, zIndexOffset: offsets[row[2]] || 0})
                     .bindTooltip(row[3], {sticky: true})
                     .addTo({{ this.get_name() }});
             });
@@ -43,12 +49,21 @@ class IconLayer(folium.FeatureGroup):
     )
 
     def __init__(
-        self, rows: list[list], icons: dict[str, str], *, name: str, show: bool = True
+        self,
+        rows: list[list],
+        icons: dict[str, str],
+        *,
+        name: str,
+        show: bool = True,
+        sizes: dict[str, int] | None = None,
+        z_offsets: dict[str, int] | None = None,
     ) -> None:
         super().__init__(name=name, show=show)
         self._name = "IconLayer"
         self.rows = rows
         self.icons = icons
+        self.sizes = sizes or {}
+        self.z_offsets = z_offsets or {}
 
 
 class CircleLayer(folium.FeatureGroup):

@@ -27,6 +27,8 @@ from layers._html import escape_text
 if TYPE_CHECKING:
     import folium
 
+    from layers.legend import LegendItem
+
 CaseMode = Literal["cluster", "heat"]
 SEXES: Final = ("female", "male")
 AGES: Final = ("adult", "child")
@@ -219,14 +221,27 @@ _CLUSTER_ICON: Final = """
 function (cluster) {
     var total = 0;
     cluster.getAllChildMarkers().forEach(function (m) { total += m.options.cases || 1; });
-    var size = total < 10 ? "small" : total < 100 ? "medium" : "large";
+    // Neutral grey, so a group of cases is not read as a choropleth class.
+    var size = total < 10 ? 34 : total < 100 ? 40 : 46;
     return L.divIcon({
-        html: "<div><span>" + total + "</span></div>",
-        className: "marker-cluster marker-cluster-" + size,
-        iconSize: new L.Point(40, 40)
+        html: '<div style="background:{CLUSTER};color:#fff;width:' + (size - 10) +
+            "px;height:" + (size - 10) + 'px;border:2px solid #fff"><span style="line-height:' +
+            (size - 14) + 'px">' + total + "</span></div>",
+        className: "marker-cluster kb-cluster",
+        iconSize: new L.Point(size, size)
     });
 }
-"""
+""".replace("{CLUSTER}", styles.CLUSTER)
+
+
+def cases_legend(*, lang: str) -> list[LegendItem]:
+    """Legend rows of :func:`cases_layer` in cluster mode: one case, a group of cases."""
+    from layers.legend import LegendItem  # imports folium: only when drawing
+
+    return [
+        LegendItem(t("map.layer.cases", lang), styles.CASE, "circle"),
+        LegendItem(t("map.legend.cluster", lang), styles.CLUSTER, "cluster"),
+    ]
 
 
 def _places(cases: gpd.GeoDataFrame, lang: str) -> list[list]:

@@ -21,7 +21,27 @@ _SHAPE = {"plbn": "square", "land_track": "triangle", "river_route": "diamond"}
 POST_SOURCE: Final = "public: PLBN reference geodata; position derived"
 
 
+#: An official post's symbol: larger, with a white "P" and a white ring, drawn above the rest.
+PLBN_SIZE: Final = 26
+
+
+def _plbn_svg(status: str) -> str:
+    color = styles.CLOSED if status == "closed" else styles.PLBN
+    fill, dash = (color, "") if status != "unverified" else ("#ffffff", "stroke-dasharray:3 2;")
+    letter = color if status == "unverified" else "#ffffff"
+    return (
+        f'<svg width="{PLBN_SIZE}" height="{PLBN_SIZE}" viewBox="0 0 26 26">'
+        f'<rect x="2" y="2" width="22" height="22" rx="3" fill="{fill}" stroke="#111"'
+        f' stroke-width="2" style="{dash}"/>'
+        f'<rect x="4" y="4" width="18" height="18" rx="2" fill="none" stroke="#fff"/>'
+        f'<text x="13" y="18.5" text-anchor="middle" font-family="system-ui,sans-serif"'
+        f' font-size="15" font-weight="700" fill="{letter}">P</text></svg>'
+    )
+
+
 def _icon_svg(kind: str, status: str) -> str:
+    if kind == "plbn":
+        return _plbn_svg(status)
     color = styles.PLBN if kind == "plbn" else styles.UNOFFICIAL
     if status == "closed":
         color = styles.CLOSED
@@ -108,13 +128,21 @@ def crossings_layer(
         rows.append(
             [round(point.y, 5), round(point.x, 5), key, crossing_tooltip(crossing, lang=lang)]
         )
-    return IconLayer(rows, icons, name=t("map.layer.crossings", lang), show=show)
+    posts = [key for key in icons if key.startswith("plbn:")]
+    return IconLayer(
+        rows,
+        icons,
+        name=t("map.layer.crossings", lang),
+        show=show,
+        sizes=dict.fromkeys(posts, PLBN_SIZE),
+        z_offsets=dict.fromkeys(posts, 1000),  # official posts above every other symbol
+    )
 
 
 def crossings_legend(*, lang: str) -> list[LegendItem]:
     """Legend rows of :func:`crossings_layer`."""
     return [
-        LegendItem(t("crossing_kind.plbn", lang), styles.PLBN, "square"),
+        LegendItem(t("crossing_kind.plbn", lang), styles.PLBN, "post"),
         LegendItem(t("crossing_kind.land_track", lang), styles.UNOFFICIAL, "triangle"),
         LegendItem(t("crossing_kind.river_route", lang), styles.UNOFFICIAL, "diamond"),
         LegendItem(t("crossing_status.unverified", lang), "#ffffff", "triangle", dashed=True),

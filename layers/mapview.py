@@ -12,6 +12,7 @@ from geodata.i18n import t
 from layers import styles
 from layers._assets import use_local_assets
 from layers.boundaries import add_context
+from layers.labels import add_reading_aids
 from layers.legend import LegendItem, add_banner, add_legend
 
 Basemap = Literal["none", "osm", "satellite", "custom"]
@@ -52,7 +53,9 @@ _CSS: Final = f"""
 
 
 def new_map(*, basemap: Basemap = "none", tile_url: str | None = None) -> folium.Map:
-    """A map of Kalbar with no tile layer by default (vector boundaries draw offline).
+    """A map of Kalbar with no tile layer by default (vector boundaries draw offline), with
+    place names, a scale bar in km and controls that keep off its points
+    (:func:`layers.labels.add_reading_aids`).
 
     Parameters
     ----------
@@ -75,7 +78,7 @@ def new_map(*, basemap: Basemap = "none", tile_url: str | None = None) -> folium
         # folium drops max_zoom without tiles; MarkerCluster needs maxZoom on the map.
         maxZoom=18,
         minZoom=5,
-        control_scale=True,
+        control_scale=False,  # layers.legend.MetricScale draws km only
     )
     m.fit_bounds(KALBAR_BOUNDS)
     if basemap == "custom" and tile_url:
@@ -86,7 +89,7 @@ def new_map(*, basemap: Basemap = "none", tile_url: str | None = None) -> folium
     root = m.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(Element(_CSS))
-    return m
+    return add_reading_aids(m)  # place names, a km scale, controls that keep off the points
 
 
 def finish_map(m: folium.Map) -> folium.Map:

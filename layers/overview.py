@@ -18,7 +18,7 @@ from geodata.settings import Level
 from layers import styles
 from layers._assets import use_local_assets
 from layers.boundaries import border_layer, sarawak_layer, units_layer
-from layers.cases import CaseMode, cases_layer
+from layers.cases import CaseMode, cases_layer, cases_legend
 from layers.choropleth import Scheme, choropleth_layer
 from layers.crossings import crossings_layer, crossings_legend, with_reference_posts
 from layers.legend import LegendItem, add_banner, legend_html
@@ -148,11 +148,7 @@ def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[fo
         {
             t(f"measure.{options.measure}", lang): list(classes.legend),
             t("map.legend.points", lang): [
-                *(
-                    [LegendItem(t("map.layer.cases", lang), styles.CASE, "circle")]
-                    if len(data.case_points)
-                    else []
-                ),
+                *(cases_legend(lang=lang) if len(data.case_points) else []),
                 *shelters_legend(lang=lang),
                 *crossings_legend(lang=lang),
                 LegendItem(t("map.layer.border", lang), styles.BORDER, "line"),

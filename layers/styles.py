@@ -19,6 +19,8 @@ SARAWAK_FILL: Final = "#e6e1d3"
 SEA: Final = "#d4e6f1"
 BORDER: Final = "#7b3294"
 CASE: Final = "#d7191c"
+#: Groups of cases: neutral grey, never read as a choropleth class.
+CLUSTER: Final = "#636363"
 PLBN: Final = "#1a9641"
 UNOFFICIAL: Final = "#2c7bb6"
 CLOSED: Final = "#999999"

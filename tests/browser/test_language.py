@@ -1,0 +1,108 @@
+"""Every page in each language, as a new user sees it at 1440×900 (demo mode).
+
+The Indonesian interface must show no English interface words (Streamlit's own included)
+and no dot-decimal numbers; the English one no Indonesian words. Each page's screenshot
+is saved as ``tests/artifacts/lang_<lang>_<page>.png`` to be looked at.
+
+Text inside Streamlit's file drop zone is left out: Streamlit (1.67) offers no way to
+translate it, and the page says the same in its language just above it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from geodata.i18n import t
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+TIMEOUT_MS = 60_000
+APP_ERROR = '[data-testid="stException"]'
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+PAGES = ("peta", "risiko", "patroli", "shelter", "data", "tentang")
+#: English interface words Streamlit or a careless string shows (whole words, case-sensitive).
+ENGLISH_WORDS = (
+    "Choose an option", "No options to select", "Page not found", "None", "Download",
+    "rows", "Select", "Search", "Clear", "Loading", "Upload", "January", "December",
+    "Yes", "No results", "Show", "Hide", "Cases", "Victims", "Map", "Legend", "Filters",
+)  # fmt: skip
+#: Common Indonesian words that no English interface text holds.
+INDONESIAN_WORDS = (
+    "yang", "dan", "dengan", "untuk", "tidak", "Unduh", "Pilih", "Semua", "Jumlah",
+    "Korban", "Kasus", "Tahun", "Bulan", "Peta", "Legenda", "Periode",
+)  # fmt: skip
+#: A number with a dot before one or two decimals ("86.8"), or a "0.x" number: in
+#: Indonesian the dot groups thousands ("1.234") and the comma marks decimals ("86,8").
+DOT_DECIMAL = re.compile(r"(?<![\d.,])(?:\d+\.\d{1,2}|0\.\d+)(?![\d.])")
+#: Elements whose text is not the interface's own: Streamlit's drop zone (see module),
+#: the language switch (it names both languages).
+SKIPPED = (
+    '[data-testid="stFileUploaderDropzone"]',
+    '[data-testid="stSidebar"] .stRadio',
+)
+WIDTH, HEIGHT = 1440, 900
+
+
+def _visible_text(page: Page) -> str:
+    """The text of the page and of its map frames, without the :data:`SKIPPED` parts."""
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    side = sidebar.inner_text() if sidebar.count() else ""
+    for selector in SKIPPED:
+        for element in page.locator(selector).all():
+            text = element.inner_text()
+            main, side = main.replace(text, ""), side.replace(text, "")
+    frames = [
+        frame.locator("body").inner_text()
+        for frame in page.frames
+        if frame != page.main_frame and frame.url.startswith(("http", "about:srcdoc"))
+    ]
+    return "\n".join([main, side, *frames])
+
+
+def _words(text: str, words: tuple[str, ...]) -> list[str]:
+    return [word for word in words if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+
+
+def _open(page: Page, app_url: str, name: str, lang: str, artifacts_dir: Path) -> str:
+    """Open page ``name`` in ``lang``, wait until it has drawn, screenshot it, return text."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_url}/{name}?lang={lang}", wait_until="domcontentloaded")
+    heading = page.get_by_role("heading", level=1)
+    title = t("peta.title" if name == "peta" else f"nav.{name}", lang)
+    expect(heading).to_contain_text(title, timeout=TIMEOUT_MS)
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)  # the map frame draws its labels after load
+    assert page.locator(APP_ERROR).count() == 0, f"{name} ({lang}) raised an exception"
+    page.screenshot(path=artifacts_dir / f"lang_{lang}_{name}.png")
+    maps = page.locator(MAP_IFRAME).filter(visible=True)
+    if maps.count():
+        maps.first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        maps.first.screenshot(path=artifacts_dir / f"lang_{lang}_{name}_map.png")
+    return _visible_text(page)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_indonesian_interface_has_no_english_and_no_dot_decimals(
+    name: str, page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    text = _open(page, app_url, name, "id", artifacts_dir)
+    assert _words(text, ENGLISH_WORDS) == [], f"English on {name}"
+    assert DOT_DECIMAL.findall(text) == [], f"dot decimals on {name}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_english_interface_has_no_indonesian(
+    name: str, page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    text = _open(page, app_url, name, "en", artifacts_dir)
+    assert _words(text, INDONESIAN_WORDS) == [], f"Indonesian on {name}"
