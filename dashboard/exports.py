@@ -104,18 +104,20 @@ def checked_download_button(
     key: str,
     disabled: bool = False,
     container: DeltaGenerator | None = None,
+    drawn_level: str | None = None,
 ) -> None:
     """A download button whose bytes ``produce()`` makes on click, only for a live session.
 
     For downloads built from what the page holds (the map, its layers, a briefing): the
-    session is checked through :func:`geodata.gateway.checked_bytes` when clicked.
+    session (and, with ``drawn_level``, the access level the page was drawn for, e.g.
+    ``view.level``) is checked through :func:`geodata.gateway.checked_bytes` when clicked.
     """
     lang, token = state.language(), session.token()
     (container or st).download_button(
         label,
         data=partial(
             checked_download,
-            partial(gateway.checked_bytes, token, produce),
+            partial(gateway.checked_bytes, token, produce, drawn_level=drawn_level),
             file_name=file_name,
             lang=lang,
         ),

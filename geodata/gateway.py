@@ -337,14 +337,23 @@ def export_bytes(
     return access.export_bytes(view, kind, fmt, units=units, level=level, case_filter=case_filter)
 
 
-def checked_bytes(token: str | None, produce: Callable[[], bytes]) -> bytes:
+def checked_bytes(
+    token: str | None, produce: Callable[[], bytes], *, drawn_level: str | None = None
+) -> bytes:
     """``produce()`` if the session of ``token`` is live now (always in the demo mode).
 
     For downloads built from what the page already holds (the map as HTML, its layers, a
     briefing): the bytes are made only after the session was checked at click time.
-    Raises :class:`SessionExpiredError` otherwise.
+    Raises :class:`SessionExpiredError` otherwise, and
+    :class:`~geodata._errors.AccessDeniedError` if the user's access level is no longer
+    ``drawn_level`` (when given).
     """
-    _live_user(token)
+    user = _live_user(token)
+    level = "records" if user is None else access.access_level(user)
+    if drawn_level is not None and level != drawn_level:
+        raise AccessDeniedError(
+            f"the role changed since the page was drawn ({drawn_level} -> {level}); reload"
+        )
     return produce()
 
 

@@ -251,6 +251,9 @@ def test_a_download_checks_the_session_when_it_is_produced(gw_store: GatewayStor
     assert csv.count(b"\n") == len(load_sample().cases) + 1
     with pytest.raises(AccessDeniedError, match="role changed"):
         gateway.export_bytes(token, "cases", "csv", drawn_level="aggregates")
+    assert gateway.checked_bytes(token, lambda: b"briefing", drawn_level="records") == b"briefing"
+    with pytest.raises(AccessDeniedError, match="role changed"):
+        gateway.checked_bytes(token, lambda: b"briefing", drawn_level="aggregates")
     auth.set_active(store, "leaver", active=False, by="admin")
     with pytest.raises(auth.SessionExpiredError):
         gateway.export_bytes(token, "cases", "csv", drawn_level="records")
