@@ -14,6 +14,7 @@ from typing import Final
 import pandas as pd
 
 from geodata.geocode import GeocodeResult, PlaceIndex
+from geodata.parsing import split_place_prefix
 from geodata.report import ParamValue, Problem
 from geodata.schemas import PLACE_COLUMNS
 
@@ -22,10 +23,17 @@ _SHOWN: Final = 5
 _COLUMNS: Final = ("code", "level", "confidence", "status", "query")
 
 
+def _named(prefix: str, name: str) -> str:
+    """``name`` with ``prefix`` unless it already starts with a place word ("Desa Temajuk",
+    or "Desa Temajuk Kecamatan Paloh" written whole in the desa column)."""
+    if not name:
+        return ""
+    return name if split_place_prefix(name)[0] is not None else f"{prefix} {name}"
+
+
 def _query(row: Sequence[str]) -> str:
     desa, kecamatan, kabupaten, lokasi = row
-    parts = [f"Ds. {desa}" if desa else "", f"Kec. {kecamatan}" if kecamatan else ""]
-    parts.append(kabupaten)
+    parts = [_named("Ds.", desa), _named("Kec.", kecamatan), kabupaten]
     shown = ", ".join(part for part in parts if part)
     return shown or lokasi
 
@@ -108,12 +116,18 @@ def _column(cells: pd.DataFrame, name: str) -> pd.Series:
 def _lookup(key: tuple[str, ...], index: PlaceIndex) -> GeocodeResult:
     desa, kecamatan, kabupaten, lokasi = key
     if desa or kecamatan or kabupaten:
-        return index.locate(
+        result = index.locate(
             desa=desa or None,
             kecamatan=kecamatan or None,
             kabupaten=kabupaten or None,
             query=_query(key),
         )
+        if result.found:
+            return result
+        # A whole place written in one column ("Desa Temajuk Kecamatan Paloh" under Desa):
+        # read the cells together as one free text, as a location column is read.
+        whole = index.geocode(_query(key))
+        return whole if whole.found else result
     return index.geocode(lokasi)
 
 

@@ -278,3 +278,19 @@ def test_an_import_places_full_word_names_on_their_desa() -> None:
     temajuk = _code_of("Temajuk", "desa", _code_of("Paloh", "kecamatan"))
     assert preview.frame["admin_code"].tolist() == [temajuk, temajuk]
     assert preview.frame["location_precision"].tolist() == ["desa", "desa"]
+
+
+def test_an_import_reads_a_whole_place_written_in_the_desa_column() -> None:
+    """Offices fill the template's Desa column with the whole place, or prefix each column."""
+    from geodata.intake import preview_import
+
+    text = (
+        "id kasus;tanggal laporan;desa/kelurahan;kecamatan;korban perempuan dewasa;status\n"
+        "W-1;01/05/2024;Desa Temajuk Kecamatan Paloh;;1;Dilaporkan\n"
+        "W-2;02/05/2024;Desa Temajuk;Kecamatan Paloh;2;Penyidikan\n"
+        "W-3;03/05/2024;Temajuk;Paloh;2;Penyidikan\n"
+    )
+    preview = preview_import(text.encode(), filename="kasus.csv", remembered=False)
+    assert preview.ok, preview.report.to_text("en")
+    temajuk = _code_of("Temajuk", "desa", _code_of("Paloh", "kecamatan"))
+    assert preview.frame["admin_code"].tolist() == [temajuk] * 3
