@@ -86,17 +86,15 @@ WEIGHTABLE: Final = (
 #: Indicators where a *lower* value means more risk (closer to the border).
 LOWER_IS_RISKIER: Final = frozenset({"dist_border_km", "centre_dist_border_km"})
 
-#: Default weights (they sum to 1; any others are rescaled). Reasons in RISK_METHOD.md: the
-#: smoothed case density says best where the next cases will be (backtests), the smoothed
-#: rate says how often per person, crossings and the border are the route, the change flags
-#: what is emerging. Victims, raw counts and rates and the shelter distance (a protection gap,
-#: not a cause) are shown but weigh nothing unless the user gives them a weight.
+#: Default weights (they sum to 1; any others are rescaled), chosen on simulated worlds by
+#: the backtest against raw counts and cases per km² (RISK_METHOD.md 2.2): the smoothed case
+#: density says best where the next cases will be; the border term is kept because it costs
+#: nothing there and carries the route. Every other indicator (rate, crossings, change,
+#: victims, shelter distance) is shown and can be weighted by the user, but weighs nothing
+#: by default: the simulations cannot show what they add.
 DEFAULT_WEIGHTS: Final[Mapping[str, float]] = {
-    "cases_eb_per_100km2": 0.5,
-    "cases_rate_eb_per_100k": 0.2,
-    "unofficial_crossings_near": 0.1,
+    "cases_eb_per_100km2": 0.9,
     "centre_dist_border_km": 0.1,
-    "cases_change": 0.1,
 }
 #: Default normalisation: a log scale over three orders of magnitude below the top unit,
 #: which keeps magnitudes (a tenfold difference is a third of the scale, not one rank step).
