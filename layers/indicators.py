@@ -416,6 +416,12 @@ def estimate_population(
 
 
 @cache
+def _reference_neighbours(level: Level) -> dict[int, list[int]]:
+    """:func:`queen_neighbours` of the reference units of ``level`` (computed once)."""
+    return queen_neighbours(reference.load_units(level))
+
+
+@cache
 def _villages_per_unit() -> pd.Series:
     """Number of desa/kelurahan per kabupaten and per kecamatan code (gazetteer)."""
     gazetteer = reference.load_gazetteer()
@@ -492,6 +498,7 @@ def compute_indicators(
     check_choice(smoother, "smoother", SMOOTHERS)
     require_frame(cases, "cases", (*CASE_COLUMNS, victims))
     near = check_positive(DEFAULT_NEAR_KM if near_km is None else near_km, "near_km")
+    reference_units = units is None
     units = reference.load_units(level) if units is None else units
     require_frame(units, "units", ("code", "name", "area_km2"))
     for name, frame in (("crossings", crossings), ("shelters", shelters)):
@@ -510,7 +517,9 @@ def compute_indicators(
     people = estimate_population(units, level=level, basis=population_basis).to_numpy()
     frame["population"] = people
     frame["population_estimated"] = level != "kabupaten"
-    neighbours = queen_neighbours(units) if smoother == "poisson_gamma_local" else None
+    neighbours = None
+    if smoother == "poisson_gamma_local":
+        neighbours = _reference_neighbours(level) if reference_units else queen_neighbours(units)
     _add_rates(frame, people, smoother=smoother, neighbours=neighbours)
 
     for column in ("cases_previous", "cases_change", "cases_change_pct"):
