@@ -13,9 +13,10 @@ thread of the web server is copied). The worker
   CPU time than that either (``RLIMIT_CPU``), even if the web server itself goes away.
 
 At most :data:`geodata.settings.UPLOAD_WORKERS` workers run at once per server process; a
-further call waits for a free one, at most ``seconds``. As always with multiprocessing, the
-main module must be safe to import (``if __name__ == "__main__":``); the fork server imports
-it once, with the function's module. The result comes back pickled, with the worker's log
+further call waits for a free one, at most ``seconds``. Neither the fork server nor a worker
+imports the main module (under Streamlit that is the app script, which must not run again in
+a worker): workers are started without it, and the fork server preloads only the function's
+module. The result comes back pickled, with the worker's log
 records (handled here, so ``--debug`` and the server log show them); whatever the function
 raised comes back as a :class:`RuntimeError`. A limit reached is a
 :class:`LimitExceededError`, never a crash of the caller. The worker's memory allocators are
@@ -34,6 +35,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing import spawn
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any, Final, Literal, TypeVar
@@ -57,6 +59,8 @@ _CONTEXT: Final[SpawnContext | ForkServerContext] = (
     else multiprocessing.get_context("spawn")
 )
 _NICENESS: Final = 10
+#: Name of the worker processes (their start-up data leaves the main module out).
+_WORKER_NAME: Final = "geodata-bounded"
 #: ``mallopt`` parameter of glibc: most malloc arenas.
 _M_ARENA_MAX: Final = -8
 _MB: Final = 1024 * 1024
@@ -129,13 +133,32 @@ def run_bounded(
 
 
 def _preload(module: str) -> None:
-    """Load ``module`` (and what it imports) once in the fork server, before it starts, with
-    the main module (multiprocessing's default), so a worker does not import either again."""
+    """Load ``module`` (and what it imports) once in the fork server, before it starts, so a
+    worker does not import it again; never the main module."""
     with _preload_lock:
         if _FORKSERVER and module not in _preloaded:
             _preloaded.add(module)
-            modules = ["__main__", *sorted(_preloaded)]
-            _CONTEXT.set_forkserver_preload(modules)  # no effect once it runs
+            _CONTEXT.set_forkserver_preload(sorted(_preloaded))  # no effect once it runs
+
+
+_stdlib_preparation = spawn.get_preparation_data
+
+
+def _preparation_data(name: str) -> dict[str, Any]:
+    """multiprocessing's start-up data of a new process, without the main module for ours.
+
+    A new process rebuilds ``__main__`` from it; under ``streamlit run`` that is the app
+    script, which a worker must not execute (it would run the whole app in bare mode).
+    Other processes get the standard data.
+    """
+    data: dict[str, Any] = _stdlib_preparation(name)
+    if name == _WORKER_NAME:
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+spawn.get_preparation_data = _preparation_data
 
 
 def _run(
@@ -150,7 +173,7 @@ def _run(
     worker = _CONTEXT.Process(
         target=_work,
         args=(sender, function, args, kwargs, memory_mb * _MB, seconds, _log_level()),
-        name="geodata-bounded",
+        name=_WORKER_NAME,
         daemon=True,
     )
     started = time.monotonic()

@@ -277,3 +277,32 @@ def test_no_free_worker_in_time_asks_to_try_again(monkeypatch: pytest.MonkeyPatc
     table = read_upload(b"a,b\n1,2\n", "cases.csv", seconds=0.3)
     assert [p.code for p in table.problems] == ["upload.busy"]
     assert "0.3" in table.problems[0].message("en")
+
+
+def test_a_worker_never_runs_the_main_module(tmp_path: Path) -> None:
+    """Under ``streamlit run`` the main module is the app script: a worker must not run it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "app_like.py"
+    script.write_text(
+        "import sys\n"
+        "print('MAIN RAN as', __name__, file=sys.stderr)\n"
+        "from geodata.intake import preview_import\n"
+        "data = 'id kasus;tanggal laporan;kode wilayah;status\\nA-1;01/05/2024;61.03.21;Dilaporkan\\n'\n"
+        "preview = preview_import(data.encode(), filename='k.csv', remembered=False)\n"
+        "print('ROWS', preview.rows_read)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ROWS 1" in done.stdout
+    assert done.stderr.count("MAIN RAN") == 1, done.stderr
