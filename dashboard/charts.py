@@ -16,7 +16,7 @@ _COLORS = alt.Scale(range=["#d7191c", "#fdae61"])
 _COUNT_AXIS = alt.Axis(format=",d", tickMinStep=1)
 
 
-def _localised(chart: alt.Chart) -> alt.Chart:
+def localised(chart: alt.Chart) -> alt.Chart:
     """``chart`` with the session's number and date formats (1.234 and Juni 2025 in id)."""
     return chart.configure(locale=vega_locale(state.language()))
 
@@ -32,7 +32,7 @@ def _long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 def _time_chart(trend: pd.DataFrame, frequency: str) -> alt.Chart:
     time_unit = "yearmonth" if frequency == "month" else "year"
     when = "%B %Y" if frequency == "month" else "%Y"
-    return _localised(
+    return localised(
         alt.Chart(_long(trend, "period"))
         .mark_line(point=True)
         .encode(
@@ -52,7 +52,7 @@ def _time_chart(trend: pd.DataFrame, frequency: str) -> alt.Chart:
 def _category_chart(counted: pd.DataFrame, column: str, labels: dict[str, str]) -> alt.Chart:
     counted = counted.copy()
     counted[column] = counted[column].map(lambda v: labels.get(v, v) or "–")
-    return _localised(
+    return localised(
         alt.Chart(_long(counted, column))
         .mark_bar()
         .encode(

@@ -92,7 +92,9 @@ def export_buttons(
             key=f"{key}_{fmt}",
             on_click="ignore",
             disabled=disabled,
+            help=tr(f"export.format_help.{fmt}"),
         )
+    st.caption(tr("export.csv_note"))
 
 
 def checked_download_button(

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from dashboard.charts import localised
 from dashboard.context import PageData
 from dashboard.tables import show_dataframe
 from dashboard.text import count_text, num, tr
@@ -31,15 +32,19 @@ def _trend_chart(trend: pd.DataFrame) -> alt.Chart:
     long["measure"] = long["measure"].map(
         {"cases": tr("measure.cases"), "victims": tr("measure.victims")}
     )
-    return (
+    return localised(
         alt.Chart(long)
         .mark_bar()
         .encode(
             x=alt.X("year(period):O", title=tr("panel.year")),
             xOffset="measure:N",
-            y=alt.Y("value:Q", title=""),
+            y=alt.Y("value:Q", title="", axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("measure:N", title="", scale=alt.Scale(range=["#d7191c", "#fdae61"])),
-            tooltip=["year(period):O", "measure:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip("year(period):O", title=tr("panel.year")),
+                alt.Tooltip("measure:N", title=tr("charts.measure")),
+                alt.Tooltip("value:Q", title=tr("charts.count"), format=",d"),
+            ],
         )
         .properties(height=220)
     )
@@ -52,8 +57,6 @@ def _table(table: pd.DataFrame) -> None:
     }
     show_dataframe(
         table.round({"distance_km": 1}).rename(columns=headers),
-        hide_index=True,
-        use_container_width=True,
     )
 
 
@@ -91,7 +94,7 @@ def unit_panel(
         st.info(tr("panel.no_cases"))
     else:
         trend = view.case_trend(case_filter=page.case_filter, unit=code)
-        st.altair_chart(_trend_chart(trend), use_container_width=True)
+        st.altair_chart(_trend_chart(trend), width="stretch")
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('panel.crossings_title')}**")

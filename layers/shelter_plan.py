@@ -130,9 +130,10 @@ class ShelterPlan:
         Places with uncovered cases (EPSG:4326): ``place_code``, ``place_name``, ``cases``,
         ``victims``, ``dist_shelter_km``, ``covered_after`` (by a suggested site).
     suggested_
-        Suggested sites in order of marginal gain: ``order``, ``code``, ``name``,
-        ``kabupaten_code``, ``gain_cases``, ``gain_victims``, ``cases_covered_pct`` and
-        ``victims_covered_pct`` (all of Kalbar, cumulative).
+        Suggested sites in order of marginal gain: ``order``, ``code``, ``site`` (the
+        desa's name), ``kabupaten_code``, ``kabupaten`` (its name), ``gain_cases``,
+        ``gain_victims``, ``cases_covered_pct`` and ``victims_covered_pct`` (all of Kalbar,
+        cumulative).
     candidates_considered_
         How many candidate sites entered the model (of ``candidates_total_``).
     optimal_
@@ -244,6 +245,14 @@ class ShelterPlan:
             result_sites=result.sites,
             covered_before=result.covered_before,
         )
+        self.suggested_ = self.suggested_.rename(columns={"name": "site"})
+        if "kabupaten_code" in self.suggested_.columns:
+            names = dict(zip(kabupaten["code"], kabupaten["name"], strict=True))
+            self.suggested_.insert(
+                int(self.suggested_.columns.get_loc("kabupaten_code")) + 1,
+                "kabupaten",
+                self.suggested_["kabupaten_code"].map(names),
+            )
         self.coverage_ = _coverage_table(
             located, placed, covered_after=covered_after, kabupaten=kabupaten
         )
@@ -575,7 +584,7 @@ def _suggested_layer(
         tip = html_table(
             [
                 (t("shelter_plan.column.order", lang), site["order"]),
-                (t("shelter_plan.column.site", lang), site["name"]),
+                (t("shelter_plan.column.site", lang), site["site"]),
                 (
                     t("shelter_plan.column.gain_cases", lang),
                     format_number(site["gain_cases"], lang),

@@ -155,6 +155,7 @@ def _value_sets() -> dict[str, frozenset[str]]:
         ),
         "manage.problem": frozenset({"row", "field", "severity", "problem", "suggestion"}),
         "export.format": frozenset({"csv", "csv_excel_id", "xlsx", "geojson", "gpkg"}),
+        "export.format_help": frozenset({"csv", "csv_excel_id", "xlsx", "geojson", "gpkg"}),
         "role": frozenset(ROLE_LEVEL),
         "manage": frozenset({"cases", "crossings", "shelters"}),
         "indicator": frozenset(WEIGHTABLE) | {"name", "risk_rank", "risk_score"},

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geodata import reference
 from geodata._errors import GeodataError
 from geodata.datasets import Dataset
 from geodata.i18n import catalogue
@@ -119,6 +120,13 @@ def test_suggestions_strictly_increase_coverage_on_the_sample(sample: Dataset) -
         kalbar["victims_covered_after"] / kalbar["victims"] * 100
     )
     assert set(suggested["code"]) <= set(desa_candidates()["code"])
+    # Each site names its desa and the kabupaten it lies in (not the desa twice).
+    desa = desa_candidates().set_index("code")
+    assert suggested["site"].tolist() == desa.loc[suggested["code"], "name"].tolist()
+    kabupaten = reference.load_units("kabupaten").set_index("code")["name"]
+    expected = kabupaten.loc[suggested["code"].str[:5]].tolist()
+    assert suggested["kabupaten"].tolist() == expected
+    assert all(name.startswith(("Kabupaten ", "Kota ")) for name in suggested["kabupaten"])
     assert plan.candidates_considered_ < plan.candidates_total_ == 2130
     per_kabupaten = plan.coverage_.iloc[:-1]
     assert per_kabupaten["cases"].sum() == kalbar["cases"]

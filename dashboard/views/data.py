@@ -50,7 +50,7 @@ with tab_cases:
             data.web_units("kabupaten"), level="kabupaten", case_filter=case_filter
         )
         table = suppressed_counts_table(counts, lang=lang)
-    show_dataframe(table, hide_index=True, use_container_width=True)
+    show_dataframe(table)
     export_buttons(
         view,
         "cases",
@@ -63,8 +63,6 @@ with tab_crossings:
         st.info(tr("data.no_crossings"))
     show_dataframe(
         display_table(view.crossings, "crossing", lang=lang),
-        hide_index=True,
-        use_container_width=True,
     )
     export_buttons(view, "crossings", key="export_crossings")
 with tab_shelters:
@@ -72,8 +70,6 @@ with tab_shelters:
         st.info(tr("data.no_shelters"))
     show_dataframe(
         display_table(view.shelters, "shelter", lang=lang),
-        hide_index=True,
-        use_container_width=True,
     )
     export_buttons(view, "shelters", key="export_shelters")
 with tab_checks:
@@ -84,7 +80,7 @@ with tab_checks:
         if report.ok and not report.warnings:
             st.success(tr("data.file_ok"))
         else:
-            show_dataframe(report.to_records(lang), hide_index=True, use_container_width=True)
+            show_dataframe(report.to_records(lang))
 with tab_manage:
     import_section(user)
     if user is not None:
