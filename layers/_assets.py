@@ -20,7 +20,7 @@ import base64
 import logging
 import mimetypes
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -33,6 +33,8 @@ from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from geodata._errors import GeodataError
+from layers._html import escape_text
+from layers.legend import add_caption
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -170,8 +172,12 @@ def use_local_assets(
     return m
 
 
-def standalone_html(m: folium.Map) -> str:
+def standalone_html(m: folium.Map, *, title: str | None = None, notes: Sequence[str] = ()) -> str:
     """Render a map as one HTML document with every JS, CSS and image inlined.
+
+    With ``title`` the document gets it as its ``<title>`` and the map shows it at the top
+    left with the ``notes`` (period, filters, date made: plain text, escaped here) beneath,
+    so a copy of the file says what it shows.
 
     The result opens from disk with no network: Leaflet, its plugins and their
     stylesheets are copied in from ``dashboard/static/node_modules``, the images
@@ -182,7 +188,9 @@ def standalone_html(m: folium.Map) -> str:
     Parameters
     ----------
     m
-        The map to export.
+        The map to export (a heading is added to it when ``title`` is given).
+    title, notes
+        Heading and lines beneath it (plain text).
 
     Returns
     -------
@@ -194,6 +202,11 @@ def standalone_html(m: folium.Map) -> str:
     TypeError, FileNotFoundError, geodata._errors.GeodataError
         As :func:`use_local_assets`.
     """
+    if title:
+        add_caption(m, title, notes)
+        root = m.get_root()
+        assert isinstance(root, Figure)
+        root.title = escape_text(title)
     use_local_assets(m, base_url=DEFAULT_BASE_URL)
     html = m.get_root().render()
     html = _SCRIPT_LINK.sub(lambda match: _inline_script(match.group(1)), html)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import jinja2
@@ -64,10 +65,12 @@ from layers.patrol import (
 __all__ = [
     "DEFAULT_BRIEFING_PATROL_SITES",
     "DEFAULT_TOP_CROSSINGS",
+    "WIB",
     "Briefing",
     "briefing_html",
     "briefing_svg",
     "build_briefing",
+    "default_week",
     "html_to_pdf",
     "main",
     "pdf_bytes",
@@ -75,6 +78,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: Western Indonesian Time (UTC+7), the time of Kalimantan Barat.
+WIB: Final = ZoneInfo("Asia/Jakarta")
 
 #: Crossings listed on the page (the rest are on the map only): what fits one page.
 DEFAULT_TOP_CROSSINGS: Final = 8
@@ -272,7 +277,7 @@ def build_briefing(
         recent_cases=placed[year.contains(placed["date_reported"]).to_numpy()],
         patrol=patrol,
         synthetic=bool(synthetic),
-        generated_at=generated_at or dt.datetime.now().astimezone(),
+        generated_at=generated_at or dt.datetime.now(WIB),
         lang=lang,
         top=top,
         near_km=near_km,
@@ -572,10 +577,31 @@ def _period_label(period: Period, lang: str) -> str:
 
 
 def _timestamp(moment: dt.datetime, lang: str) -> str:
-    """Date, time and UTC offset of ``moment``."""
-    zone = moment.strftime("%z")
-    offset = f" UTC{zone[:3]}:{zone[3:]}" if zone else ""
-    return f"{format_date(moment.date(), lang)} {moment:%H:%M}{offset}"
+    """Date and time of ``moment`` in Western Indonesian Time ("9 Juni 2025 07.30 WIB
+    (UTC+7)"); a naive ``moment`` is taken as WIB already."""
+    local = moment.astimezone(WIB) if moment.tzinfo is not None else moment
+    clock = f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
+    return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
+
+
+def default_week(dates: pd.Series) -> Period:
+    """The briefing's default week: the last whole ISO week (Monday to Sunday) that holds a
+    date of ``dates`` and ends by the last of them, so the week is not cut by the end of
+    the data; the week of the last date when no week is whole.
+
+    Raises
+    ------
+    GeodataError
+        If ``dates`` holds no date.
+    """
+    days = pd.to_datetime(dates).dropna().dt.normalize()
+    if days.empty:
+        raise GeodataError("`dates` holds no date; pass the week explicitly")
+    mondays = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    last = days.max()
+    whole = mondays[mondays + pd.Timedelta(days=6) <= last]
+    monday = (whole.max() if len(whole) else mondays.max()).date()
+    return Period(monday, monday + dt.timedelta(days=6))
 
 
 def _priority_rows(briefing: Briefing) -> list[dict[str, object]]:

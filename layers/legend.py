@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
@@ -105,6 +106,17 @@ def add_banner(m: folium.Map, text: str, *, detail: str = "") -> None:
             f"<small>{escape_text(detail)}</small></details>"
         )
     _HtmlControl(html, position="topleft", css_class="kb-banner").add_to(m)
+
+
+def add_caption(m: folium.Map, title: str, lines: Sequence[str] = ()) -> None:
+    """Add a heading with ``lines`` beneath (plain text, escaped here) at the top left of
+    ``m``: what an exported map shows. It folds like the legend where it covers a point."""
+    html = f"<strong>{escape_text(title)}</strong>"
+    if lines:
+        rows = "".join(f"<div>{escape_text(line)}</div>" for line in lines)
+        html = f'<details class="kb-fold" open><summary>{html}</summary><small>{rows}</small>'
+        html += "</details>"
+    _HtmlControl(html, position="topleft", css_class="kb-legend kb-caption").add_to(m)
 
 
 class FoldControls(MacroElement):

@@ -198,3 +198,18 @@ def test_standalone_html_inlines_everything() -> None:
 )
 def test_external_urls(html: str, expected: list[str]) -> None:
     assert external_urls(html) == expected
+
+
+def test_an_exported_map_says_what_it_shows() -> None:
+    from layers.mapview import analysis_map
+
+    m = analysis_map([], legend_title="x", legend=[], lang="id", synthetic=True)
+    html = standalone_html(
+        m,
+        title="Peta <TPPO>",
+        notes=["Periode 1 Januari 2024 sampai 31 Desember 2024", "<img src=x>"],
+    )
+    assert "<title>Peta &lt;TPPO&gt;</title>" in html
+    assert "Periode 1 Januari 2024 sampai 31 Desember 2024" in html
+    assert "<img src=x>" not in html and "kb-caption" in html
+    assert external_urls(html) == []

@@ -20,6 +20,7 @@ from layers.briefing import (
     Briefing,
     briefing_html,
     build_briefing,
+    default_week,
     html_to_pdf,
     main,
     pdf_bytes,
@@ -56,7 +57,7 @@ def test_briefing_is_about_the_right_kabupaten_and_week(html: str) -> None:
     assert "Kabupaten Sanggau" in html and "(61.03)" in html
     assert "25 November 2024 – 1 December 2024 (2024-W48)" in html
     assert "18 November 2024 – 24 November 2024 (2024-W47)" in html  # previous week
-    assert "9 June 2025 07:30 UTC+07:00" in html
+    assert "9 June 2025 07:30 WIB (UTC+7)" in html
 
 
 def test_briefing_carries_the_sample_label(html: str, sample: Dataset) -> None:
@@ -165,3 +166,27 @@ def test_pdf_is_one_page(hostile_briefing: Briefing, tmp_path: Path) -> None:
 def test_every_page_text_is_in_the_catalogue(lang: str) -> None:
     keys = {*PAGE_TEXT_KEYS, *CHANGE_KEYS.values(), *KIND_KEYS.values(), "briefing.kind_other"}
     assert sorted(keys - catalogue(lang).keys()) == []
+
+
+def test_the_default_week_is_the_last_whole_week_with_cases(sample: Dataset) -> None:
+    dates = sample.cases["date_reported"]
+    week = default_week(dates)
+    last = dates.max().date()
+    assert week.start.weekday() == 0 and week.days == 7 and week.end <= last
+    assert week.contains(dates).any()
+    later = dates[dates.dt.date > week.end]
+    # No whole week with a case lies between this week and the end of the data.
+    assert all(
+        (day - dt.timedelta(days=day.weekday()) + dt.timedelta(days=6)) > last
+        for day in later.dt.date
+    )
+    with pytest.raises(GeodataError, match="no date"):
+        default_week(dates.iloc[:0])
+
+
+def test_the_briefing_time_is_western_indonesian_time(sample: Dataset) -> None:
+    utc = dt.datetime(2025, 6, 9, 0, 30, tzinfo=dt.UTC)
+    briefing = build_briefing(
+        sample.cases, sample.crossings, kabupaten="61.03", period=WEEK, lang="id", generated_at=utc
+    )
+    assert "9 Juni 2025 07.30 WIB (UTC+7)" in briefing_html(briefing)

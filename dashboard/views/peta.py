@@ -6,6 +6,7 @@ whatever the store holds; an empty or partial store gets a note saying what is m
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import cast
 
@@ -21,7 +22,7 @@ from dashboard.filters import describe_filter
 from dashboard.guide import first_run_pointer
 from dashboard.mapframe import map_frame, show_map
 from dashboard.panel import unit_panel
-from dashboard.text import count_text, num, tr
+from dashboard.text import count_text, day, num, tr
 from geodata import reference
 from geodata.export import to_geopackage_bytes
 from geodata.settings import Level
@@ -166,7 +167,20 @@ def _filtered_layers() -> tuple[list[folium.FeatureGroup], gpd.GeoDataFrame]:
 
 def _full_map_html() -> str:
     """The whole map as one offline HTML document (built when the download is asked for)."""
-    return standalone_html(overview_map(_map_data(counted=True), options, lang=state.language()))
+    shown = describe_filter(
+        page.case_filter,
+        total=view.filter_options().total,
+        shown=count_text(page.totals.cases, page.totals.cases_label),
+    )
+    return standalone_html(
+        overview_map(_map_data(counted=True), options, lang=state.language()),
+        title=tr("peta.title"),
+        notes=[
+            f"{tr('peta.measure')}: {tr(f'measure.{options.measure}')}",
+            shown,
+            tr("export.made_on", date=day(dt.date.today())),
+        ],
+    )
 
 
 # Everything the base shows; the access level and data version keep one role's map from
