@@ -50,7 +50,11 @@ def _map_options() -> MapOptions:
     scheme = columns[2].selectbox(
         tr("peta.scheme"), list(SCHEMES), key=state.SCHEME, format_func=lambda v: tr(f"scheme.{v}")
     )
-    classes = columns[3].selectbox(tr("peta.classes"), [3, 4, 5, 6, 7], index=2, key=state.CLASSES)
+    # The default through session state, not ``index``: a shared link sets the state, and a
+    # widget given both logs Streamlit's "set via the Session State API" warning.
+    if st.session_state.get(state.CLASSES) not in (3, 4, 5, 6, 7):
+        st.session_state[state.CLASSES] = 5
+    classes = columns[3].selectbox(tr("peta.classes"), [3, 4, 5, 6, 7], key=state.CLASSES)
     case_mode = columns[4].radio(
         tr("peta.case_mode"),
         ["cluster", "heat"],

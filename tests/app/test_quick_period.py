@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from streamlit.elements.lib import policies
+
 from geodata.datasets import load_sample
 from tests.app.conftest import NewApp, run
 
@@ -25,3 +28,18 @@ def test_quick_periods_set_the_date_range(new_app: NewApp) -> None:
     at.button_group(key="quick_period").set_value("all")
     run(at)
     assert at.date_input(key="dates").value == (first, last)
+
+
+def test_a_shared_link_with_classes_sets_them_without_a_warning(
+    new_app: NewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A widget given a default and a value from the link logs Streamlit's warning ("set via
+    the Session State API", once per process: the flag is reset here)."""
+    logged: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(
+        policies._LOGGER, "warning", lambda message, *a, **k: logged.append(message)
+    )
+    at = run(new_app(classes="7"))
+    assert at.selectbox(key="classes").value == 7
+    assert [message for message in logged if "Session State API" in message] == []
