@@ -6,6 +6,7 @@ Run from the repository root (needs ``/usr/bin/chromium``; nothing leaves 127.0.
     python tests/benchmarks/bench_ratios.py                       # demo and 100,000 cases
     python tests/benchmarks/bench_ratios.py --cases 100000 1000000 --rounds 5
     python tests/benchmarks/bench_ratios.py --label before        # name the JSON written
+    python tests/benchmarks/bench_ratios.py --baseline /tmp/old   # an older checkout beside
 
 Not a test (nothing is asserted). It starts, side by side on free ports of 127.0.0.1:
 
@@ -180,12 +181,17 @@ def reruns(browser: Any, url: str, *, steps: int, timeout_s: float) -> tuple[lis
 
 
 @contextlib.contextmanager
-def servers(cases: list[int], work: Path) -> Iterator[dict[str, str]]:
-    """The floor, the dashboard on demo data and on each synthetic size: {label: url}."""
+def servers(cases: list[int], work: Path, baseline: Path | None) -> Iterator[dict[str, str]]:
+    """The floor, the dashboard on demo data (and the ``baseline`` checkout's, if given) and
+    on each synthetic size: {label: url}."""
     floor = work / "floor.py"
     floor.write_text(FLOOR_APP, encoding="utf-8")
     with contextlib.ExitStack() as stack:
         urls = {"floor": stack.enter_context(streamlit_server(None, work / "floor.log", app=floor))}
+        if baseline is not None:
+            app = baseline / "dashboard" / "app.py"
+            log = ARTIFACTS / "ratios_baseline.log"
+            urls["baseline demo"] = stack.enter_context(streamlit_server(None, log, app=app))
         urls["demo"] = stack.enter_context(streamlit_server(None, ARTIFACTS / "ratios_demo.log"))
         for n in cases:
             folder = synthetic_folder(n)
@@ -205,7 +211,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     rerun_bytes: dict[str, int] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
-        servers(args.cases, Path(tmp)) as urls,
+        servers(args.cases, Path(tmp), args.baseline) as urls,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
@@ -292,8 +298,15 @@ def main() -> None:
     parser.add_argument("--rerun-steps", type=int, default=3, help="filter changes per app")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per load")
     parser.add_argument("--label", default="", help="suffix of the JSON file written")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive REV | tar -x -C DIR`, with "
+        "dashboard/static/node_modules linked in) served beside, on the demo data",
+    )
     args = parser.parse_args()
-    result = measure(args) | {"args": vars(args), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    result = measure(args) | {"args": options, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     print_table(result)
     name = f"bench_ratios_{args.label}.json" if args.label else "bench_ratios.json"
     (ARTIFACTS / name).write_text(json.dumps(result, indent=2), encoding="utf-8")
