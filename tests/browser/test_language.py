@@ -106,3 +106,26 @@ def test_english_interface_has_no_indonesian(
 ) -> None:
     text = _open(page, app_url, name, "en", artifacts_dir)
     assert _words(text, INDONESIAN_WORDS) == [], f"Indonesian on {name}"
+
+
+def test_desa_level_without_a_kabupaten_draws_the_kecamatan_map(
+    page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """The notice says the kecamatan map shows meanwhile: it must, with its polygons."""
+    from playwright.sync_api import expect
+
+    from geodata import reference
+
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_url}/peta?level=desa", wait_until="domcontentloaded")
+    expect(page.get_by_text(t("peta.desa_needs_kabupaten", "id"))).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    frame = page.locator(MAP_IFRAME).filter(visible=True).first.content_frame
+    kecamatan = len(reference.load_units("kecamatan"))
+    expect(frame.locator("path.leaflet-interactive").nth(kecamatan - 1)).to_be_attached(
+        timeout=TIMEOUT_MS
+    )
+    page.locator(MAP_IFRAME).filter(visible=True).first.screenshot(
+        path=artifacts_dir / "lang_id_peta_desa_map.png"
+    )
