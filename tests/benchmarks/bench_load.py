@@ -3,6 +3,14 @@
 Run from the repository root::
 
     python tests/benchmarks/bench_load.py [--sessions 20] [--duration 120] [--max-reruns 40]
+    python tests/benchmarks/bench_load.py --sessions 20 50 --targets floor one many --duration 60
+
+``--targets`` picks what is loaded, one after another with the same sessions: ``one`` (one
+dashboard process), ``many`` (the many-users deployment: ``tools/serve.sh`` with
+``--processes`` processes behind Caddy, sticky sessions, on free loopback ports; needs the
+``caddy`` binary) and ``floor`` (a Streamlit page with a title, four metrics and one filter
+widget, one process: what Streamlit itself costs under the same load). With more than one
+target or session count it ends with a side-by-side table.
 
 Not a test. It starts ``streamlit run dashboard/app.py`` itself on a free port of 127.0.0.1
 (nothing else is ever contacted), then opens ``--sessions`` websocket clients that speak
@@ -28,8 +36,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -216,7 +226,7 @@ async def session(
             results.page_loads.append(time.perf_counter() - start)
             results.errors += [f"session {number} load: {p}" for p in run.problems]
             loaded[0] += 1
-            results.memory.append((loaded[0], _rss_bytes(pid)))
+            results.memory.append((loaded[0], _streamlit_rss(pid)))
             if args.username:
                 start = time.perf_counter()
                 run = await log_in(ws, run, query, args.username, timeout=args.timeout)
@@ -237,13 +247,39 @@ async def session(
         results.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
 
-def _start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+FLOOR_APP = """import streamlit as st
+
+st.title("Floor")
+st.sidebar.multiselect("Eksploitasi", ["sexual", "labour", "other"], key="f_exploitation")
+for column, label in zip(st.columns(4), ["Kasus", "Korban", "Jalur", "Shelter"]):
+    column.metric(label, "1.234")
+"""
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path, *, timeout: float) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with opener.open(f"{url}/_stcore/health", timeout=2):
+                return
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.5)
+    _stop(server)
+    raise RuntimeError(f"{url} did not answer /_stcore/health; see {log}")
+
+
+def _start_server(
+    port: int, log: Path, *, app: str = "dashboard/app.py"
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "dashboard/app.py",
+        app,
         "--server.address",
         HOST,
         "--server.port",
@@ -266,17 +302,74 @@ def _start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
             env=env,
             start_new_session=True,
         )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    _wait_healthy(f"http://{HOST}:{port}", server, log, timeout=60)
+    return server
+
+
+def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site; (it, port)."""
+    if shutil.which("caddy") is None:
+        raise RuntimeError("the 'many' target needs caddy: apt-get install -y caddy")
+    first = _free_port()
+    while any(_port_taken(port) for port in range(first, first + processes + 1)):
+        first = _free_port()
+    proxy_port = first + processes
+    config = work / "Caddyfile"
+    config.write_text(
+        "{\n\tadmin off\n\tauto_https off\n}\n\n"
+        f"http://{HOST}:{proxy_port} {{\n\tbind {HOST}\n"
+        f"\timport {ROOT / 'deploy' / 'kalbar-app.caddy'}\n}}\n",
+        encoding="utf-8",
+    )
+    log = work / "serve.log"
+    with log.open("wb") as handle:
+        server = subprocess.Popen(
+            ["bash", str(ROOT / "tools" / "serve.sh"), "--processes", str(processes),
+             "--first-port", str(first), "--caddyfile", str(config)],
+            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    _wait_healthy(f"http://{HOST}:{proxy_port}", server, log, timeout=180)
+    return server, proxy_port
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2):
-                return server
+            probe.bind((HOST, port))
         except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError(f"streamlit did not start; see {log}")
+            return True
+        return False
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)  # serve.sh stops the processes it started
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _streamlit_rss(pid: int) -> int:
+    """RSS of every Streamlit process under ``pid`` (the proxy and the shell not counted)."""
+    total = 0
+    for child in _descendants(pid):
+        with contextlib.suppress(OSError):
+            if b"streamlit" in Path(f"/proc/{child}/cmdline").read_bytes():
+                total += _rss_bytes(child)
+    return total
 
 
 def _percentiles(values: list[float]) -> str:
@@ -290,47 +383,45 @@ def _percentiles(values: list[float]) -> str:
     )
 
 
-async def _main(args: argparse.Namespace) -> Results:
+async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Results:
+    """``sessions`` sessions against ``target`` (``one``, ``many`` or ``floor``)."""
     results = Results()
-    port = _free_port()
-    log = Path(tempfile.mkdtemp(prefix="kalbar-load-")) / "streamlit.log"
-    server = _start_server(port, log)
+    work = Path(tempfile.mkdtemp(prefix=f"kalbar-load-{target}-"))
+    if target == "many":
+        server, port = _start_deployment(args.processes, work)
+    else:
+        port = _free_port()
+        app = "dashboard/app.py"
+        if target == "floor":
+            (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+            app = str(work / "floor.py")
+        server = _start_server(port, work / "streamlit.log", app=app)
     try:
-        idle = _rss_bytes(server.pid)
+        idle = _streamlit_rss(server.pid)
         results.memory.append((0, idle))
         loaded = [0]
         await asyncio.wait_for(
             asyncio.gather(
-                *(session(i, args, port, server.pid, results, loaded) for i in range(args.sessions))
+                *(session(i, args, port, server.pid, results, loaded) for i in range(sessions))
             ),
             timeout=args.duration + args.timeout + 30,
         )
-        results.memory.append((loaded[0], _rss_bytes(server.pid)))
+        results.memory.append((loaded[0], _streamlit_rss(server.pid)))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        print(f"server log: {log}")
+        _stop(server)
+        print(f"server log: {work}")
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the load test and print the report; exit 1 if there were errors."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=120.0, help="seconds, all sessions")
-    parser.add_argument("--max-reruns", type=int, default=40, help="per session")
-    parser.add_argument("--ramp", type=float, default=1.0, help="seconds between session starts")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per script run")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--username", help="log in as this user (password: KALBAR_BENCH_PASSWORD)")
-    args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= 50 or not 0 < args.duration <= 600:
-        parser.error("keep it bounded: 1 to 50 sessions, at most 600 seconds")
-    results = asyncio.run(_main(args))
-    print(f"{args.sessions} sessions, {args.duration:.0f} s, up to {args.max_reruns} reruns each")
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if values else 0.0
+
+
+def _report(target: str, sessions: int, args: argparse.Namespace, results: Results) -> dict:
+    """Print one run's figures; return its row of the side-by-side table."""
+    print(f"\n== {target}: {sessions} sessions, {args.duration:.0f} s, ", end="")
+    print(f"up to {args.max_reruns} reruns each")
     print(f"page load  {_percentiles(results.page_loads)}")
     if results.logins:
         print(f"login      {_percentiles(results.logins)}")
@@ -341,13 +432,50 @@ def main(argv: list[str] | None = None) -> int:
         f"server RSS idle {idle / 2**20:.0f} MiB, after 1 session {first / 2**20:.0f} MiB, "
         f"after {last[0]} sessions {last[1] / 2**20:.0f} MiB"
     )
-    if last[0] > 1:
-        per_session = (last[1] - first) / (last[0] - 1) / 2**20
-        print(f"memory per added session: {per_session:.1f} MiB")
+    per_session = (last[1] - first) / (last[0] - 1) / 2**20 if last[0] > 1 else float("nan")
+    print(f"memory per added session: {per_session:.1f} MiB")
     print(f"errors: {len(results.errors)}")
     for error in results.errors[:20]:
         print(f"  {error}")
-    return 1 if results.errors else 0
+    return {
+        "target": target if target != "many" else f"many ({args.processes} processes)",
+        "sessions": sessions,
+        "p95 load s": _p95(results.page_loads),
+        "p95 rerun s": _p95(results.reruns),
+        "reruns": len(results.reruns),
+        "errors": len(results.errors),
+        "MiB/session": per_session,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the load test(s) and print the report; exit 1 if there were errors."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[20])
+    parser.add_argument("--targets", nargs="+", choices=["one", "many", "floor"], default=["one"])
+    parser.add_argument("--processes", type=int, default=2, help="processes of the 'many' target")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds, all sessions")
+    parser.add_argument("--max-reruns", type=int, default=40, help="per session")
+    parser.add_argument("--ramp", type=float, default=1.0, help="seconds between session starts")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per script run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--username", help="log in as this user (password: KALBAR_BENCH_PASSWORD)")
+    args = parser.parse_args(argv)
+    if not all(1 <= n <= 50 for n in args.sessions) or not 0 < args.duration <= 600:
+        parser.error("keep it bounded: 1 to 50 sessions, at most 600 seconds")
+    if not 1 <= args.processes <= 8:
+        parser.error(f"--processes should be from 1 to 8, got {args.processes}")
+    rows = []
+    for sessions in args.sessions:
+        for target in args.targets:
+            results = asyncio.run(_measure(target, sessions, args))
+            rows.append(_report(target, sessions, args, results))
+    if len(rows) > 1:
+        print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+        for row in rows:
+            cells = (f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values())
+            print("| " + " | ".join(cells) + " |")
+    return 1 if any(row["errors"] for row in rows) else 0
 
 
 if __name__ == "__main__":
