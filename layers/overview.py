@@ -7,9 +7,11 @@ them from the committed geodata whatever the store holds, even when it is empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -24,6 +26,11 @@ from layers.crossings import crossings_layer, crossings_legend, with_reference_p
 from layers.legend import LegendItem, add_banner, legend_html
 from layers.mapview import Basemap, finish_map, new_map
 from layers.shelters import shelters_layer, shelters_legend
+
+#: Above this many case points the map shows them on a grid (:func:`on_grid`).
+GRID_ABOVE: Final = 20_000
+#: Grid cell of :func:`on_grid`, in degrees (0.02 degree is about 2.2 km here).
+GRID_DEGREES: Final = 0.02
 
 
 @dataclass(frozen=True)
@@ -161,12 +168,39 @@ def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[fo
     _GroupExtras(legend_html=legend, to_back=True).add_to(units)
     groups = [units]
     if len(data.case_points):
-        cases = cases_layer(data.case_points, lang=lang, mode=options.case_mode)
+        points = on_grid(data.case_points, mode=options.case_mode)
+        cases = cases_layer(points, lang=lang, mode=options.case_mode)
         group = folium.FeatureGroup(name=cases.layer_name)
         cases.control = False
         cases.add_to(group)
         groups.append(group)
     return groups
+
+
+def on_grid(points: gpd.GeoDataFrame, *, mode: CaseMode) -> gpd.GeoDataFrame:
+    """Case points as the browser gets them: above :data:`GRID_ABOVE` cases each point moves
+    to the centre of its :data:`GRID_DEGREES` cell (about 2 km), so the map carries one
+    marker per cell with its count, never a million; the heat map gets one weighted point
+    per cell (``victims_selected`` summed). Fewer cases are returned unchanged."""
+    if len(points) <= GRID_ABOVE:
+        return points
+    lat = ((points.geometry.y / GRID_DEGREES).round() * GRID_DEGREES).round(5)
+    lon = ((points.geometry.x / GRID_DEGREES).round() * GRID_DEGREES).round(5)
+    if mode == "heat":
+        weight = points.get("victims_selected", pd.Series(1, index=points.index))
+        cells = (
+            pd.DataFrame({"lat": lat, "lon": lon, "victims_selected": weight})
+            .groupby(["lat", "lon"])["victims_selected"]
+            .sum()
+            .reset_index()
+        )
+    else:  # one row per case, so the cluster layer still counts cases
+        cells = pd.DataFrame({"lat": lat.to_numpy(), "lon": lon.to_numpy()})
+    return gpd.GeoDataFrame(
+        cells.drop(columns=["lat", "lon"]),
+        geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
+        crs=points.crs,
+    )
 
 
 def overview_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:

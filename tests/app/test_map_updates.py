@@ -11,13 +11,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
 from geodata import gateway, reference
 from geodata.i18n import t
 from layers.cases import CaseFilter
-from layers.overview import MapData, MapOptions, base_map, filtered_layers, overview_map
+from layers.overview import (
+    GRID_ABOVE,
+    GRID_DEGREES,
+    MapData,
+    MapOptions,
+    base_map,
+    filtered_layers,
+    on_grid,
+    overview_map,
+)
 from tests.app.conftest import NewApp, run
 
 
@@ -82,3 +92,21 @@ def test_the_base_holds_no_case_and_the_full_map_holds_everything() -> None:
     assert some_case in full
     assert "kb-legend" in full
     assert json.dumps(t("map.legend.title", "en"))[1:-1] in full
+
+
+def test_many_cases_reach_the_browser_on_a_grid_with_their_counts() -> None:
+    demo = _demo_data(CaseFilter()).case_points
+    assert on_grid(demo, mode="cluster") is demo  # few cases: every point as it is
+    copies = -(-(GRID_ABOVE + 1) // len(demo))
+    many = pd.concat([demo] * copies, ignore_index=True)
+    many["victims_selected"] = range(len(many))
+    cluster = on_grid(many, mode="cluster")
+    assert len(cluster) == len(many)  # one row per case: clusters count cases
+    places = set(zip(cluster.geometry.y, cluster.geometry.x, strict=True))
+    assert len(places) < len(set(zip(demo.geometry.y, demo.geometry.x, strict=True)))
+    for y, x in places:
+        assert abs(y / GRID_DEGREES - round(y / GRID_DEGREES)) < 1e-6
+        assert abs(x / GRID_DEGREES - round(x / GRID_DEGREES)) < 1e-6
+    heat = on_grid(many, mode="heat")
+    assert len(heat) == len(places)  # one weighted point per cell
+    assert heat["victims_selected"].sum() == many["victims_selected"].sum()
