@@ -13,7 +13,7 @@ from dashboard.context import page_start
 from dashboard.tables import show_table
 from dashboard.text import tr
 from geodata.analysis_input import busiest_kabupaten
-from layers.briefing import briefing_html, build_briefing, pdf_bytes
+from layers.briefing import briefing_html, build_briefing, default_week, pdf_bytes
 from layers.patrol import PatrolPlan, Period, rank_crossings
 
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
@@ -138,11 +138,11 @@ code: str = left.selectbox(
     format_func=lambda c: names[c],
     index=list(names).index(busiest_kabupaten(cases)),
 )
-last_case = cases["date_reported"].max().date()
+last_week = default_week(cases["date_reported"]).start  # the last whole week with cases
 day = right.date_input(
-    tr("patrol_page.week"), value=last_case, key="briefing_week", format="DD/MM/YYYY"
+    tr("patrol_page.week"), value=last_week, key="briefing_week", format="DD/MM/YYYY"
 )
-year, week, _ = (day if isinstance(day, dt.date) else last_case).isocalendar()
+year, week, _ = (day if isinstance(day, dt.date) else last_week).isocalendar()
 if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
     with st.spinner(tr("patrol_page.making")):
         briefing = build_briefing(
@@ -176,4 +176,4 @@ if html:
         key="briefing_pdf_download",
         on_click="ignore",
     )
-    st.components.v1.html(html, height=900, scrolling=True)
+    st.iframe(html, height=900, alt=tr("patrol_page.briefing"))

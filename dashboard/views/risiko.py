@@ -11,8 +11,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, state
+from dashboard.charts import localised
 from dashboard.context import page_start
-from dashboard.tables import show_table
+from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
 from geodata.settings import Level
@@ -218,7 +219,7 @@ if analysis == "index":
         format_func=lambda c: names[c],
     )
     st.altair_chart(
-        contribution_chart(index.contributions_, code=code, lang=lang), use_container_width=True
+        localised(contribution_chart(index.contributions_, code=code, lang=lang)), width="stretch"
     )
     st.subheader(tr("risk_page.table"))
     show_table(
@@ -289,5 +290,5 @@ else:
             shelters=view.shelters,
         )
         st.markdown(result.summary(lang=lang))
-        st.dataframe(result.display_table(lang=lang), hide_index=True, use_container_width=True)
+        show_dataframe(result.display_table(lang=lang), digits=2)
         st.caption(tr("risk_page.backtest_method", cases=num(len(cases))))

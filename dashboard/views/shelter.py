@@ -49,7 +49,8 @@ show_table(
     [
         "order",
         "code",
-        "name",
+        "site",
+        "kabupaten",
         "gain_cases",
         "gain_victims",
         "cases_covered_pct",

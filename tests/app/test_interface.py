@@ -1,5 +1,5 @@
-"""Quick period choices in the sidebar: they set the date range (records roles) or the year
-range (aggregate roles: whole years only), on the committed sample data."""
+"""The interface of issue 11 on the committed sample data: quick period choices set the date
+range, a shared link sets its values without Streamlit warnings, the briefing's default week."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from streamlit.elements.lib import policies
 
 from geodata.datasets import load_sample
+from layers.briefing import default_week
 from tests.app.conftest import NewApp, run
 
 
@@ -43,3 +44,18 @@ def test_a_shared_link_with_classes_sets_them_without_a_warning(
     at = run(new_app(classes="7"))
     assert at.selectbox(key="classes").value == 7
     assert [message for message in logged if "Session State API" in message] == []
+
+
+def test_the_briefing_defaults_to_the_last_whole_week_and_shows_in_an_iframe(
+    new_app: NewApp,
+) -> None:
+    dates = load_sample().cases["date_reported"]
+    at = run(new_app(page="patroli"))
+    week = at.date_input(key="briefing_week").value
+    assert week == default_week(dates).start and week.weekday() == 0
+    assert week + dt.timedelta(days=6) <= dates.max().date()
+    at.button(key="briefing_make").click()
+    run(at)
+    html = at.session_state["briefing_html"]
+    assert "WIB (UTC+7)" in html
+    assert len(at.get("iframe")) == 1, "the briefing shows in st.iframe (not components.v1.html)"
