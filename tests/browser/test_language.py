@@ -49,20 +49,17 @@ WIDTH, HEIGHT = 1440, 900
 
 
 def _visible_text(page: Page) -> str:
-    """The text of the page and of its map frames, without the :data:`SKIPPED` parts."""
-    main = page.locator('[data-testid="stMain"]').inner_text()
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    side = sidebar.inner_text() if sidebar.count() else ""
+    """The text of the page (dialogs too) and of its map frames, without :data:`SKIPPED`."""
+    body = page.locator("body").inner_text()  # dialogs ("Page not found") included
     for selector in SKIPPED:
         for element in page.locator(selector).all():
-            text = element.inner_text()
-            main, side = main.replace(text, ""), side.replace(text, "")
+            body = body.replace(element.inner_text(), "")
     frames = [
         frame.locator("body").inner_text()
         for frame in page.frames
         if frame != page.main_frame and frame.url.startswith(("http", "about:srcdoc"))
     ]
-    return "\n".join([main, side, *frames])
+    return "\n".join([body, *frames])
 
 
 def _words(text: str, words: tuple[str, ...]) -> list[str]:
