@@ -31,6 +31,8 @@ How the dashboard must use it (caches are shared between sessions):
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
@@ -98,6 +100,8 @@ ExportFormat = Literal["csv", "csv_excel_id", "xlsx", "geojson", "gpkg"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gpkg")
 #: Per victim column, the column of each case's victim keys (see :mod:`geodata._cellkey`).
 _VICTIM_KEYS: Final = {column: f"_key_{column}" for column in VICTIM_COLUMNS}
+#: Filters whose cases a view keeps (the page's current one and the one before).
+_FILTERS_KEPT: Final = 2
 #: Case columns an aggregate view keeps: coded values to filter and count, the record keys,
 #: nothing about a person and no free text (``destination`` is the country code only,
 #: ``destination_state`` is emptied).
@@ -264,6 +268,10 @@ class RoleView:
             self.__records: pd.DataFrame = _facts(located, key=dataset_key(key, version))
         else:
             self.__records = located
+        # The cases of the last filters: one page run asks for the same filter many times
+        # (views are shared by sessions; the frames handed out must not be modified).
+        self.__filtered: OrderedDict[CaseFilter, pd.DataFrame] = OrderedDict()
+        self.__filtered_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"RoleView(level={self.level!r}, version={self.version!r}, demo={self.demo})"
@@ -277,12 +285,24 @@ class RoleView:
         if not self.records_allowed:
             raise AccessDeniedError("this role sees case counts only, not case records or points")
 
+    def _filtered(self, case_filter: CaseFilter) -> pd.DataFrame:
+        """``filter_cases`` of this view's records; the last :data:`_FILTERS_KEPT` remembered."""
+        with self.__filtered_lock:
+            found = self.__filtered.get(case_filter)
+        if found is None:
+            found = filter_cases(cast(gpd.GeoDataFrame, self.__records), case_filter)
+            with self.__filtered_lock:
+                self.__filtered[case_filter] = found
+                while len(self.__filtered) > _FILTERS_KEPT:
+                    self.__filtered.popitem(last=False)
+        return found
+
     def _selected(self, case_filter: CaseFilter | None, unit: str | None = None) -> pd.DataFrame:
         """The cases of the filter (coarsened for aggregates), with the victims' cell keys."""
         case_filter = case_filter or CaseFilter()
         if not self.records_allowed:
             case_filter = coarsened_filter(case_filter)
-        selected: pd.DataFrame = filter_cases(cast(gpd.GeoDataFrame, self.__records), case_filter)
+        selected = self._filtered(case_filter)
         if unit is not None:
             level = _unit_level(unit)
             selected = selected[selected[f"{level}_code"] == unit]
@@ -334,7 +354,7 @@ class RoleView:
     def cases(self, *, case_filter: CaseFilter | None = None) -> gpd.GeoDataFrame:
         """Case records matching ``case_filter`` (records and admin levels only)."""
         self._require_records()
-        return cast(gpd.GeoDataFrame, self._selected(case_filter))
+        return cast(gpd.GeoDataFrame, self._selected(case_filter).copy())  # callers' own
 
     def case_points(
         self, gazetteer: pd.DataFrame, *, case_filter: CaseFilter | None = None
