@@ -10,7 +10,8 @@ dashboard process), ``many`` (the many-users deployment: ``tools/serve.sh`` with
 ``--processes`` processes behind Caddy, sticky sessions, on free loopback ports; needs the
 ``caddy`` binary) and ``floor`` (a Streamlit page with a title, four metrics and one filter
 widget, one process: what Streamlit itself costs under the same load). With more than one
-target or session count it ends with a side-by-side table.
+target or session count it ends with a side-by-side table. ``--warm`` first runs the page
+once on each process, so the figures leave out the one-time data load of a fresh process.
 
 Not a test. It starts ``streamlit run dashboard/app.py`` itself on a free port of 127.0.0.1
 (nothing else is ever contacted), then opens ``--sessions`` websocket clients that speak
@@ -306,8 +307,9 @@ def _start_server(
     return server
 
 
-def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site; (it, port)."""
+def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site;
+    (it, the proxy's port, the first process's port)."""
     if shutil.which("caddy") is None:
         raise RuntimeError("the 'many' target needs caddy: apt-get install -y caddy")
     first = _free_port()
@@ -329,7 +331,19 @@ def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[byte
             cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     _wait_healthy(f"http://{HOST}:{proxy_port}", server, log, timeout=180)
-    return server, proxy_port
+    return server, proxy_port, first
+
+
+async def _warm_up(ports: list[int], *, timeout: float) -> None:
+    """One page run on each process (its data caches filled), before the sessions come."""
+    for port in ports:
+        async with websockets.connect(
+            f"ws://{HOST}:{port}/_stcore/stream",
+            subprotocols=["streamlit"],  # type: ignore[list-item]
+            max_size=None,
+            open_timeout=timeout,
+        ) as ws:
+            await _run_script(ws, _rerun(""), timeout=timeout)
 
 
 def _port_taken(port: int) -> bool:
@@ -388,7 +402,8 @@ async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Resu
     results = Results()
     work = Path(tempfile.mkdtemp(prefix=f"kalbar-load-{target}-"))
     if target == "many":
-        server, port = _start_deployment(args.processes, work)
+        server, port, first = _start_deployment(args.processes, work)
+        processes = list(range(first, first + args.processes))
     else:
         port = _free_port()
         app = "dashboard/app.py"
@@ -396,7 +411,10 @@ async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Resu
             (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
             app = str(work / "floor.py")
         server = _start_server(port, work / "streamlit.log", app=app)
+        processes = [port]
     try:
+        if args.warm:
+            await _warm_up(processes, timeout=args.timeout * 3)
         idle = _streamlit_rss(server.pid)
         results.memory.append((0, idle))
         loaded = [0]
@@ -459,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp", type=float, default=1.0, help="seconds between session starts")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per script run")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--warm", action="store_true", help="one page run per process before the sessions"
+    )
     parser.add_argument("--username", help="log in as this user (password: KALBAR_BENCH_PASSWORD)")
     args = parser.parse_args(argv)
     if not all(1 <= n <= 50 for n in args.sessions) or not 0 < args.duration <= 600:
