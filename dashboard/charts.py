@@ -100,12 +100,8 @@ def case_charts(page: PageData) -> None:
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         st.markdown(f"**{tr('charts.by_exploitation')}**")
-        st.altair_chart(
-            _category_chart(by_exploitation, "exploitation", labels), width="stretch"
-        )
+        st.altair_chart(_category_chart(by_exploitation, "exploitation", labels), width="stretch")
     with right:
         st.markdown(f"**{tr('charts.by_destination')}**")
         by_destination = view.case_breakdown("destination", case_filter=case_filter)
-        st.altair_chart(
-            _category_chart(by_destination, "destination", {}), width="stretch"
-        )
+        st.altair_chart(_category_chart(by_destination, "destination", {}), width="stretch")

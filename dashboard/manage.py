@@ -18,7 +18,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import data, session, state
 from dashboard.guide import template_buttons
 from dashboard.tables import show_dataframe
-from dashboard.text import num, tr
+from dashboard.text import day, num, tr
 from geodata import gateway
 from geodata._errors import GeodataError
 from geodata.access import allowed
@@ -150,7 +150,15 @@ def crossing_section(user: User) -> None:
         format_func=lambda s: tr(f"crossing_status.{s}"),
         placeholder=tr("common.choose"),
     )
-    on = right.date_input(tr("crossing.last_verified"), value=dt.date.today(), key="mark_on")
+    # The last 90 days as a list in the language (Streamlit's calendar is English only).
+    today = dt.date.today()
+    days = [today - dt.timedelta(days=back) for back in range(90)]
+    on = right.selectbox(
+        tr("crossing.last_verified"),
+        days,
+        key="mark_on",
+        format_func=lambda d: tr("manage.today", date=day(d)) if d == today else day(d),
+    )
     if st.button(tr("manage.mark"), key="mark_submit"):
         gateway.role_store(user).mark_crossing(
             crossing, status, on=on if isinstance(on, dt.date) else None

@@ -84,7 +84,8 @@ URL_KEYS: Final[dict[str, tuple[Callable[[object], str], Callable[[str], object]
 LABELLED_WIDGETS: Final = (
     LEVEL, MEASURE, SCHEME, CASE_MODE, BASEMAP, SELECTED, FREQUENCY,
     "risk_level", "risk_kabupaten", "risk_view", "risk_explain", "hot_column",
-    "briefing_kabupaten", "import_kind", "edit_kind", "mark_crossing", "mark_status",
+    "briefing_kabupaten", "briefing_week", "backtest_cutoff", "mark_on", "import_kind",
+    "edit_kind", "mark_crossing", "mark_status",
 )  # fmt: skip
 
 

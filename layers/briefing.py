@@ -70,10 +70,12 @@ __all__ = [
     "briefing_html",
     "briefing_svg",
     "build_briefing",
+    "case_weeks",
     "default_week",
     "html_to_pdf",
     "main",
     "pdf_bytes",
+    "period_label",
     "write_briefing",
 ]
 
@@ -305,8 +307,8 @@ def briefing_html(briefing: Briefing) -> str:
         text=_texts(briefing),
         kabupaten_name=briefing.kabupaten["name"],
         kabupaten_code=briefing.kabupaten["code"],
-        period_label=_period_label(briefing.period, lang),
-        previous_label=_period_label(briefing.period.previous(), lang),
+        period_label=period_label(briefing.period, lang),
+        previous_label=period_label(briefing.period.previous(), lang),
         generated=_timestamp(briefing.generated_at, lang),
         synthetic=briefing.synthetic,
         map_svg=Markup(briefing_svg(briefing)),
@@ -566,7 +568,7 @@ def _texts(briefing: Briefing) -> dict[str, str]:
     return texts
 
 
-def _period_label(period: Period, lang: str) -> str:
+def period_label(period: Period, lang: str) -> str:
     """``"2–8 Juni 2025 (2025-W23)"``-style label of a period."""
     start, end = format_date(period.start, lang), format_date(period.end, lang)
     label = start if period.start == period.end else f"{start} – {end}"
@@ -582,6 +584,14 @@ def _timestamp(moment: dt.datetime, lang: str) -> str:
     local = moment.astimezone(WIB) if moment.tzinfo is not None else moment
     clock = f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
     return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
+
+
+def case_weeks(dates: pd.Series) -> list[Period]:
+    """The ISO weeks (Monday to Sunday) that hold a date of ``dates``, newest first: the
+    weeks a briefing can be about."""
+    days = pd.to_datetime(dates).dropna().dt.normalize()
+    mondays = sorted({d.date() for d in days - pd.to_timedelta(days.dt.day_of_week, unit="D")})
+    return [Period(monday, monday + dt.timedelta(days=6)) for monday in reversed(mondays)]
 
 
 def default_week(dates: pd.Series) -> Period:

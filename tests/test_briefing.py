@@ -20,6 +20,7 @@ from layers.briefing import (
     Briefing,
     briefing_html,
     build_briefing,
+    case_weeks,
     default_week,
     html_to_pdf,
     main,
@@ -190,3 +191,13 @@ def test_the_briefing_time_is_western_indonesian_time(sample: Dataset) -> None:
         sample.cases, sample.crossings, kabupaten="61.03", period=WEEK, lang="id", generated_at=utc
     )
     assert "9 Juni 2025 07.30 WIB (UTC+7)" in briefing_html(briefing)
+
+
+def test_case_weeks_are_the_weeks_with_cases_newest_first(sample: Dataset) -> None:
+    dates = sample.cases["date_reported"]
+    weeks = case_weeks(dates)
+    assert [w.start for w in weeks] == sorted({w.start for w in weeks}, reverse=True)
+    assert all(w.start.weekday() == 0 and w.days == 7 for w in weeks)
+    assert all(w.contains(dates).any() for w in weeks)
+    assert sum(int(w.contains(dates).sum()) for w in weeks) == int(dates.notna().sum())
+    assert default_week(dates) in weeks

@@ -13,7 +13,14 @@ from dashboard.context import page_start
 from dashboard.tables import show_table
 from dashboard.text import tr
 from geodata.analysis_input import busiest_kabupaten
-from layers.briefing import briefing_html, build_briefing, default_week, pdf_bytes
+from layers.briefing import (
+    briefing_html,
+    build_briefing,
+    case_weeks,
+    default_week,
+    pdf_bytes,
+    period_label,
+)
 from layers.patrol import PatrolPlan, Period, rank_crossings
 
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
@@ -138,11 +145,19 @@ code: str = left.selectbox(
     format_func=lambda c: names[c],
     index=list(names).index(busiest_kabupaten(cases)),
 )
-last_week = default_week(cases["date_reported"]).start  # the last whole week with cases
-day = right.date_input(
-    tr("patrol_page.week"), value=last_week, key="briefing_week", format="DD/MM/YYYY"
+# Weeks with cases, newest first (a list in the language, not Streamlit's English calendar);
+# the default is the last whole week with cases.
+weeks = {period.start: period for period in case_weeks(cases["date_reported"])}
+if st.session_state.get("briefing_week") not in weeks:
+    st.session_state["briefing_week"] = default_week(cases["date_reported"]).start
+monday = right.selectbox(
+    tr("patrol_page.week"),
+    list(weeks),
+    key="briefing_week",
+    format_func=lambda start: period_label(weeks[start], lang),
+    placeholder=tr("common.choose"),
 )
-year, week, _ = (day if isinstance(day, dt.date) else last_week).isocalendar()
+year, week, _ = (monday or default_week(cases["date_reported"]).start).isocalendar()
 if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
     with st.spinner(tr("patrol_page.making")):
         briefing = build_briefing(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -85,13 +86,18 @@ def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
     """Last day of the backtest's training data: a date for records, a year's end for counts."""
     last = cases["date_reported"].max().date()
     if not aggregated:
-        cutoff = st.date_input(
-            tr("risk_page.cutoff"),
-            value=dt.date(last.year - 1, 12, 31),
-            key="backtest_cutoff",
-            format="DD/MM/YYYY",
+        # Month ends before the last month of data, as a list in the language (Streamlit's
+        # calendar is English only).
+        ends = pd.date_range(cases["date_reported"].min(), last, freq="ME").date.tolist()[:-1]
+        default = dt.date(last.year - 1, 12, 31)
+        if not ends:
+            return default
+        if st.session_state.get("backtest_cutoff") not in ends:
+            st.session_state["backtest_cutoff"] = default if default in ends else ends[-1]
+        cutoff = st.selectbox(
+            tr("risk_page.cutoff"), ends[::-1], key="backtest_cutoff", format_func=day
         )
-        return cutoff if isinstance(cutoff, dt.date) else dt.date(last.year - 1, 12, 31)
+        return cutoff if isinstance(cutoff, dt.date) else default
     years = sorted({int(year) for year in cases["date_reported"].dt.year})[:-1]
     if not years:
         st.info(tr("analysis.backtest_needs_years"))

@@ -51,9 +51,13 @@ def test_the_briefing_defaults_to_the_last_whole_week_and_shows_in_an_iframe(
 ) -> None:
     dates = load_sample().cases["date_reported"]
     at = run(new_app(page="patroli"))
-    week = at.date_input(key="briefing_week").value
+    weeks = at.selectbox(key="briefing_week")
+    week = weeks.value
     assert week == default_week(dates).start and week.weekday() == 0
     assert week + dt.timedelta(days=6) <= dates.max().date()
+    assert weeks.options[0] == "29 Desember 2025 – 4 Januari 2026 (2026-W01)"  # newest first
+    assert "22 Desember 2025 – 28 Desember 2025 (2025-W52)" in weeks.options
+    assert not at.main.date_input, "no English calendar on the page"
     at.button(key="briefing_make").click()
     run(at)
     html = at.session_state["briefing_html"]
