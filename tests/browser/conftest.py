@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -352,12 +353,13 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> HostileData:
     return HostileData(folder=folder, texts=texts, ids=ids)
 
 
-def _serve_streamlit(log: Path, *, env: dict[str, str]) -> Iterator[str]:
-    """Run ``streamlit run dashboard/app.py`` with extra ``env``; yield its URL, then stop it."""
+@contextmanager
+def serve_streamlit(log: Path, *, env: dict[str, str], script: Path = APP_SCRIPT) -> Iterator[str]:
+    """Run ``streamlit run <script>`` with extra ``env``; yield its URL, then stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
         "--server.headless", "true",
@@ -385,6 +387,7 @@ def hostile_app_url(hostile_data: HostileData, artifacts_dir: Path) -> Iterator[
     """The dashboard on :func:`hostile_data` (``KALBAR_DATA_DIR``); log in streamlit-hostile.log."""
     from geodata.settings import DATA_DIR_ENV
 
-    yield from _serve_streamlit(
+    with serve_streamlit(
         artifacts_dir / "streamlit-hostile.log", env={DATA_DIR_ENV: str(hostile_data.folder)}
-    )
+    ) as url:
+        yield url
