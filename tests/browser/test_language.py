@@ -126,3 +126,61 @@ def test_desa_level_without_a_kabupaten_draws_the_kecamatan_map(
     page.locator(MAP_IFRAME).filter(visible=True).first.screenshot(
         path=artifacts_dir / "lang_id_peta_desa_map.png"
     )
+
+
+#: In the map frame: the centres of ``selector``'s elements and the boxes of the controls.
+_COVER_SCRIPT = """(selector) => {
+    const box = (e) => { const r = e.getBoundingClientRect();
+        return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+    const map = box(document.querySelector(".leaflet-container"));
+    const points = [...document.querySelectorAll(selector)].map((e) => { const r = box(e);
+        return {x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2}; });
+    const controls = [...document.querySelectorAll(".leaflet-control")]
+        .filter((e) => e.offsetWidth > 0).map(box);
+    return {map, points, controls};
+}"""
+
+
+def _covered(layout: dict) -> list[dict]:
+    """Points outside the map or under a control."""
+    inside = layout["map"]
+    return [
+        point
+        for point in layout["points"]
+        if not (inside["left"] <= point["x"] <= inside["right"])
+        or not (inside["top"] <= point["y"] <= inside["bottom"])
+        or any(
+            c["left"] <= point["x"] <= c["right"] and c["top"] <= point["y"] <= c["bottom"]
+            for c in layout["controls"]
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "least"),
+    [
+        ("patroli", '.leaflet-marker-icon div[style*="background:#d7191c"]', 5),
+        ("peta?selected=61.03", "path.kb-focus", 1),
+        ("peta?selected=61.06", "path.kb-focus", 1),
+    ],
+)
+def test_no_control_covers_a_patrol_site_or_the_selected_unit(
+    path: str, selector: str, least: int, page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """Every chosen patrol site and the selected unit (its box's centre) lie inside the
+    visible map and under no control (legend, banner, layer switcher, zoom, scale)."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    iframe = page.locator(MAP_IFRAME).filter(visible=True).first
+    expect(iframe).to_be_visible(timeout=TIMEOUT_MS)
+    frame = iframe.content_frame
+    expect(frame.locator(selector).nth(least - 1)).to_be_attached(timeout=TIMEOUT_MS)
+    iframe.scroll_into_view_if_needed()
+    page.wait_for_timeout(2500)  # the controls fold after the map has drawn
+    name = path.replace("?selected=", "_").replace(".", "")
+    iframe.screenshot(path=artifacts_dir / f"uncovered_{name}.png")
+    layout = iframe.element_handle().content_frame().evaluate(_COVER_SCRIPT, selector)
+    assert len(layout["points"]) >= least
+    assert _covered(layout) == []
