@@ -17,8 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit import net_util
 
 from dashboard.cookies import ROUTES
 from dashboard.media import MediaGuard
+
+# Streamlit checks a refused cross-site WebSocket against this machine's addresses, which it
+# would learn by asking checkip.amazonaws.com and by routing to 8.8.8.8: an office server
+# makes no outside call; the address users reach it by is browser.serverAddress in
+# .streamlit/config.toml. (Private attributes: tests/test_security_config.py guards them.)
+net_util._external_ip = net_util._internal_ip = "127.0.0.1"
 
 app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, middleware=[Middleware(MediaGuard)])

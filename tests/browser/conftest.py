@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP_SCRIPT = REPO_ROOT / "dashboard" / "app.py"
+APP_SCRIPT = REPO_ROOT / "dashboard" / "server.py"
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 #: Headless, and nothing that phones home (the machine has no network beyond localhost).
