@@ -3,7 +3,7 @@
 Fixtures
 --------
 app_url
-    Base URL of ``streamlit run dashboard/app.py`` on a free localhost port (session).
+    Base URL of ``streamlit run dashboard/server.py`` on a free localhost port (session).
 browser
     Debian's ``/usr/bin/chromium`` launched by Playwright (session).
 request_log
@@ -195,7 +195,7 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def app_url(artifacts_dir: Path) -> Iterator[str]:
-    """Start ``streamlit run dashboard/app.py`` headless on a free port; yield its URL."""
+    """Start ``streamlit run dashboard/server.py`` headless on a free port; yield its URL."""
     if not APP_SCRIPT.is_file():
         pytest.fail(f"{APP_SCRIPT} does not exist")
     port = _free_port()
