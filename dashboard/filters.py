@@ -29,7 +29,8 @@ def _multiselect(
         options,
         key=key,
         format_func=(lambda value: tr(f"{prefix}.{value}")) if prefix else str,
-        placeholder=tr("filters.all"),
+        # Streamlit's own "No options to select" is English: an empty list says so here.
+        placeholder=tr("filters.all") if options else tr("filters.no_options"),
     )
     return frozenset(chosen)
 
