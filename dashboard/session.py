@@ -146,6 +146,9 @@ def logout_button(user: User | None) -> None:
     st.sidebar.caption(tr("login.signed_in", user=user.username, role=tr(f"role.{user.role}")))
     if st.sidebar.button(tr("login.logout"), key="logout"):
         gateway.logout(st.session_state.pop(TOKEN, ""))
+        # Nothing of this user's work (a briefing, a backup, a preview) stays for the next.
+        for key in [key for key in st.session_state if key != state.LANG]:
+            del st.session_state[key]
         st.session_state[_CLEAR] = True
         if browser_cookie():
             st.session_state[_DEAD_COOKIE] = browser_cookie()

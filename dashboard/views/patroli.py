@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,7 @@ from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.context import page_start
+from dashboard.exports import checked_download_button
 from dashboard.tables import show_table
 from dashboard.text import tr
 from geodata.analysis_input import busiest_kabupaten
@@ -175,20 +177,23 @@ html: str = st.session_state.get("briefing_html", "")
 if html:
     name = st.session_state["briefing_name"]
     left, right = st.columns(2)
-    left.download_button(
+    # Made on click, and only for a live session at the level the page was drawn for.
+    checked_download_button(
         tr("patrol_page.download_html"),
-        html.encode("utf-8"),
+        html.encode,
         file_name=f"{name}.html",
         mime="text/html",
         key="briefing_html_download",
-        on_click="ignore",
+        container=left,
+        drawn_level=view.level,
     )
-    right.download_button(
+    checked_download_button(
         tr("patrol_page.download_pdf"),
-        lambda: pdf_bytes(html),
+        partial(pdf_bytes, html),
         file_name=f"{name}.pdf",
         mime="application/pdf",
         key="briefing_pdf_download",
-        on_click="ignore",
+        container=right,
+        drawn_level=view.level,
     )
     st.iframe(html, height=900, alt=tr("patrol_page.briefing"))
