@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import data, session, state
+from dashboard.exports import checked_download_button
 from dashboard.guide import template_buttons
 from dashboard.tables import show_dataframe
 from dashboard.text import day, num, tr
@@ -173,16 +175,20 @@ def admin_section(user: User) -> None:
     st.subheader(tr("manage.audit_title"))
     newest = gateway.audit_log(user).tail(200).iloc[::-1]
     show_dataframe(_audit_table(newest))
-    if st.button(tr("manage.backup"), key="backup_make"):
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "backup.gpkg"
-            gateway.role_store(user).backup(str(path))
-            st.session_state["backup_bytes"] = path.read_bytes()
-    if "backup_bytes" in st.session_state:
-        st.download_button(
-            tr("manage.backup_download"),
-            st.session_state["backup_bytes"],
-            file_name=f"kalbar-backup-{dt.date.today().isoformat()}.gpkg",
-            mime="application/geopackage+sqlite3",
-            key="backup_download",
-        )
+    st.markdown(f"**{tr('manage.backup')}**")
+    checked_download_button(  # made on click, only for a live administrator's session
+        tr("manage.backup_download"),
+        partial(_backup_bytes, user),
+        file_name=f"kalbar-backup-{dt.date.today().isoformat()}.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="backup_download",
+        drawn_level="admin",
+    )
+
+
+def _backup_bytes(user: User) -> bytes:
+    """A signed backup of the whole store, as the bytes of a GeoPackage."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "backup.gpkg"
+        gateway.role_store(user).backup(str(path))
+        return path.read_bytes()

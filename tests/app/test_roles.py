@@ -404,7 +404,7 @@ def test_only_the_admin_sees_the_audit_log_and_backup(app_store: AppStore, role:
     at = run(page_app(app_store, "data", role=role))
     admin = role == "admin"
     audit = t("manage.audit_title", "id") in [header.value for header in at.subheader]
-    backup = "backup_make" in {button.key for button in at.button}
+    backup = "backup_download" in {button.key for button in at.get("download_button")}
     assert (audit, backup) == (admin, admin)
     import_help = t("manage.import_help" if admin else "manage.import_check_only", "id")
     assert import_help in [caption.value for caption in at.caption]
@@ -418,7 +418,7 @@ def test_a_tampered_session_state_still_gets_aggregates(app_store: AppStore) -> 
     run(at)
     assert len(_case_table(at)) == 14  # counts per kabupaten, not 315 records
     assert CASE_ID.search(everything(at)) is None
-    assert "backup_make" not in {button.key for button in at.button}
+    assert "backup_download" not in {button.key for button in at.get("download_button")}
 
 
 def test_a_link_cannot_carry_a_login(app_store: AppStore) -> None:
