@@ -71,9 +71,10 @@ def export_buttons(
     ``view`` is the view the page was drawn with: a download is refused if the user's
     access level differs from it when clicked.
     """
-    columns = st.columns(len(_FORMATS))
+    labels = [tr("data.download", format=tr(f"export.format.{fmt}")) for fmt, _ in _FORMATS]
+    columns = st.columns([len(label) + 6 for label in labels])  # no label is cut
     lang = state.language()
-    for column, (fmt, mime) in zip(columns, _FORMATS, strict=True):
+    for column, label, (fmt, mime) in zip(columns, labels, _FORMATS, strict=True):
         file_name = f"{kind}.{_EXTENSIONS[fmt]}"
         produce = partial(
             gateway.export_bytes,
@@ -85,7 +86,7 @@ def export_buttons(
             drawn_level=view.level,
         )
         column.download_button(
-            tr("data.download", format=tr(f"export.format.{fmt}")),
+            label,
             data=partial(checked_download, produce, file_name=file_name, lang=lang),
             file_name=file_name,
             mime=mime,
