@@ -115,9 +115,7 @@ def test_desa_level_without_a_kabupaten_draws_the_kecamatan_map(
 
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     page.goto(f"{app_url}/peta?level=desa", wait_until="domcontentloaded")
-    expect(page.get_by_text(t("peta.desa_needs_kabupaten", "id"))).to_be_visible(
-        timeout=TIMEOUT_MS
-    )
+    expect(page.get_by_text(t("peta.desa_needs_kabupaten", "id"))).to_be_visible(timeout=TIMEOUT_MS)
     frame = page.locator(MAP_IFRAME).filter(visible=True).first.content_frame
     kecamatan = len(reference.load_units("kecamatan"))
     expect(frame.locator("path.leaflet-interactive").nth(kecamatan - 1)).to_be_attached(
