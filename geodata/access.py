@@ -342,10 +342,14 @@ class RoleView:
                 sources=tuple(sorted(facts["source"].dropna().astype(str).unique())),
                 total=len(facts),
             )
+        # Built from published values only: a year or a country whose cases all publish as
+        # 0 is not offered, as if it held no case (the list would otherwise tell it does).
+        years = pd.to_datetime(self.case_trend()["period"]).dt.year
+        countries = self.case_breakdown("destination")["destination"]
         return FilterOptions(
-            first=None if first is None else dt.date(first.year, 1, 1),
-            last=None if last is None else dt.date(last.year, 12, 31),
-            destinations=tuple(sorted(facts["destination"].dropna().astype(str).unique())),
+            first=dt.date(int(years.min()), 1, 1) if len(years) else None,
+            last=dt.date(int(years.max()), 12, 31) if len(years) else None,
+            destinations=tuple(sorted(countries.astype(str))),
             sources=(),
             total=self.case_totals().cases,
             years_only=True,
@@ -416,18 +420,35 @@ class RoleView:
         by = pd.to_datetime(selected["date_reported"]).dt.to_period(span).dt.start_time
         if not len(trend):
             trend["period"] = pd.to_datetime(trend["period"])
-        return self._published(self._with_keys(trend, selected, by, on="period"))
+        published = self._published(self._with_keys(trend, selected, by, on="period"))
+        if self.records_allowed:
+            return published
+        # The span runs between the first and last *published* case, not the true ones.
+        shown = published.index[published["cases"] > 0]
+        if not len(shown):
+            return published.iloc[0:0]
+        return published.loc[shown.min() : shown.max()].reset_index(drop=True)
 
     def case_breakdown(
         self, column: str, *, case_filter: CaseFilter | None = None, unit: str | None = None
     ) -> pd.DataFrame:
         """Cases and victims per value of ``column`` in :data:`BREAKDOWNS` (published for
-        aggregates, whose ``destination`` is the country code)."""
+        aggregates, whose ``destination`` is the country code).
+
+        For aggregates a value whose cases publish as 0 has no row (as a value with no case),
+        and rows are ordered by the published counts, never by the true ones.
+        """
         if column not in BREAKDOWNS:
             raise ValueError(f"`column` should be one of {set(BREAKDOWNS)}, got {column!r}")
         selected = self._selected(case_filter, unit)
         counted = cases_by(selected, column)
-        return self._published(self._with_keys(counted, selected, selected[column], on=column))
+        published = self._published(self._with_keys(counted, selected, selected[column], on=column))
+        if self.records_allowed:
+            return published
+        published = published[published["cases"] > 0]
+        return published.sort_values(["cases", column], ascending=[False, True]).reset_index(
+            drop=True
+        )
 
 
 def _located(dataset: Dataset, located: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

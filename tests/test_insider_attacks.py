@@ -9,7 +9,7 @@ Brunei (``BN``, no other case goes there), with a free-text destination state an
 Each attack asks what a viewer's page or link can ask of :class:`geodata.access.RoleView`,
 the exports and :mod:`geodata.analysis_input`. Where a published 0 can hide the case (two
 store keys in three), the attack picks such a key: the hidden case then must leave no trace.
-Holes are ``xfail(strict=True)`` so the suite stays green and a fix turns them red.
+Each hole found by attacking the first version is a test here; all are closed now.
 """
 
 from __future__ import annotations
@@ -129,11 +129,6 @@ def _hidden_trace(frame: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- holes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: case_breakdown keeps a row for every value with a TRUE case; a row "
-    "published 0 tells that 1 or 2 cases exist (the hidden victim's destination/exploitation)",
-)
 def test_a_breakdown_row_published_as_zero_does_not_exist(hiding_viewer: RoleView) -> None:
     """The page's charts (drawn when the page total is not 0) must not list the hidden
     case's destination or exploitation with 0: a true 0 has no row."""
@@ -143,11 +138,6 @@ def test_a_breakdown_row_published_as_zero_does_not_exist(hiding_viewer: RoleVie
         assert rows["cases"].gt(0).all(), f"a {column} row published as 0:\n{rows}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: case_trend spans the first to the last year with a TRUE case; the page "
-    "chart (and the unit panel's) shows a 2025 row although 2025 publishes 0",
-)
 def test_a_trend_does_not_reach_a_year_with_no_published_case(hiding_viewer: RoleView) -> None:
     assert hiding_viewer.case_totals(case_filter=YEAR_2025).cases == 0
     whole = hiding_viewer.case_trend()
@@ -155,11 +145,6 @@ def test_a_trend_does_not_reach_a_year_with_no_published_case(hiding_viewer: Rol
     assert 2025 not in years, f"expected no 2025 period (published 0), got\n{whole}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: FilterOptions.destinations lists every country of the TRUE cases: 'BN' "
-    "is offered though every published count for it is 0 (one victim goes there)",
-)
 def test_the_destination_list_offers_no_country_published_as_zero(
     hiding_viewer: RoleView,
 ) -> None:
@@ -171,24 +156,15 @@ def test_the_destination_list_offers_no_country_published_as_zero(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: FilterOptions.last is 31 Dec of the last year with a TRUE case; the year "
-    "slider (and analysis_years) reaches 2025 though 2025 publishes 0 cases",
-)
 def test_the_year_range_does_not_reach_a_year_published_as_zero(
     hiding_viewer: RoleView,
 ) -> None:
     assert hiding_viewer.case_totals(case_filter=YEAR_2025).cases == 0
-    assert hiding_viewer.filter_options().last == dt.date(2025, 12, 31)  # the leak, shown
+    last = hiding_viewer.filter_options().last
+    assert last is not None and last.year < 2025, f"the year range reaches {last}"
     assert 2025 not in analysis_years(hiding_viewer), "analysis years reach 2025"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: cases_by sorts the rows by TRUE cases before they are published; the "
-    "row order of a breakdown (chart data, tables) ranks true counts the values hide",
-)
 def test_breakdown_rows_are_not_ordered_by_true_counts(dataset: Dataset) -> None:
     """2023 holds 1 case under investigation and 3 reported: when both publish as 3, the
     rows must not say which is larger (published order, then the value's name)."""
