@@ -134,6 +134,10 @@ def restore_section(user: User) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "restore.gpkg"
             path.write_bytes(upload.getvalue())
-            gateway.role_store(user).restore(str(path))
+            try:
+                gateway.role_store(user).restore(str(path))
+            except gateway.BackupRefusedError as refused:  # checked first: nothing changed
+                st.error(refused.message(state.language()))
+                return
         st.session_state.pop(session.TOKEN, None)
         st.success(tr("editor.restored"))

@@ -59,7 +59,7 @@ from geodata.auth import Mode, Session, SessionExpiredError, User
 from geodata.config import load_config
 from geodata.report import Report
 from geodata.settings import DATA_DIR_ENV, DEFAULT_LANGUAGE, Level
-from geodata.store import KINDS, Kind, Store, open_store
+from geodata.store import KINDS, BackupRefusedError, Kind, Store, open_store
 from layers.cases import CaseFilter, destination_label, locate_cases
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ __all__ = [
     "CODE_SECONDS",
     "CREATE_ADMIN_COMMAND",
     "KINDS",
+    "BackupRefusedError",
     "DemoLoadReport",
     "Kind",
     "Session",

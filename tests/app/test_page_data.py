@@ -241,3 +241,31 @@ def test_the_other_pages_work_on_an_empty_store(
     assert [str(heading.value) for heading in at.title] == [t(title, "id")]
     assert t("common.sample_data", "id") not in texts(at)  # a store is not the demo
     assert not at.error
+
+
+def test_a_tampered_backup_is_refused_on_the_page_and_nothing_changes(
+    crossings_store: OfficeStore, tmp_path: Path
+) -> None:
+    """The administrator uploads a backup whose users were edited: a translated refusal."""
+    import sqlite3
+
+    from geodata.store import open_store
+
+    store = open_store(crossings_store.url)
+    backup = store.backup(tmp_path / "backup.gpkg")
+    with sqlite3.connect(backup) as connection:  # a viewer made administrator in the file
+        connection.execute("UPDATE users SET role = 'admin' WHERE username = 'planner'")
+    before = (store.version(), len(store.read("crossings")), len(store.audit_log()))
+
+    at = run(crossings_store.page("data"))
+    at.file_uploader(key="restore_file").set_value(
+        ("backup.gpkg", backup.read_bytes(), "application/geopackage+sqlite3")
+    )
+    at.checkbox(key="restore_confirm").check()
+    run(at)
+    at.button(key="restore_go").click()
+    run(at)
+    refused = [str(error.value) for error in at.error]
+    assert any(t("store.backup_refused", "id", file="restore.gpkg") in e for e in refused)
+    after = open_store(crossings_store.url)
+    assert (after.version(), len(after.read("crossings")), len(after.audit_log())) == before
