@@ -22,11 +22,19 @@ from layers.backtest import backtest
 from layers.cases import case_points
 from layers.change import change_layer
 from layers.density import heat_layer, kernel_density
-from layers.hotspots import HotSpots, hotspot_layer, small_counts_message
+from layers.hotspots import HOTSPOT_COLUMNS, HotSpots, hotspot_layer, small_counts_message
 from layers.indicators import Period, change_by_unit, compute_indicators
 from layers.legend import LegendItem
 from layers.mapview import analysis_map
-from layers.risk import DEFAULT_WEIGHTS, WEIGHTABLE, RiskIndex, contribution_chart, risk_layer
+from layers.risk import (
+    DEFAULT_WEIGHTS,
+    WEIGHTABLE,
+    RiskIndex,
+    contribution_chart,
+    explanation_table,
+    ranking_status,
+    risk_layer,
+)
 
 _LEVELS: list[Level] = ["kabupaten", "kecamatan", "desa"]
 #: Roles that see counts only get no desa level: their rows are placed per kecamatan.
@@ -193,6 +201,11 @@ indicators = compute_indicators(
     shelters=view.shelters,
     data_start=data_start,
 )
+status = ranking_status(indicators)  # how many cases the ranking rests on, said aloud
+if not status.ok:
+    st.error(status.message(lang))
+    st.stop()
+(st.warning if status.state == "few" else st.caption)(status.message(lang))
 index = RiskIndex(weights).fit(indicators)
 units = _map_units(level, kabupaten)
 scores = units[["code", "geometry"]].merge(
@@ -227,6 +240,8 @@ if analysis == "index":
     st.altair_chart(
         localised(contribution_chart(index.contributions_, code=code, lang=lang)), width="stretch"
     )
+    # The same numbers as the chart: each indicator's value, scale, weight and points.
+    show_dataframe(explanation_table(index.explanation_, lang=lang, code=code))
     st.subheader(tr("risk_page.table"))
     show_table(
         ranked.head(30),
@@ -257,7 +272,7 @@ elif analysis == "hotspots":
     )
     column = st.radio(
         tr("risk_page.hot_column"),
-        ["cases", "cases_rate_eb_per_100k"],
+        list(HOTSPOT_COLUMNS),  # observed / expected first: counts flag where people live
         horizontal=True,
         key="hot_column",
         format_func=lambda c: tr(f"indicator.{c}"),
