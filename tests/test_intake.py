@@ -468,7 +468,8 @@ def test_problems_table_in_both_languages() -> None:
         assert list(table.columns) == ["row", "field", "severity", "problem", "suggestion"]
     english, indonesian = result.problems_table("en"), result.problems_table("id")
     row = english[english["field"] == "status"].iloc[0]
-    assert row["severity"] == "ERROR" and row["suggestion"] == "Did you mean “Dilaporkan = reported”?"
+    assert row["severity"] == "ERROR"
+    assert row["suggestion"] == "Did you mean “Dilaporkan = reported”?"
     assert indonesian[indonesian["field"] == "status"].iloc[0]["severity"] == "KESALAHAN"
 
 

@@ -289,7 +289,8 @@ def test_a_worker_never_runs_the_main_module(tmp_path: Path) -> None:
         "import sys\n"
         "print('MAIN RAN as', __name__, file=sys.stderr)\n"
         "from geodata.intake import preview_import\n"
-        "data = 'id kasus;tanggal laporan;kode wilayah;status\\nA-1;01/05/2024;61.03.21;Dilaporkan\\n'\n"
+        "data = 'id kasus;tanggal laporan;kode wilayah;status\\n'\n"
+        "data += 'A-1;01/05/2024;61.03.21;Dilaporkan\\n'\n"
         "preview = preview_import(data.encode(), filename='k.csv', remembered=False)\n"
         "print('ROWS', preview.rows_read)\n",
         encoding="utf-8",
