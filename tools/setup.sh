@@ -3,7 +3,8 @@
 #
 #   bash tools/setup.sh          # .venv (Python 3.11) + requirements.txt, npm ci in dashboard/static
 #   bash tools/setup.sh --dev    # also requirements-dev.txt, Debian's chromium (browser tests)
-#                                # and postgresql + postgis (store tests, see tools/postgres.sh)
+#                                # postgresql + postgis (store tests, see tools/postgres.sh)
+#                                # and caddy (the multi-process deployment test)
 #
 # Quiet when all goes well; on a failure it prints the failing step's output and exits non-zero.
 # PYTHON=/path/to/python3.11 chooses the interpreter used to create .venv.
@@ -18,7 +19,7 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # Run a command with its output kept aside; show the output only if it fails.
@@ -105,6 +106,19 @@ setup_chromium() {
     [ -x "$CHROMIUM" ] || die "chromium was installed but $CHROMIUM is not there"
 }
 
+setup_caddy() {
+    command -v caddy >/dev/null 2>&1 && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "caddy is missing and sudo is not available: apt-get install caddy as root"
+        sudo=(sudo -n)
+    fi
+    log "installing Debian's caddy for the multi-process deployment test"
+    quietly "apt-get update" "${sudo[@]}" apt-get update -qq
+    quietly "apt-get install caddy" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq caddy
+}
+
 setup_postgres() {
     local version
     version="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f5 || true)"
@@ -139,6 +153,7 @@ main() {
     setup_npm
     [ "$dev" = 1 ] && setup_chromium
     [ "$dev" = 1 ] && setup_postgres
+    [ "$dev" = 1 ] && setup_caddy
     log "ready: $("$VENV/bin/python" --version), npm packages in dashboard/static/node_modules$(
         [ "$dev" = 1 ] && printf ', %s' "$("$CHROMIUM" --version 2>/dev/null | head -n 1)")"
 }
