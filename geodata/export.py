@@ -120,10 +120,13 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "data") -> bytes:
 
 
 def to_geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
-    """GeoJSON (EPSG:4326) of the rows that have a geometry; text written exactly."""
-    located = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    """GeoJSON (EPSG:4326) of every row, text written exactly; a row without a point (a case
+    placed by its desa code only) is a feature with ``"geometry": null``, as GeoJSON allows."""
+    frame = frame.to_crs("EPSG:4326")
+    unplaced = frame.geometry.isna() | frame.geometry.is_empty
+    frame = frame.set_geometry(frame.geometry.where(~unplaced, None))
     # Dates as ISO text (json cannot write a Timestamp; NaT is already written as null).
-    geojson = located.to_crs("EPSG:4326").to_json(drop_id=True, default=lambda v: v.isoformat())
+    geojson = frame.to_json(drop_id=True, default=lambda v: v.isoformat())
     return geojson.encode("utf-8")
 
 

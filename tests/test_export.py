@@ -257,22 +257,24 @@ def test_xlsx_of_the_sample_cases(located: gpd.GeoDataFrame) -> None:
 # --------------------------------------------------------------------------- GeoJSON
 
 
-def test_geojson_has_only_located_rows_in_lon_lat_order(table: gpd.GeoDataFrame) -> None:
+def test_geojson_keeps_every_row_in_lon_lat_order(table: gpd.GeoDataFrame) -> None:
     collection = json.loads(to_geojson_bytes(table))
     features = collection["features"]
-    ids = [feature["properties"]["case_id"] for feature in features]
-    assert ids == [cid for i, cid in enumerate(table["case_id"]) if i != 1]
+    assert [feature["properties"]["case_id"] for feature in features] == list(table["case_id"])
     first = features[0]
     assert first["geometry"] == {"type": "Point", "coordinates": [110.354, 0.948]}
     assert first["properties"]["note"] == FORMULAS[0]  # GeoJSON is data, not a spreadsheet
     assert first["properties"]["date_reported"].startswith("2024-06-20")
+    assert features[1]["geometry"] is None  # placed by its code only: kept, without a point
 
 
-def test_geojson_leaves_out_empty_geometries_without_warning(table: gpd.GeoDataFrame) -> None:
+def test_geojson_writes_empty_geometries_as_null_without_warning(
+    table: gpd.GeoDataFrame,
+) -> None:
     table.loc[2, "geometry"] = shapely.Point()  # empty: not located either
     features = json.loads(to_geojson_bytes(table))["features"]
-    ids = [feature["properties"]["case_id"] for feature in features]
-    assert ids == [cid for i, cid in enumerate(table["case_id"]) if i not in (1, 2)]
+    assert [feature["properties"]["case_id"] for feature in features] == list(table["case_id"])
+    assert [f["geometry"] is None for f in features[:3]] == [False, True, True]
 
 
 def test_geojson_is_written_in_wgs84(table: gpd.GeoDataFrame) -> None:
@@ -285,13 +287,15 @@ def test_geojson_is_written_in_wgs84(table: gpd.GeoDataFrame) -> None:
 def test_geojson_of_the_sample_cases(located: gpd.GeoDataFrame) -> None:
     raw = pd.read_csv(SAMPLE_DIR / "cases.csv", dtype=str, keep_default_na=False)
     features = json.loads(to_geojson_bytes(located))["features"]
-    assert len(features) == (raw["lon"] != "").sum()
+    assert len(features) == len(raw)
+    placed = [feature for feature in features if feature["geometry"] is not None]
+    assert len(placed) == (raw["lon"] != "").sum()
     by_id = raw.set_index("case_id")
-    for feature in features[:20]:
+    for feature in placed[:20]:
         lon, lat = feature["geometry"]["coordinates"]
         row = by_id.loc[feature["properties"]["case_id"]]
         assert (lon, lat) == pytest.approx((float(row["lon"]), float(row["lat"])), abs=1e-6)
-    assert min(f["geometry"]["coordinates"][0] for f in features) > 108.0
+    assert min(f["geometry"]["coordinates"][0] for f in placed) > 108.0
 
 
 # --------------------------------------------------------------------------- GeoPackage

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 import time
@@ -214,6 +215,39 @@ def _session_token(context: BrowserContext) -> str:
     pytest.fail(f"no {COOKIE} cookie after the login")
 
 
+def _readable(name: str, data: bytes) -> str:
+    """A download's cells as text: XLSX unzipped, GeoPackage tables read, text decoded."""
+    if name == "xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(
+            str(cell) for sheet in book.worksheets for row in sheet.values for cell in row
+        )
+    if name == "gpkg":
+        import sqlite3
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".gpkg") as file:
+            file.write(data)
+            file.flush()
+            with sqlite3.connect(file.name) as connection:
+                tables = [
+                    row[0] for row in connection.execute("SELECT table_name FROM gpkg_contents")
+                ]
+                return "\n".join(
+                    str(row)
+                    for table in tables
+                    for row in connection.execute(f'SELECT * FROM "{table}"')
+                )
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _ids_in(text: str) -> int:
+    """How many of the office's case ids ``text`` shows."""
+    return sum(case_id in text for case_id in CASE_IDS)
+
+
 def _csv_rows(data: bytes) -> list[dict[str, str]]:
     text = data.decode("utf-8-sig")
     dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
@@ -285,8 +319,10 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
         assert cases["admin_code"].notna().sum() >= 5
 
         # 5. The records on every page; F5 keeps the login.
+        measured: dict[str, dict[str, int]] = {"admin": {}}
         for name in PAGES:
             text = _open(page, base, name)
+            measured["admin"][name] = _ids_in(text)
             _shot(page, step=f"04-admin-{name}", **shots)
         assert "KB-2025-001" in _open(page, base, "data")
         page.reload()
@@ -307,8 +343,11 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
             page = context.new_page()
             _login(page, base, username)
             seen = ""
+            measured[role] = {}
             for name in PAGES:
-                seen += _open(page, base, name)
+                text = _open(page, base, name)
+                measured[role][name] = _ids_in(text)
+                seen += text
                 _shot(page, step=f"06-{role}-{name}", **shots)
             _open(page, base, "data")
             downloads = {
@@ -321,7 +360,10 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
             ):
                 page.get_by_role("tab", name=_t(tab)).click()
                 downloads[f"{kind}_csv"] = _download(page, f".st-key-export_{kind}_csv")
-            everything = seen + "".join(data.decode("latin-1") for data in downloads.values())
+            readable = {name: _readable(name, data) for name, data in downloads.items()}
+            for name, text in readable.items():
+                measured[role][f"export {name}"] = _ids_in(text)
+            everything = seen + "".join(readable.values())
             exported = _csv_rows(downloads["csv"])
             if role == "planner":
                 for case in OFFICE_CASES:
@@ -349,5 +391,7 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
             _shot(stale_page, step=f"07-{role}-old-token", **shots)
             stale.close()
             context.close()
+    # The role x page x export table of the closing note: case ids each surface shows.
+    (artifacts_dir / f"office-{backend}-roles.json").write_text(json.dumps(measured, indent=1))
     request_log.assert_local()
     assert not [url for url in request_log.urls for token in tokens if token in url]
