@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, TypeVar
 
 import folium
 import geopandas as gpd
 import streamlit as st
 import streamlit_folium as sf
 
+from geodata.caching import LruCache
 from layers._assets import use_local_assets
 
 #: Base maps kept per process (each holds its map objects, a few MB at most).
@@ -36,31 +36,6 @@ MAX_BASES: Final = 16
 MAX_LAYERS: Final = 64
 
 T = TypeVar("T")
-
-
-class _Lru(Generic[T]):
-    """A small lock-protected dict that forgets its oldest entries."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Hashable, T] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()  # outside the lock: a slow build does not hold up other sessions
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 @dataclass(frozen=True)
@@ -92,8 +67,8 @@ class MapFrame:
         return sum(len(part.encode("utf-8")) for part in (*parts, self.layer_control))
 
 
-_bases: _Lru[BaseFrame] = _Lru(MAX_BASES)
-_frames: _Lru[MapFrame] = _Lru(MAX_LAYERS)
+_bases: LruCache[BaseFrame] = LruCache(MAX_BASES)
+_frames: LruCache[MapFrame] = LruCache(MAX_LAYERS)
 #: Rendering renames elements in place, and filtered layers join a shared base map while
 #: they are rendered: one rendering at a time.
 _render_lock = threading.Lock()

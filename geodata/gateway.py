@@ -43,7 +43,6 @@ import os
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -56,6 +55,7 @@ from geodata import access, auth, reference
 from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleStore, RoleView
 from geodata.auth import Mode, Session, SessionExpiredError, User
+from geodata.caching import LruCache
 from geodata.config import load_config
 from geodata.report import Report
 from geodata.settings import DATA_DIR_ENV, DEFAULT_LANGUAGE, Level
@@ -105,34 +105,9 @@ _MAX_TOKEN_CHARS: Final = 128
 T = TypeVar("T")
 
 
-class _LruCache:
-    """A small lock-protected dict that forgets its oldest entries (shared by all sessions)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, ...], object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[return-value]
-        value = build()  # outside the lock: a slow build does not block other keys
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 _login_modes: set[str] = set()
-_datasets = _LruCache(_MAX_DATASETS)
-_views = _LruCache(_MAX_VIEWS)
+_datasets: LruCache[tuple[Dataset, gpd.GeoDataFrame]] = LruCache(_MAX_DATASETS)
+_views: LruCache[RoleView] = LruCache(_MAX_VIEWS)
 
 
 def clear_caches() -> None:

@@ -9,8 +9,6 @@ browser that sends it again gets the "session ended" message and the login form.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
-from tests.browser.conftest import REPO_ROOT, RequestLog, _free_port, _stop, _wait_healthy
+from tests.browser.conftest import REPO_ROOT, RequestLog, serve_streamlit
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -49,33 +47,14 @@ def server_url(
     store_url: str, artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """``streamlit run dashboard/server.py`` on the store, on a free localhost port."""
-    import os
-
-    port = _free_port()
-    log = artifacts_dir / "streamlit-session.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(SERVER_SCRIPT),
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
     env = {
-        **os.environ,
         "KALBAR_DATABASE_URL": store_url,
         "KALBAR_CONFIG": str(tmp_path_factory.mktemp("cfg") / "none.toml"),
     }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", server, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop(server)
+    with serve_streamlit(
+        artifacts_dir / "streamlit-session.log", env=env, script=SERVER_SCRIPT
+    ) as url:
+        yield url
 
 
 def _session_cookie(context: BrowserContext, *, present: bool, timeout_s: float = 20) -> dict:
@@ -128,7 +107,7 @@ def test_a_login_survives_a_reload_until_logout(
 
     # A download: its /media/ URL answers this session, and no client without the cookie.
     page.goto(f"{server_url}/data")
-    button = page.locator(".st-key-export_cases_csv button")
+    button = page.locator(".st-key-export_cases_csv button").first  # (the help icon is one too)
     button.wait_for(timeout=90_000)
     with page.expect_download(timeout=60_000) as caught:
         button.click()
