@@ -11,7 +11,8 @@ import datetime as dt
 import math
 import tomllib
 from functools import cache
-from typing import Any
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel import Locale
@@ -74,12 +75,28 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE, *, style: s
     return _babel_date(value, format=style, locale=_BABEL_LOCALE[lang])
 
 
+#: Western Indonesian Time (UTC+7), Kalbar's time zone.
+WIB: Final = ZoneInfo("Asia/Jakarta")
+
+
+def format_timestamp(moment: dt.datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Date and time of ``moment`` in Western Indonesian Time ("9 Juni 2025 07.30 WIB
+    (UTC+7)"); a naive ``moment`` is taken as WIB already."""
+    local = moment.astimezone(WIB) if moment.tzinfo is not None else moment
+    clock = f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
+    return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
+
+
 def _format_cell(value: object, lang: str, digits: int) -> object:
     """One table cell for people: dates and numbers in the locale, blanks as "–"."""
     if isinstance(value, bool) or value is None:
         return "–" if value is None else value
     if isinstance(value, dt.datetime | pd.Timestamp):
-        return "–" if pd.isna(value) else format_date(value.date(), lang)
+        if pd.isna(value):
+            return "–"
+        if value.tzinfo is None and value.time() == dt.time(0):  # a date
+            return format_date(value.date(), lang)
+        return format_timestamp(value, lang)  # a moment (audit log): in WIB, to the minute
     if isinstance(value, dt.date):
         return format_date(value, lang)
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import jinja2
@@ -47,7 +46,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
 from geodata._errors import GeodataError
-from geodata.i18n import format_date, format_number, t
+from geodata.i18n import WIB, format_date, format_number, format_timestamp, t
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, METRIC_CRS
 from layers import styles
 from layers._html import escape_text
@@ -80,8 +79,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-#: Western Indonesian Time (UTC+7), the time of Kalimantan Barat.
-WIB: Final = ZoneInfo("Asia/Jakarta")
 
 #: Crossings listed on the page (the rest are on the map only): what fits one page.
 DEFAULT_TOP_CROSSINGS: Final = 8
@@ -309,7 +306,7 @@ def briefing_html(briefing: Briefing) -> str:
         kabupaten_code=briefing.kabupaten["code"],
         period_label=period_label(briefing.period, lang),
         previous_label=period_label(briefing.period.previous(), lang),
-        generated=_timestamp(briefing.generated_at, lang),
+        generated=format_timestamp(briefing.generated_at, lang),
         synthetic=briefing.synthetic,
         map_svg=Markup(briefing_svg(briefing)),
         legend=_legend(briefing),
@@ -576,14 +573,6 @@ def period_label(period: Period, lang: str) -> str:
     if period.days == 7 and period.start.weekday() == 0:
         label += f" ({iso.year}-W{iso.week:02d})"
     return label
-
-
-def _timestamp(moment: dt.datetime, lang: str) -> str:
-    """Date and time of ``moment`` in Western Indonesian Time ("9 Juni 2025 07.30 WIB
-    (UTC+7)"); a naive ``moment`` is taken as WIB already."""
-    local = moment.astimezone(WIB) if moment.tzinfo is not None else moment
-    clock = f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
-    return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
 
 
 def case_weeks(dates: pd.Series) -> list[Period]:

@@ -348,3 +348,18 @@ def test_excel_id_csv_of_the_kabupaten_opens_in_columns() -> None:
     assert standard.decode("utf-8-sig").splitlines()[0] == "code,name,area_official_km2"
     with pytest.raises(ValueError, match="dialect"):
         to_csv_bytes(frame, dialect="excel")
+
+
+def test_tables_show_moments_in_wib_to_the_minute_and_dates_as_dates() -> None:
+    """The audit log's UTC moments read as Kalbar's time; plain dates stay dates."""
+    frame = pd.DataFrame(
+        {
+            "at": pd.to_datetime(["2026-12-07 02:31:00"], utc=True),
+            "day": pd.to_datetime(["2025-06-20"]),
+        }
+    )
+    assert format_table(frame, "id").iloc[0].tolist() == [
+        "7 Desember 2026 09.31 WIB (UTC+7)",
+        "20 Juni 2025",
+    ]
+    assert format_table(frame, "en").iloc[0, 0] == "7 December 2026 09:31 WIB (UTC+7)"

@@ -296,6 +296,7 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
         bad = tmp_path / "salah.xlsx"
         bad.write_bytes(_office_workbook(template, fixed=False))
         text = _upload(page, bad)
+        page.locator(".st-key-import_file").scroll_into_view_if_needed()
         _shot(page, step="02-import-bad-row", **shots)
         assert _t("manage.not_imported") in text
         assert "31/02/2025" in text
@@ -311,6 +312,7 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
         page.get_by_text(_t("manage.imported", count=len(OFFICE_CASES))).wait_for(
             timeout=TIMEOUT_MS
         )
+        page.locator(".st-key-import_file").scroll_into_view_if_needed()
         _shot(page, step="03-imported", **shots)
         cases = open_store(url).read("cases")
         assert sorted(cases["case_id"]) == sorted(CASE_IDS)
