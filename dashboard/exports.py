@@ -13,8 +13,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Final
 
-import folium
-import geopandas as gpd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -23,9 +21,7 @@ from dashboard.text import tr
 from geodata import gateway
 from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleView
-from geodata.export import to_geopackage_bytes
 from geodata.i18n import t
-from layers._assets import standalone_html
 from layers.cases import CaseFilter
 
 #: Format, MIME type; the button's label is ``export.format.<format>`` (it says which CSV it is).
@@ -45,14 +41,20 @@ _EXTENSIONS: Final = {
 }
 
 
-def checked_download(produce: Callable[[], bytes], *, file_name: str, lang: str) -> bytes:
+def checked_download(
+    produce: Callable[[], bytes], *, file_name: str, lang: str, token: str
+) -> bytes:
     """``produce()``, or the translated refusal text when the session or role no longer
-    allows it (the callable runs outside the page, so ``lang`` is fixed when it is drawn)."""
+    allows it (the callable runs outside the page, so ``lang`` is fixed when it is drawn).
+
+    The download's URL then answers only the session ``token`` that made it
+    (:func:`dashboard.media.note_download`).
+    """
     try:
         data = produce()
     except AccessDeniedError:  # SessionExpiredError included
         return t("auth.download_refused", lang).encode("utf-8")
-    media.note_download(file_name, data)
+    media.note_download(file_name, data, token=token)
     return data
 
 
@@ -73,12 +75,12 @@ def export_buttons(
     """
     labels = [tr("data.download", format=tr(f"export.format.{fmt}")) for fmt, _ in _FORMATS]
     columns = st.columns([len(label) + 6 for label in labels])  # no label is cut
-    lang = state.language()
+    lang, token = state.language(), session.token()
     for column, label, (fmt, mime) in zip(columns, labels, _FORMATS, strict=True):
         file_name = f"{kind}.{_EXTENSIONS[fmt]}"
         produce = partial(
             gateway.export_bytes,
-            session.token(),
+            token,
             kind,
             fmt,
             lang=lang,
@@ -87,7 +89,7 @@ def export_buttons(
         )
         column.download_button(
             label,
-            data=partial(checked_download, produce, file_name=file_name, lang=lang),
+            data=partial(checked_download, produce, file_name=file_name, lang=lang, token=token),
             file_name=file_name,
             mime=mime,
             key=f"{key}_{fmt}",
@@ -123,33 +125,11 @@ def checked_download_button(
             partial(gateway.checked_bytes, token, produce, drawn_level=drawn_level),
             file_name=file_name,
             lang=lang,
+            token=token,
         ),
         file_name=file_name,
         mime=mime,
         key=key,
         on_click="ignore",
         disabled=disabled,
-    )
-
-
-def map_export_buttons(
-    folium_map: folium.Map, layers: dict[str, gpd.GeoDataFrame], *, key: str
-) -> None:
-    """Download the current map as standalone HTML (opens offline) and its layers as GPKG."""
-    left, right = st.columns(2)
-    checked_download_button(
-        tr("export.map_html"),
-        lambda: standalone_html(folium_map).encode("utf-8"),
-        file_name="peta-kalbar.html",
-        mime="text/html",
-        key=f"{key}_html",
-        container=left,
-    )
-    checked_download_button(
-        tr("export.layers_gpkg"),
-        lambda: to_geopackage_bytes(layers),
-        file_name="lapisan-kalbar.gpkg",
-        mime="application/geopackage+sqlite3",
-        key=f"{key}_gpkg",
-        container=right,
     )

@@ -7,10 +7,11 @@ fetched again, by anyone holding it, for as long as the server is quiet. :class:
 attachment``) only
 
 1. when the store needs a login: to a browser whose login cookie is a live session (so not
-   after logout, expiry or disabling, and not to a client without the cookie), and
+   after logout, expiry or disabling, and not to a client without the cookie), and the
+   session that produced the download (another user's live cookie opens nothing), and
 2. for :data:`DOWNLOAD_SECONDS` after the download was produced (:func:`note_download`,
    called when a checked download's bytes are made) or, for a file whose production was not
-   noted, after it was first served.
+   noted, after it was first served; an expired URL never opens again.
 
 Anything else gets ``403`` with a one-line text. Images and other inline media pass as they
 are (the favicon, say).
@@ -18,6 +19,7 @@ are (the favicon, say).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from typing import Final
@@ -31,28 +33,36 @@ from geodata import gateway
 
 #: How long a download URL answers after its bytes were produced (or first served).
 DOWNLOAD_SECONDS: Final = 60.0
-#: Entries older than this are forgotten (they are refused anyway).
+#: Productions older than this are forgotten (their URLs are refused anyway).
 _FORGET_SECONDS: Final = 10 * DOWNLOAD_SECONDS
+#: Served paths remembered (oldest dropped first): an expired path stays expired.
+_PATHS_KEPT: Final = 100_000
 
 _lock = threading.Lock()
-#: (file name, size in bytes) -> when a checked download with them was last produced.
-_produced: dict[tuple[str, int], float] = {}
-#: /media/ path -> when it was first served.
+#: (file name, size in bytes) -> (when a checked download with them was last produced,
+#: SHA-256 of the session token that produced it).
+_produced: dict[tuple[str, int], tuple[float, str]] = {}
+#: /media/ path -> when it was first served (insertion order: oldest first).
 _first_served: dict[str, float] = {}
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def _forget_old(now: float) -> None:
-    for table in (_produced, _first_served):
-        for key in [key for key, at in table.items() if now - at > _FORGET_SECONDS]:
-            del table[key]  # type: ignore[arg-type]
+    for key in [key for key, (at, _) in _produced.items() if now - at > _FORGET_SECONDS]:
+        del _produced[key]
+    while len(_first_served) > _PATHS_KEPT:
+        del _first_served[next(iter(_first_served))]
 
 
-def note_download(file_name: str, data: bytes) -> None:
-    """Record that a download called ``file_name`` with ``data`` was just produced."""
+def note_download(file_name: str, data: bytes, *, token: str) -> None:
+    """Record that session ``token`` just produced a download ``file_name`` with ``data``."""
     now = time.monotonic()
     with _lock:
         _forget_old(now)
-        _produced[(file_name, len(data))] = now
+        _produced[(file_name, len(data))] = (now, _digest(token))
 
 
 def _attachment(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
@@ -72,19 +82,20 @@ def _attachment(headers: list[tuple[bytes, bytes]]) -> tuple[str, int] | None:
     return name, int(length) if length.isdigit() else -1
 
 
-def _fresh(path: str, attachment: tuple[str, int], now: float) -> bool:
+def _allowed(scope: Scope, path: str, attachment: tuple[str, int], now: float) -> bool:
+    """True if this browser may fetch the attachment at ``path`` now (see the module)."""
     with _lock:
         _forget_old(now)
         produced = _produced.get(attachment)
         first = _first_served.setdefault(path, now)
-    start = produced if produced is not None else first
-    return now - start <= DOWNLOAD_SECONDS
-
-
-def _session_live(scope: Scope) -> bool:
+    start, owner = produced if produced is not None else (first, None)
+    if now - start > DOWNLOAD_SECONDS:
+        return False
     if gateway.app_mode() == "demo":
         return True
     token = HTTPConnection(scope).cookies.get(COOKIE, "")
+    if owner is not None and _digest(token) != owner:
+        return False
     return gateway.session_for_token(token) is not None
 
 
@@ -104,8 +115,8 @@ class MediaGuard:
             nonlocal refused
             if message["type"] == "http.response.start":
                 attachment = _attachment(list(message.get("headers", [])))
-                if attachment is not None and not (
-                    _session_live(scope) and _fresh(scope["path"], attachment, time.monotonic())
+                if attachment is not None and not _allowed(
+                    scope, scope["path"], attachment, time.monotonic()
                 ):
                     refused = True
                     await send(

@@ -111,6 +111,13 @@ def _login_form() -> None:
         st.rerun()
 
 
+def _forget_user_work() -> None:
+    """Drop everything of the session but its language: nothing of one user's work (a
+    briefing, an import preview, a chosen filter) stays for whoever logs in next."""
+    for key in [key for key in st.session_state if key != state.LANG]:
+        del st.session_state[key]
+
+
 def current_user() -> User | None:
     """The logged-in user; draws the login form and stops the page when there is none."""
     mode = gateway.app_mode()
@@ -128,7 +135,8 @@ def current_user() -> User | None:
             _post_script(SESSION_PATH, st.session_state.pop(_CODE))
         return user
     st.session_state.pop(TOKEN, None)
-    if current:
+    if current:  # the session ended (expired, disabled, logged out elsewhere)
+        _forget_user_work()
         if current == browser_cookie():
             st.session_state[_DEAD_COOKIE] = current
         st.info(tr("auth.session_expired"))
@@ -146,9 +154,7 @@ def logout_button(user: User | None) -> None:
     st.sidebar.caption(tr("login.signed_in", user=user.username, role=tr(f"role.{user.role}")))
     if st.sidebar.button(tr("login.logout"), key="logout"):
         gateway.logout(st.session_state.pop(TOKEN, ""))
-        # Nothing of this user's work (a briefing, a backup, a preview) stays for the next.
-        for key in [key for key in st.session_state if key != state.LANG]:
-            del st.session_state[key]
+        _forget_user_work()
         st.session_state[_CLEAR] = True
         if browser_cookie():
             st.session_state[_DEAD_COOKIE] = browser_cookie()

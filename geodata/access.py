@@ -17,15 +17,10 @@ The rules (roles and levels in :mod:`geodata.roles`):
 - **demo** (no store, no login): synthetic data only, at records level; a dataset holding any
   real case or shelter is refused (:class:`DemoDataError`).
 
-How the dashboard must use it (caches are shared between sessions):
-
-1. Cache the raw :class:`~geodata.datasets.Dataset` and its located cases with
-   ``st.cache_resource`` as now, and *never hand them to a page*. Pages get a :class:`RoleView`.
-2. Build the view per session with :func:`view_for` (or :func:`demo_view`). If the view is
-   cached, its key must hold the access level and data version, e.g.
-   ``@st.cache_resource def view(level, version, _dataset, _located)`` called with
-   ``access_level(user)``, so one role's view is never handed to another.
-3. Exports go through :func:`export_bytes`; writes through :class:`RoleStore`.
+The dashboard never calls this module for data directly: :mod:`geodata.gateway` keeps the
+raw dataset, builds one :class:`RoleView` per access level and data version (its cache keys
+hold both, so one role's view is never handed to another), produces exports through
+:func:`export_bytes` after checking the session, and hands out :class:`RoleStore` for writes.
 """
 
 from __future__ import annotations
@@ -264,6 +259,7 @@ class RoleView:
         self.version = version
         self.threshold = threshold
         self.demo = demo
+        self._options: FilterOptions | None = None  # what the filters offer, made once
         if level == "aggregates":
             self.__records: pd.DataFrame = _facts(located, key=dataset_key(key, version))
         else:
@@ -330,6 +326,11 @@ class RoleView:
     def filter_options(self) -> FilterOptions:
         """What the case filters can offer: report dates (years for aggregates),
         destinations (countries for aggregates), sources (none for aggregates)."""
+        if self._options is None:  # a view never changes: every rerun asks the same
+            self._options = self._filter_options()
+        return self._options
+
+    def _filter_options(self) -> FilterOptions:
         facts = self.__records
         dates = pd.to_datetime(facts["date_reported"])
         first = dates.min().date() if len(facts) else None

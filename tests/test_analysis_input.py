@@ -152,11 +152,17 @@ def test_victims_go_to_the_chosen_sex_and_age_evenly() -> None:
         assert victims.max() - victims.min() <= 1  # dealt out evenly
 
 
-def test_a_part_of_a_year_is_dated_in_its_middle() -> None:
-    case_filter = CaseFilter(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 4, 30))
-    rows = analysis_cases(viewer(), case_filter=case_filter)
+def test_a_part_of_a_year_counts_and_is_dated_as_the_whole_year() -> None:
+    """The view publishes whole years for a part-year filter; the rows say so too."""
+    part = CaseFilter(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 4, 30))
+    whole = CaseFilter(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
+    rows = analysis_cases(viewer(), case_filter=part)
     assert len(rows) > 0
-    assert set(rows["date_reported"].dt.date) == {dt.date(2025, 3, 1)}  # day 59 of 0..119
+    assert set(rows["date_reported"].dt.date) == {dt.date(2025, 7, 2)}  # day 182 of 0..364
+    assert rows.attrs["data_start"] == dt.date(2025, 1, 1)
+    assert rows.drop(columns="geometry").equals(
+        analysis_cases(viewer(), case_filter=whole).drop(columns="geometry")
+    )
 
 
 def test_no_case_gives_an_empty_frame_with_the_columns() -> None:

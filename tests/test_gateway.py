@@ -306,7 +306,7 @@ def test_a_media_download_needs_a_live_session_and_a_fresh_url(
 ) -> None:
     token = _login("police").token
     body = b"case_id\nSYN-2024-0001\n"
-    media.note_download("cases.csv", body)
+    media.note_download("cases.csv", body, token=token)
     path = "/media/abc123.csv"
     assert _media_response(path, file_name="cases.csv", body=body, cookie=token) == (200, body)
     for cookie in ("", "forged"):  # no cookie, or a forged one: nothing, while the session lives
@@ -316,7 +316,23 @@ def test_a_media_download_needs_a_live_session_and_a_fresh_url(
     later = time.monotonic() + media.DOWNLOAD_SECONDS + 1
     monkeypatch.setattr(media.time, "monotonic", lambda: later)
     assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 403
-    media.note_download("cases.csv", body)  # clicked again: produced (and checked) anew
+    media.note_download("cases.csv", body, token=token)  # clicked again: produced anew
     assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 200
     gateway.logout(token)
     assert _media_response(path, file_name="cases.csv", body=body, cookie=token)[0] == 403
+
+
+def test_a_media_download_answers_only_the_session_that_made_it_and_never_reopens(
+    gw_store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    police, viewer = _login("police").token, _login("viewer").token
+    body = b"case_id\nSYN-2024-0002\n"
+    media.note_download("records.csv", body, token=police)
+    path = "/media/def456.csv"
+    # Another user's live cookie gets nothing of the police officer's records.
+    assert _media_response(path, file_name="records.csv", body=body, cookie=viewer)[0] == 403
+    assert _media_response(path, file_name="records.csv", body=body, cookie=police)[0] == 200
+    # Long after, when the production is forgotten, the served path stays expired.
+    much_later = time.monotonic() + 20 * media.DOWNLOAD_SECONDS
+    monkeypatch.setattr(media.time, "monotonic", lambda: much_later)
+    assert _media_response(path, file_name="records.csv", body=body, cookie=police)[0] == 403

@@ -199,11 +199,19 @@ with st.spinner(tr("peta.drawing")):
     )
     output = show_map(frame, key=state.MAP, height=680, returned_objects=["last_active_drawing"])
 _remember_click(output.get("last_active_drawing") if output else None)
-with st.expander(tr("export.title")):
+
+
+def _layers_gpkg() -> bytes:
+    """The map's layers as one GeoPackage (records only for roles that may see them)."""
     layers = {f"wilayah_{options.level}": frame.units, "jalur": view.crossings}
     layers["shelter"] = view.shelters
     if view.records_allowed:
         layers["kasus"] = view.cases(case_filter=page.case_filter)
+    return to_geopackage_bytes(layers)
+
+
+with st.expander(tr("export.title")):
+    # Made on click, only for a live session at the access level the page was drawn for.
     left, right = st.columns(2)
     checked_download_button(
         tr("export.map_html"),
@@ -212,14 +220,16 @@ with st.expander(tr("export.title")):
         mime="text/html",
         key="export_map_html",
         container=left,
+        drawn_level=view.level,
     )
     checked_download_button(
         tr("export.layers_gpkg"),
-        lambda: to_geopackage_bytes(layers),
+        _layers_gpkg,
         file_name="lapisan-kalbar.gpkg",
         mime="application/geopackage+sqlite3",
         key="export_map_gpkg",
         container=right,
+        drawn_level=view.level,
     )
 unit_panel(page, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
 case_charts(page)
