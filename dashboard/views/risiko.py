@@ -95,11 +95,15 @@ def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
     last = cases["date_reported"].max().date()
     if not aggregated:
         # Month ends before the last month of data, as a list in the language (Streamlit's
-        # calendar is English only).
-        ends = pd.date_range(cases["date_reported"].min(), last, freq="ME").date.tolist()[:-1]
-        default = dt.date(last.year - 1, 12, 31)
+        # calendar is English only); with under two months of data there is nothing to test.
+        before_last_month = last.replace(day=1) - dt.timedelta(days=1)
+        ends = pd.date_range(
+            cases["date_reported"].min(), before_last_month, freq="ME"
+        ).date.tolist()
         if not ends:
-            return default
+            st.info(tr("analysis.backtest_needs_months"))
+            return None
+        default = dt.date(last.year - 1, 12, 31)
         if st.session_state.get("backtest_cutoff") not in ends:
             st.session_state["backtest_cutoff"] = default if default in ends else ends[-1]
         cutoff = st.selectbox(
