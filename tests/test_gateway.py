@@ -10,12 +10,13 @@ the app (AppTest), and downloads that check the session when they are produced.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import pytest
 from starlette.requests import Request
@@ -63,6 +64,16 @@ def gw_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayStore]
             yield GatewayStore(url, folder)
         finally:
             gateway.clear_caches()
+
+
+T = TypeVar("T")
+
+
+def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end in a thread of its own: the browser tests' Playwright may
+    have left an event loop running in this one, where ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _login(role: str) -> auth.Session:
@@ -141,7 +152,7 @@ def _call(handler: object, *, body: str = "", headers: dict[str, str] | None = N
     async def receive() -> dict[str, object]:
         return {"type": "http.request", "body": body.encode(), "more_body": False}
 
-    return asyncio.run(handler(Request(scope, receive)))  # type: ignore[operator]
+    return _run_async(handler(Request(scope, receive)))  # type: ignore[operator]
 
 
 def _set_cookie(response: Response) -> str:
@@ -268,9 +279,10 @@ def test_a_refused_download_is_a_translated_note(gw_store: GatewayStore) -> None
         raise auth.SessionExpiredError("ended")
 
     for lang in ("id", "en"):
-        note = exports.checked_download(ended, file_name="cases.csv", lang=lang)
+        note = exports.checked_download(ended, file_name="cases.csv", lang=lang, token="t")
         assert note.decode("utf-8") == t("auth.download_refused", lang)
-    assert exports.checked_download(lambda: b"a,b\n", file_name="x.csv", lang="id") == b"a,b\n"
+    made = exports.checked_download(lambda: b"a,b\n", file_name="x.csv", lang="id", token="t")
+    assert made == b"a,b\n"
 
 
 def _media_response(
@@ -297,7 +309,7 @@ def _media_response(
 
     headers = [(b"cookie", f"{cookies.COOKIE}={cookie}".encode())] if cookie else []
     scope = {"type": "http", "method": "GET", "path": path, "headers": headers}
-    asyncio.run(media.MediaGuard(streamlit_media)(scope, receive, send))
+    _run_async(media.MediaGuard(streamlit_media)(scope, receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
