@@ -28,17 +28,16 @@ import datetime as dt
 import io
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
@@ -63,6 +62,7 @@ from geodata.store import open_store
 from layers.cases import CaseFilter
 from tests.app import conftest
 from tests.app.conftest import APP, TIMEOUT, metrics, raw_cases
+from tests.app.office import Downloads, download, spy_downloads
 
 AGGREGATE_ROLES: Final[tuple[Role, ...]] = ("viewer", "planner")
 RECORD_ROLES: Final[tuple[Role, ...]] = ("analyst", "police", "admin")
@@ -621,30 +621,14 @@ def test_export_bytes_follows_the_role(
 
 
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], object]]:
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
     """Deferred download callables registered during the test, by their file id."""
-    found: dict[str, Callable[[], object]] = {}
-    register = MediaFileManager.add_deferred
-
-    def spy(self: MediaFileManager, data_callable: Any, *args: Any, **kwargs: Any) -> str:
-        file_id = register(self, data_callable, *args, **kwargs)
-        found[file_id] = data_callable
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return found
-
-
-def download(at: AppTest, downloads: dict[str, Callable[[], object]], key: str) -> bytes:
-    """What clicking the download button ``key`` would send."""
-    (button,) = [button for button in at.get("download_button") if button.key == key]
-    data = downloads[button.proto.deferred_file_id]()
-    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+    return spy_downloads(monkeypatch)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_download_on_the_data_page_follows_the_role(
-    app_store: AppStore, downloads: dict[str, Callable[[], object]], role: Role
+    app_store: AppStore, downloads: Downloads, role: Role
 ) -> None:
     at = run(page_app(app_store, "data", role=role))
     for kind in KINDS:
@@ -660,7 +644,7 @@ def test_every_download_on_the_data_page_follows_the_role(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_map_downloads_follow_the_role(
-    app_store: AppStore, downloads: dict[str, Callable[[], object]], role: Role
+    app_store: AppStore, downloads: Downloads, role: Role
 ) -> None:
     """The Peta page's layer GeoPackage and standalone map HTML (built from the page's view,
     not through ``export_bytes``)."""
