@@ -178,21 +178,35 @@ def test_viewer_counts_are_the_analysts_within_the_ptable(
 
 
 def test_published_cases_and_victims_keep_their_totals_in_small_cells(
-    views: dict[Role, RoleView],
+    sample: Dataset, located: gpd.GeoDataFrame
 ) -> None:
-    """Kecamatan-by-year cells are mostly 1-2 cases: their published sums stay unbiased."""
+    """Kecamatan-by-year cells are mostly 1-2 cases: their published sums stay unbiased.
+
+    One key's sum may stray (each small cell publishes as 0 or 3), so the sums are averaged
+    over eight fixed store secrets: the test does not depend on where the files lie.
+    """
     units = reference.load_units("kecamatan")
-    shown = {"cases": 0, "victims": 0}
-    true = {"cases": 0, "victims": 0}
-    for year in range(2020, 2026):
-        year_filter = CaseFilter(date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
-        viewer = views["viewer"].case_counts(units, level="kecamatan", case_filter=year_filter)
-        analyst = views["analyst"].case_counts(units, level="kecamatan", case_filter=year_filter)
-        for name in shown:
-            shown[name] += int(viewer[name].fillna(0).sum())
-            true[name] += int(analyst[name].sum())
+    analyst = view_for("analyst", sample, located=located)
+    years = [
+        CaseFilter(date_from=dt.date(year, 1, 1), date_to=dt.date(year, 12, 31))
+        for year in range(2020, 2026)
+    ]
+    true = {
+        name: sum(int(analyst.case_counts(units, level="kecamatan", case_filter=year)[name].sum())
+                  for year in years)
+        for name in ("cases", "victims")
+    }  # fmt: skip
+    shown = dict.fromkeys(true, 0)
+    secrets = [bytes([seed]) * 32 for seed in range(8)]
+    for secret in secrets:
+        viewer = view_for("viewer", dataclasses.replace(sample, secret=secret), located=located)
+        for year in years:
+            counted = viewer.case_counts(units, level="kecamatan", case_filter=year)
+            for name in shown:
+                shown[name] += int(counted[name].fillna(0).sum())
     for name in shown:
-        assert abs(shown[name] - true[name]) <= 0.15 * true[name], (name, shown, true)
+        mean = shown[name] / len(secrets)
+        assert abs(mean - true[name]) <= 0.1 * true[name], (name, mean, true)
 
 
 def test_totals_trends_and_breakdowns_are_published(views: dict[Role, RoleView]) -> None:
