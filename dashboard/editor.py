@@ -64,11 +64,10 @@ def _record_form(kind: Kind, record: dict[str, object], *, new: bool) -> dict[st
     schema = SCHEMAS[_ENTITY[kind]]
     record_id = _text(record.get(schema.id_field)) or "new"
     # Widget keys name the record, so choosing another record shows its own values.
-    with st.form(f"edit_{kind}_{record_id}"):
+    form = f"{state.EDIT_FORM}_{kind}_{record_id}"
+    with st.form(form):
         values = {
-            field.name: _field_input(
-                field, record.get(field.name), key=f"edit_{kind}_{record_id}_{field.name}"
-            )
+            field.name: _field_input(field, record.get(field.name), key=f"{form}_{field.name}")
             for field in schema.fields
             if field.name != "synthetic" and (new or field.name != schema.id_field)
         }
@@ -83,7 +82,10 @@ def record_editor(user: User) -> None:
         return
     st.subheader(tr("editor.title"))
     kind: Kind = st.selectbox(
-        tr("manage.kind"), list(_ENTITY), key="edit_kind", format_func=lambda k: tr(f"manage.{k}")
+        tr("manage.kind"),
+        list(_ENTITY),
+        key=state.EDIT_KIND,
+        format_func=lambda k: tr(f"manage.{k}"),
     )
     schema = SCHEMAS[_ENTITY[kind]]
     records = gateway.read_for_edit(user, kind)
@@ -91,7 +93,7 @@ def record_editor(user: User) -> None:
     chosen = st.selectbox(
         tr("editor.record"),
         ids,
-        key=f"edit_id_{kind}",
+        key=f"{state.EDIT_ID}_{kind}",
         format_func=lambda i: tr("editor.new") if i == _NEW else i,
         placeholder=tr("common.choose"),
     )
@@ -116,8 +118,10 @@ def record_editor(user: User) -> None:
         else:
             st.success(tr("editor.saved", record=saved))
     if chosen != _NEW and allowed(user, "manage_data"):
-        reason = st.text_input(tr("editor.retire_reason"), key=f"retire_reason_{kind}")
-        if st.button(tr("editor.retire"), key=f"retire_{kind}", disabled=not reason.strip()):
+        reason = st.text_input(tr("editor.retire_reason"), key=f"{state.RETIRE_REASON}_{kind}")
+        if st.button(
+            tr("editor.retire"), key=f"{state.RETIRE}_{kind}", disabled=not reason.strip()
+        ):
             gateway.role_store(user).retire(kind, chosen, reason=reason)
             st.success(tr("editor.retired", record=chosen))
 
@@ -128,9 +132,9 @@ def restore_section(user: User) -> None:
         return
     st.subheader(tr("editor.restore_title"))
     st.caption(tr("editor.restore_help"))
-    upload = st.file_uploader(tr("manage.file"), type=["gpkg"], key="restore_file")
-    confirmed = st.checkbox(tr("editor.restore_confirm"), key="restore_confirm")
-    if upload is not None and confirmed and st.button(tr("editor.restore"), key="restore_go"):
+    upload = st.file_uploader(tr("manage.file"), type=["gpkg"], key=state.RESTORE_FILE)
+    confirmed = st.checkbox(tr("editor.restore_confirm"), key=state.RESTORE_CONFIRM)
+    if upload is not None and confirmed and st.button(tr("editor.restore"), key=state.RESTORE_GO):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "restore.gpkg"
             path.write_bytes(upload.getvalue())

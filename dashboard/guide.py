@@ -14,6 +14,7 @@ from typing import Final
 
 import streamlit as st
 
+from dashboard import state
 from dashboard.text import num, tr
 from geodata.access import RoleView, allowed
 from geodata.auth import User
@@ -85,7 +86,7 @@ def first_run_guide(user: User | None, view: RoleView, *, lang: str) -> None:
             )
             st.markdown(f"**{number}. {tr(f'data.guide_step.{kind}')}** — {status}")
             st.caption(tr(f"data.guide_help.{kind}"))
-            template_buttons(kind, lang=lang, key=f"guide_template_{kind}")
+            template_buttons(kind, lang=lang, key=f"{state.GUIDE_TEMPLATE}_{kind}")
         st.caption(tr("data.guide_where"))
 
 

@@ -92,16 +92,16 @@ def import_section(user: User | None) -> None:
     kind: Kind = st.selectbox(
         tr("manage.kind"),
         _KINDS,
-        key="import_kind",
+        key=state.IMPORT_KIND,
         format_func=lambda k: tr(f"manage.{k}"),
         placeholder=tr("common.choose"),
     )
     st.caption(tr("manage.template_help"))
-    template_buttons(kind, lang=state.language(), key=f"import_template_{kind}")
+    template_buttons(kind, lang=state.language(), key=f"{state.IMPORT_TEMPLATE}_{kind}")
     # Streamlit's drop zone has fixed English texts: the caption says the same in the language.
     st.caption(tr("manage.file_help"))
     upload = st.file_uploader(
-        tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key="import_file"
+        tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key=state.IMPORT_FILE
     )
     if upload is None:
         return
@@ -117,7 +117,7 @@ def import_section(user: User | None) -> None:
         st.error(tr("manage.not_imported"))
         return
     st.success(tr("manage.ready", count=num(len(preview.frame))))
-    if can_save and user is not None and st.button(tr("manage.confirm"), key="import_confirm"):
+    if can_save and user is not None and st.button(tr("manage.confirm"), key=state.IMPORT_CONFIRM):
         try:
             gateway.role_store(user).import_batch(kind, preview.frame)
         except GeodataError as error:
@@ -141,14 +141,14 @@ def crossing_section(user: User) -> None:
     crossing = left.selectbox(
         tr("crossing.name"),
         list(names),
-        key="mark_crossing",
+        key=state.MARK_CROSSING,
         format_func=lambda c: names[c],
         placeholder=tr("common.choose"),
     )
     status = middle.selectbox(
         tr("crossing.status"),
         sorted(CROSSING_STATUS),
-        key="mark_status",
+        key=state.MARK_STATUS,
         format_func=lambda s: tr(f"crossing_status.{s}"),
         placeholder=tr("common.choose"),
     )
@@ -158,10 +158,10 @@ def crossing_section(user: User) -> None:
     on = right.selectbox(
         tr("crossing.last_verified"),
         days,
-        key="mark_on",
+        key=state.MARK_ON,
         format_func=lambda d: tr("manage.today", date=day(d)) if d == today else day(d),
     )
-    if st.button(tr("manage.mark"), key="mark_submit"):
+    if st.button(tr("manage.mark"), key=state.MARK_SUBMIT):
         gateway.role_store(user).mark_crossing(
             crossing, status, on=on if isinstance(on, dt.date) else None
         )
@@ -181,7 +181,7 @@ def admin_section(user: User) -> None:
         partial(_backup_bytes, user),
         file_name=f"kalbar-backup-{dt.date.today().isoformat()}.gpkg",
         mime="application/geopackage+sqlite3",
-        key="backup_download",
+        key=state.BACKUP_DOWNLOAD,
         drawn_level="admin",
     )
 

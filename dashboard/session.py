@@ -95,9 +95,11 @@ def _browser_token() -> str:
 
 def _login_form() -> None:
     st.title(tr("login.title"))
-    with st.form("login"):
-        username = st.text_input(tr("login.username"), key="login_username")
-        password = st.text_input(tr("login.passcode_label"), type="password", key="login_password")
+    with st.form(state.LOGIN_FORM):
+        username = st.text_input(tr("login.username"), key=state.LOGIN_USERNAME)
+        password = st.text_input(
+            tr("login.passcode_label"), type="password", key=state.LOGIN_PASSWORD
+        )
         submitted = st.form_submit_button(tr("login.submit"))
     if submitted:
         try:
@@ -152,7 +154,7 @@ def logout_button(user: User | None) -> None:
     if user is None:
         return
     st.sidebar.caption(tr("login.signed_in", user=user.username, role=tr(f"role.{user.role}")))
-    if st.sidebar.button(tr("login.logout"), key="logout"):
+    if st.sidebar.button(tr("login.logout"), key=state.LOGOUT):
         gateway.logout(st.session_state.pop(TOKEN, ""))
         _forget_user_work()
         st.session_state[_CLEAR] = True

@@ -15,31 +15,110 @@ import streamlit as st
 
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES
 
-LANG: Final = "lang"
-LEVEL: Final = "level"
-MEASURE: Final = "measure"
-SCHEME: Final = "scheme"
-CLASSES: Final = "classes"
-CASE_MODE: Final = "case_mode"
-BASEMAP: Final = "basemap"
-TILE_URL: Final = "tile_url"
-DATES: Final = "dates"
+_LABELLED: list[str] = []
+
+
+def _widget(key: str, *, labelled: bool = False) -> str:
+    """Declare a widget key; ``labelled`` marks a widget whose options are shown translated
+    (through ``format_func``), which :data:`LABELLED_WIDGETS` is made from."""
+    if labelled:
+        _LABELLED.append(key)
+    return key
+
+
+# Sidebar and map page (the first nine are mirrored in the URL).
+LANG: Final = _widget("lang")
+LEVEL: Final = _widget("level", labelled=True)
+MEASURE: Final = _widget("measure", labelled=True)
+SCHEME: Final = _widget("scheme", labelled=True)
+CLASSES: Final = _widget("classes")
+CASE_MODE: Final = _widget("case_mode", labelled=True)
+BASEMAP: Final = _widget("basemap", labelled=True)
+TILE_URL: Final = _widget("tile_url")
+DATES: Final = _widget("dates")
 #: Year range of the aggregate roles' filter (mirrored in the URL through DATES).
-YEARS: Final = "f_years"
+YEARS: Final = _widget("f_years")
 #: Quick period choice (latest year, previous year, last 12 months, all); sets DATES/YEARS.
-QUICK_PERIOD: Final = "quick_period"
-EXPLOITATION: Final = "f_exploitation"
-SEXES: Final = "f_sexes"
-AGES: Final = "f_ages"
-DESTINATIONS: Final = "f_destinations"
-STATUSES: Final = "f_statuses"
-CROSSING_TYPES: Final = "f_crossing_types"
-SOURCES: Final = "f_sources"
-SELECTED: Final = "selected"
-FREQUENCY: Final = "frequency"
-MAP: Final = "map"
+QUICK_PERIOD: Final = _widget("quick_period", labelled=True)
+EXPLOITATION: Final = _widget("f_exploitation")
+SEXES: Final = _widget("f_sexes")
+AGES: Final = _widget("f_ages")
+DESTINATIONS: Final = _widget("f_destinations")
+STATUSES: Final = _widget("f_statuses")
+CROSSING_TYPES: Final = _widget("f_crossing_types")
+SOURCES: Final = _widget("f_sources")
+SELECTED: Final = _widget("selected", labelled=True)
+FREQUENCY: Final = _widget("frequency", labelled=True)
+MAP: Final = _widget("map")
+EXPORT_MAP_HTML: Final = _widget("export_map_html")
+EXPORT_MAP_GPKG: Final = _widget("export_map_gpkg")
+# Data page: each export key is the stem of one download button per format.
+EXPORT_CASES: Final = _widget("export_cases")
+EXPORT_CROSSINGS: Final = _widget("export_crossings")
+EXPORT_SHELTERS: Final = _widget("export_shelters")
+# Shelter page.
+SHELTER_RADIUS: Final = _widget("shelter_radius")
+SHELTER_NEW_SITES: Final = _widget("shelter_new_sites")
+SHELTER_MAP: Final = _widget("shelter_map")
+# Risk page.
+#: Stem of the weight sliders, one per indicator (``weight_<indicator>``).
+WEIGHT: Final = _widget("weight")
+BACKTEST_CUTOFF: Final = _widget("backtest_cutoff", labelled=True)
+BACKTEST_YEAR: Final = _widget("backtest_year")
+RISK_LEVEL: Final = _widget("risk_level", labelled=True)
+RISK_KABUPATEN: Final = _widget("risk_kabupaten", labelled=True)
+RISK_VIEW: Final = _widget("risk_view", labelled=True)
+RISK_EXPLAIN: Final = _widget("risk_explain", labelled=True)
+HOT_COLUMN: Final = _widget("hot_column", labelled=True)
+DENSITY_BANDWIDTH: Final = _widget("density_bandwidth")
+RISK_MAP: Final = _widget("risk_map")
+HOT_MAP: Final = _widget("hot_map")
+DENSITY_MAP: Final = _widget("density_map")
+CHANGE_MAP: Final = _widget("change_map")
+# Patrol page.
+PATROL_NEAR_KM: Final = _widget("patrol_near_km")
+PATROL_HALF_LIFE: Final = _widget("patrol_half_life")
+PATROL_SITES: Final = _widget("patrol_sites")
+PATROL_RADIUS_KM: Final = _widget("patrol_radius_km")
+PATROL_MAP: Final = _widget("patrol_map")
+BRIEFING_KABUPATEN: Final = _widget("briefing_kabupaten", labelled=True)
+BRIEFING_WEEK: Final = _widget("briefing_week", labelled=True)
+BRIEFING_MAKE: Final = _widget("briefing_make")
+BRIEFING_HTML_DOWNLOAD: Final = _widget("briefing_html_download")
+BRIEFING_PDF_DOWNLOAD: Final = _widget("briefing_pdf_download")
+# Office tools (import, marking crossings, backup, record editor, guide, login).
+IMPORT_KIND: Final = _widget("import_kind", labelled=True)
+#: Stem of the template downloads (``import_template_<kind>_<format>``).
+IMPORT_TEMPLATE: Final = _widget("import_template")
+IMPORT_FILE: Final = _widget("import_file")
+IMPORT_CONFIRM: Final = _widget("import_confirm")
+MARK_CROSSING: Final = _widget("mark_crossing", labelled=True)
+MARK_STATUS: Final = _widget("mark_status", labelled=True)
+MARK_ON: Final = _widget("mark_on", labelled=True)
+MARK_SUBMIT: Final = _widget("mark_submit")
+BACKUP_DOWNLOAD: Final = _widget("backup_download")
+EDIT_KIND: Final = _widget("edit_kind", labelled=True)
+#: Stem of the record chooser, one per kind (``edit_id_<kind>``).
+EDIT_ID: Final = _widget("edit_id")
+#: Stem of the record form (``edit_<kind>_<record>``) and its fields (``..._<field>``).
+EDIT_FORM: Final = _widget("edit")
+RETIRE_REASON: Final = _widget("retire_reason")
+RETIRE: Final = _widget("retire")
+RESTORE_FILE: Final = _widget("restore_file")
+RESTORE_CONFIRM: Final = _widget("restore_confirm")
+RESTORE_GO: Final = _widget("restore_go")
+GUIDE_TEMPLATE: Final = _widget("guide_template")
+LOGIN_FORM: Final = _widget("login")
+LOGIN_USERNAME: Final = _widget("login_username")
+LOGIN_PASSWORD: Final = _widget("login_password")
+LOGOUT: Final = _widget("logout")
+
+# Session values that are not widgets.
 LAST_CLICK: Final = "_last_click"
 URL_RESTORED: Final = "_url_restored"
+RISK_LAST_CLICK: Final = "risk_last_click"
+BRIEFING_HTML: Final = "briefing_html"
+BRIEFING_NAME: Final = "briefing_name"
 
 
 def _dates_to_text(value: object) -> str:
@@ -81,12 +160,8 @@ URL_KEYS: Final[dict[str, tuple[Callable[[object], str], Callable[[str], object]
 
 #: Widgets whose options are shown translated: Streamlit sends their old-language label back
 #: as the value after a language switch, so their values are set again when it happens.
-LABELLED_WIDGETS: Final = (
-    LEVEL, MEASURE, SCHEME, CASE_MODE, BASEMAP, SELECTED, FREQUENCY,
-    "risk_level", "risk_kabupaten", "risk_view", "risk_explain", "hot_column",
-    "briefing_kabupaten", "briefing_week", "backtest_cutoff", "mark_on", "import_kind",
-    "edit_kind", "mark_crossing", "mark_status",
-)  # fmt: skip
+#: Made from the ``labelled=True`` declarations above, never typed a second time.
+LABELLED_WIDGETS: Final = tuple(_LABELLED)
 
 
 def keep_choices_on_language_switch() -> None:

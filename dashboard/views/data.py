@@ -54,7 +54,7 @@ with tab_cases:
     export_buttons(
         view,
         "cases",
-        key="export_cases",
+        key=state.EXPORT_CASES,
         case_filter=case_filter,
         disabled=page.totals.cases == 0,
     )
@@ -64,14 +64,14 @@ with tab_crossings:
     show_dataframe(
         display_table(view.crossings, "crossing", lang=lang),
     )
-    export_buttons(view, "crossings", key="export_crossings")
+    export_buttons(view, "crossings", key=state.EXPORT_CROSSINGS)
 with tab_shelters:
     if stored["shelters"] == 0 and not view.demo:
         st.info(tr("data.no_shelters"))
     show_dataframe(
         display_table(view.shelters, "shelter", lang=lang),
     )
-    export_buttons(view, "shelters", key="export_shelters")
+    export_buttons(view, "shelters", key=state.EXPORT_SHELTERS)
 with tab_checks:
     if not view.demo:
         st.caption(tr("data.checks_store"))

@@ -72,13 +72,13 @@ with st.expander(tr("patrol_page.settings"), expanded=True):
         1,
         30,
         _AGGREGATE_NEAR_KM if aggregated else 10,
-        key="patrol_near_km",
+        key=state.PATROL_NEAR_KM,
     )
     half_life = middle.slider(
-        tr("patrol_page.half_life"), 30, 1095, 365, step=15, key="patrol_half_life"
+        tr("patrol_page.half_life"), 30, 1095, 365, step=15, key=state.PATROL_HALF_LIFE
     )
-    sites = right.slider(tr("patrol_page.sites"), 1, 20, 5, key="patrol_sites")
-    radius_km = last.slider(tr("patrol_page.radius_km"), 5, 50, 15, key="patrol_radius_km")
+    sites = right.slider(tr("patrol_page.sites"), 1, 20, 5, key=state.PATROL_SITES)
+    radius_km = last.slider(tr("patrol_page.radius_km"), 5, 50, 15, key=state.PATROL_RADIUS_KM)
 
 st.subheader(tr("patrol.title"))
 ranking = rank_crossings(
@@ -121,7 +121,7 @@ for line in plan.summary(lang=lang):
     st.markdown(line)
 st_folium(
     plan.explore(lang=lang, crossings=crossings, synthetic=view.synthetic),
-    key="patrol_map",
+    key=state.PATROL_MAP,
     height=560,
     use_container_width=True,
     returned_objects=[],
@@ -143,24 +143,24 @@ left, right = st.columns(2)
 code: str = left.selectbox(
     tr("patrol_page.kabupaten"),
     list(names),
-    key="briefing_kabupaten",
+    key=state.BRIEFING_KABUPATEN,
     format_func=lambda c: names[c],
     index=list(names).index(busiest_kabupaten(cases)),
 )
 # Weeks with cases, newest first (a list in the language, not Streamlit's English calendar);
 # the default is the last whole week with cases.
 weeks = {period.start: period for period in case_weeks(cases["date_reported"])}
-if st.session_state.get("briefing_week") not in weeks:
-    st.session_state["briefing_week"] = default_week(cases["date_reported"]).start
+if st.session_state.get(state.BRIEFING_WEEK) not in weeks:
+    st.session_state[state.BRIEFING_WEEK] = default_week(cases["date_reported"]).start
 monday = right.selectbox(
     tr("patrol_page.week"),
     list(weeks),
-    key="briefing_week",
+    key=state.BRIEFING_WEEK,
     format_func=lambda start: period_label(weeks[start], lang),
     placeholder=tr("common.choose"),
 )
 year, week, _ = (monday or default_week(cases["date_reported"]).start).isocalendar()
-if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
+if st.button(tr("patrol_page.make_briefing"), key=state.BRIEFING_MAKE):
     with st.spinner(tr("patrol_page.making")):
         briefing = build_briefing(
             cases,
@@ -171,11 +171,11 @@ if st.button(tr("patrol_page.make_briefing"), key="briefing_make"):
             synthetic=view.synthetic,
             gazetteer=data.gazetteer(),
         )
-        st.session_state["briefing_html"] = briefing_html(briefing)
-        st.session_state["briefing_name"] = f"brifing-{code}-{year}-W{week:02d}"
-html: str = st.session_state.get("briefing_html", "")
+        st.session_state[state.BRIEFING_HTML] = briefing_html(briefing)
+        st.session_state[state.BRIEFING_NAME] = f"brifing-{code}-{year}-W{week:02d}"
+html: str = st.session_state.get(state.BRIEFING_HTML, "")
 if html:
-    name = st.session_state["briefing_name"]
+    name = st.session_state[state.BRIEFING_NAME]
     left, right = st.columns(2)
     # Made on click, and only for a live session at the level the page was drawn for.
     checked_download_button(
@@ -183,7 +183,7 @@ if html:
         html.encode,
         file_name=f"{name}.html",
         mime="text/html",
-        key="briefing_html_download",
+        key=state.BRIEFING_HTML_DOWNLOAD,
         container=left,
         drawn_level=view.level,
     )
@@ -192,7 +192,7 @@ if html:
         partial(pdf_bytes, html),
         file_name=f"{name}.pdf",
         mime="application/pdf",
-        key="briefing_pdf_download",
+        key=state.BRIEFING_PDF_DOWNLOAD,
         container=right,
         drawn_level=view.level,
     )

@@ -218,7 +218,7 @@ with st.expander(tr("export.title")):
         lambda: _full_map_html().encode("utf-8"),
         file_name="peta-kalbar.html",
         mime="text/html",
-        key="export_map_html",
+        key=state.EXPORT_MAP_HTML,
         container=left,
         drawn_level=view.level,
     )
@@ -227,7 +227,7 @@ with st.expander(tr("export.title")):
         _layers_gpkg,
         file_name="lapisan-kalbar.gpkg",
         mime="application/geopackage+sqlite3",
-        key="export_map_gpkg",
+        key=state.EXPORT_MAP_GPKG,
         container=right,
         drawn_level=view.level,
     )

@@ -59,7 +59,7 @@ def _weights() -> dict[str, float]:
                 1.0,
                 float(DEFAULT_WEIGHTS.get(name, 0.0)),
                 step=0.05,
-                key=f"weight_{name}",
+                key=f"{state.WEIGHT}_{name}",
             )
             for i, name in enumerate(WEIGHTABLE)
         }
@@ -104,20 +104,20 @@ def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
             st.info(tr("analysis.backtest_needs_months"))
             return None
         default = dt.date(last.year - 1, 12, 31)
-        if st.session_state.get("backtest_cutoff") not in ends:
-            st.session_state["backtest_cutoff"] = default if default in ends else ends[-1]
+        if st.session_state.get(state.BACKTEST_CUTOFF) not in ends:
+            st.session_state[state.BACKTEST_CUTOFF] = default if default in ends else ends[-1]
         cutoff = st.selectbox(
-            tr("risk_page.cutoff"), ends[::-1], key="backtest_cutoff", format_func=day
+            tr("risk_page.cutoff"), ends[::-1], key=state.BACKTEST_CUTOFF, format_func=day
         )
         return cutoff if isinstance(cutoff, dt.date) else default
     years = sorted({int(year) for year in cases["date_reported"].dt.year})[:-1]
     if not years:
         st.info(tr("analysis.backtest_needs_years"))
         return None
-    if st.session_state.get("backtest_year", years[-1]) not in years:
-        del st.session_state["backtest_year"]
+    if st.session_state.get(state.BACKTEST_YEAR, years[-1]) not in years:
+        del st.session_state[state.BACKTEST_YEAR]
     year = st.selectbox(
-        tr("analysis.cutoff_year"), years, index=len(years) - 1, key="backtest_year"
+        tr("analysis.cutoff_year"), years, index=len(years) - 1, key=state.BACKTEST_YEAR
     )
     return dt.date(int(year), 12, 31)
 
@@ -151,14 +151,14 @@ if cases.empty:
     st.stop()
 
 levels = _AGGREGATE_LEVELS if aggregated else _LEVELS
-if st.session_state.get("risk_level", levels[1]) not in levels:
-    del st.session_state["risk_level"]  # desa, chosen before a role that has no desa level
+if st.session_state.get(state.RISK_LEVEL, levels[1]) not in levels:
+    del st.session_state[state.RISK_LEVEL]  # desa, chosen before a role that has no desa level
 left, right = st.columns(2)
 level: Level = left.selectbox(
     tr("peta.level"),
     levels,
     index=1,
-    key="risk_level",
+    key=state.RISK_LEVEL,
     format_func=lambda v: tr(f"unit_type.{v}"),
 )
 kabupaten_names = dict(
@@ -169,7 +169,7 @@ kabupaten: str | None = (
         tr("risk_page.kabupaten_for_desa"),
         list(kabupaten_names),
         index=list(kabupaten_names).index(busiest_kabupaten(cases)),
-        key="risk_kabupaten",
+        key=state.RISK_KABUPATEN,
         format_func=lambda c: kabupaten_names[c],
     )
     if level == "desa"
@@ -183,14 +183,14 @@ period = _period(cases, aggregated=aggregated)
 views = [name for name in _VIEWS if not (aggregated and name == "density")]
 if aggregated:
     st.caption(tr("analysis.density_hidden"))
-if st.session_state.get("risk_view", "index") not in views:
-    del st.session_state["risk_view"]
+if st.session_state.get(state.RISK_VIEW, "index") not in views:
+    del st.session_state[state.RISK_VIEW]
 
 analysis = (
     st.segmented_control(
         tr("risk_page.view"),
         views,
-        key="risk_view",
+        key=state.RISK_VIEW,
         default="index",
         format_func=lambda v: tr(_VIEWS[v]),
     )
@@ -218,7 +218,7 @@ scores = units[["code", "geometry"]].merge(
 
 if analysis == "index":
     layer, classes = risk_layer(scores, level=level, lang=lang, contributions=index.contributions_)
-    clicked = _show_map(layer, tr("risk_page.score"), classes.legend, "risk_map")
+    clicked = _show_map(layer, tr("risk_page.score"), classes.legend, state.RISK_MAP)
     ranked = index.scores_.sort_values("risk_rank")
     names = {
         code: f"{rank}. {name}"
@@ -229,16 +229,16 @@ if analysis == "index":
     clicked_code = (
         ((clicked or {}).get("last_active_drawing") or {}).get("properties", {}).get("code")
     )
-    if clicked_code in names and clicked_code != st.session_state.get("risk_last_click"):
-        st.session_state["risk_last_click"] = clicked_code
-        st.session_state["risk_explain"] = clicked_code
-    if st.session_state.get("risk_explain") not in names:
-        st.session_state["risk_explain"] = next(iter(names))
+    if clicked_code in names and clicked_code != st.session_state.get(state.RISK_LAST_CLICK):
+        st.session_state[state.RISK_LAST_CLICK] = clicked_code
+        st.session_state[state.RISK_EXPLAIN] = clicked_code
+    if st.session_state.get(state.RISK_EXPLAIN) not in names:
+        st.session_state[state.RISK_EXPLAIN] = next(iter(names))
     st.subheader(tr("risk_page.why"))
     code = st.selectbox(
         tr("risk_page.explain_unit"),
         list(names),
-        key="risk_explain",
+        key=state.RISK_EXPLAIN,
         format_func=lambda c: names[c],
     )
     st.altair_chart(
@@ -278,7 +278,7 @@ elif analysis == "hotspots":
         tr("risk_page.hot_column"),
         list(HOTSPOT_COLUMNS),  # observed / expected first: counts flag where people live
         horizontal=True,
-        key="hot_column",
+        key=state.HOT_COLUMN,
         format_func=lambda c: tr(f"indicator.{c}"),
     )
     hot = HotSpots().fit(hot_units, column=column)
@@ -288,20 +288,20 @@ elif analysis == "hotspots":
         hot.result_.drop(columns="geometry"), on="code", how="inner"
     )
     layer, legend = hotspot_layer(shown, level=hot_level, lang=lang, column=column)
-    _show_map(layer, tr("risk_page.tab_hotspots"), legend, "hot_map")
+    _show_map(layer, tr("risk_page.tab_hotspots"), legend, state.HOT_MAP)
     st.caption(tr("risk_page.hot_method"))
 
 elif analysis == "density":
-    bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key="density_bandwidth")
+    bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key=state.DENSITY_BANDWIDTH)
     points = case_points(cases, data.gazetteer())
     grid = kernel_density(points, bandwidth_km=bandwidth)
-    _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], "density_map")
+    _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], state.DENSITY_MAP)
 
 elif analysis == "change":
     change = change_by_unit(cases, level=level, period=period, data_start=data_start)
     shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
     layer, legend = change_layer(shown, level=level, lang=lang)
-    _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
+    _show_map(layer, tr("risk_page.tab_change"), legend, state.CHANGE_MAP)
 
 else:
     cutoff = _cutoff(cases, aggregated=aggregated)

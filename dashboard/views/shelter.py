@@ -25,8 +25,8 @@ if cases.empty:
     st.stop()
 
 left, right = st.columns(2)
-radius_km = left.slider(tr("shelter_page.radius_km"), 10, 150, 50, step=5, key="shelter_radius")
-new_sites = right.slider(tr("shelter_page.new_sites"), 1, 10, 3, key="shelter_new_sites")
+radius_km = left.slider(tr("shelter_page.radius_km"), 10, 150, 50, step=5, key=state.SHELTER_RADIUS)
+new_sites = right.slider(tr("shelter_page.new_sites"), 1, 10, 3, key=state.SHELTER_NEW_SITES)
 
 with st.spinner(tr("shelter_page.solving")):
     plan = ShelterPlan(radius_km=radius_km, new_sites=new_sites).fit(
@@ -38,7 +38,7 @@ for line in plan.summary(lang=lang):
 st.subheader(tr("shelter_plan.map.title"))
 st_folium(
     plan.explore(lang=lang, synthetic=view.synthetic),
-    key="shelter_map",
+    key=state.SHELTER_MAP,
     height=560,
     use_container_width=True,
     returned_objects=[],
