@@ -9,6 +9,8 @@ the same coarsening itself, whatever filter it is given.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Final
 
 import streamlit as st
 
@@ -35,6 +37,16 @@ def _multiselect(
     return frozenset(chosen)
 
 
+EARLIEST: Final = dt.date(2000, 1, 1)
+_TYPED_DATE: Final = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
+#: Streamlit's "Press Enter to apply" under a typed field is English only: the date fields
+#: hide it and say it in a caption in the chosen language.
+_NO_ENGLISH_HINT: Final = "".join(
+    f".st-key-{key} [data-testid='InputInstructions']{{display:none}}"
+    for key in (state.DATE_FROM, state.DATE_TO)
+)
+
+
 def _quick_periods(options: FilterOptions) -> dict[str, tuple[dt.date, dt.date]]:
     """Quick choices over the data's span: its latest year, the year before, its last 12
     months (records roles only: aggregate roles choose whole years) and all of it."""
@@ -56,14 +68,26 @@ def _quick_periods(options: FilterOptions) -> dict[str, tuple[dt.date, dt.date]]
 
 
 def _apply_quick_period(periods: dict[str, tuple[dt.date, dt.date]], years_only: bool) -> None:
-    """Callback: the chosen quick period becomes the date (or year) range; the choice clears."""
+    """Callback: the chosen quick period becomes the date (or year) range."""
     chosen = st.session_state.get(state.QUICK_PERIOD)
     if chosen in periods:
         start, end = periods[chosen]
         if years_only:
             st.session_state[state.YEARS] = (start.year, end.year)
         st.session_state[state.DATES] = (start, end)
-    st.session_state[state.QUICK_PERIOD] = None
+
+
+def _current_period(periods: dict[str, tuple[dt.date, dt.date]], years_only: bool) -> str | None:
+    """The quick choice the current period is, if any (compared in whole years for the
+    aggregate roles, whose period is always whole years)."""
+    if years_only:
+        years = st.session_state.get(state.YEARS)
+        return next(
+            (name for name, (start, end) in periods.items() if years == (start.year, end.year)),
+            None,
+        )
+    dates = st.session_state.get(state.DATES)
+    return next((name for name, span in periods.items() if dates == span), None)
 
 
 def _quick_period_buttons(options: FilterOptions) -> None:
@@ -77,6 +101,8 @@ def _quick_period_buttons(options: FilterOptions) -> None:
         "last_12_months": tr("filters.quick.last_12_months"),
         "all": tr("filters.quick.all"),
     }
+    # Shows which choice the period is; choosing again (which unselects) changes nothing.
+    st.session_state[state.QUICK_PERIOD] = _current_period(periods, options.years_only)
     st.segmented_control(
         tr("filters.quick.title"),
         list(periods),
@@ -87,26 +113,106 @@ def _quick_period_buttons(options: FilterOptions) -> None:
     )
 
 
-def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
-    first, last = options.first, options.last
-    if first is None or last is None:
-        return None, None
+def _typed_date(text: str) -> dt.date:
+    """The date typed as dd/mm/yyyy (also with "." or "-"); ValueError if it is none."""
+    match = _TYPED_DATE.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    day_, month, year = (int(part) for part in match.groups())
+    return dt.date(year, month, day_)
+
+
+def _date_text(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _typed_period() -> tuple[dt.date, dt.date] | str:
+    """The period in the two date fields, or the message saying what is wrong with it."""
+    shown = st.session_state.get(state.DATES)
+    period = tr("filters.period", start=day(shown[0]), end=day(shown[1])) if shown else ""
+    dates = []
+    for key in (state.DATE_FROM, state.DATE_TO):
+        text = str(st.session_state.get(key, ""))
+        try:
+            dates.append(_typed_date(text))
+        except ValueError:
+            return tr("filters.date_unreadable", value=text.strip(), period=period)
+        if dates[-1] < EARLIEST:
+            earliest = day(EARLIEST)
+            return tr(
+                "filters.date_too_early", value=day(dates[-1]), earliest=earliest, period=period
+            )
+    start, end = dates
+    if start > end:
+        return tr("filters.date_order", start=day(start), end=day(end), period=period)
+    return start, end
+
+
+def _show_period(dates: tuple[dt.date, dt.date]) -> None:
+    st.session_state[state.DATE_FROM] = _date_text(dates[0])
+    st.session_state[state.DATE_TO] = _date_text(dates[1])
+    st.session_state[state.DATES_SHOWN] = dates
+
+
+def _apply_typed_dates() -> None:
+    """Callback of the date fields (Enter or leaving the field): a good period becomes the
+    filter, written back in full (5/3/2024 becomes 05/03/2024); a bad one changes nothing."""
+    typed = _typed_period()
+    if isinstance(typed, tuple):
+        st.session_state[state.DATES] = typed
+        _show_period(typed)
+
+
+def _initial_dates(options: FilterOptions) -> None:
+    """The period from the link or an earlier run, else all of the data."""
+    if options.first is None or options.last is None:
+        return
     chosen = st.session_state.get(state.DATES)
     if not (isinstance(chosen, tuple | list) and len(chosen) == 2):
-        st.session_state[state.DATES] = (first, last)
-    picked = st.date_input(
-        tr("filters.dates"), key=state.DATES, min_value=dt.date(2000, 1, 1), format="DD/MM/YYYY"
-    )
-    if isinstance(picked, tuple | list) and len(picked) == 2:
-        return picked[0], picked[1]
-    return None, None  # the user is still choosing the end date
+        st.session_state[state.DATES] = (options.first, options.last)
+    else:
+        st.session_state[state.DATES] = tuple(chosen)
 
 
-def _year_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
-    """Whole calendar years (1 January to 31 December); the URL keeps them as dates."""
-    if options.first is None or options.last is None:
+def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
+    """Two fields in dd/mm/yyyy, applied on Enter; the period they show follows DATES."""
+    dates = st.session_state.get(state.DATES)
+    if not dates:
         return None, None
-    years = list(range(options.first.year, options.last.year + 1))
+    if st.session_state.get(state.DATES_SHOWN) != dates or state.DATE_FROM not in st.session_state:
+        _show_period(dates)
+    st.html(f"<style>{_NO_ENGLISH_HINT}</style>")
+    st.markdown(f"**{tr('filters.dates')}**")
+    left, right = st.columns(2)
+    for column, key, label in (
+        (left, state.DATE_FROM, "filters.date_from"),
+        (right, state.DATE_TO, "filters.date_to"),
+    ):
+        column.text_input(
+            tr(label),
+            key=key,
+            placeholder=tr("filters.date_format"),
+            on_change=_apply_typed_dates,
+        )
+    typed = _typed_period()
+    if isinstance(typed, str):
+        st.error(typed)
+    else:
+        st.caption(tr("filters.date_hint"))
+    return dates[0], dates[1]
+
+
+def _years(options: FilterOptions) -> list[int]:
+    if options.first is None or options.last is None:
+        return []
+    return list(range(options.first.year, options.last.year + 1))
+
+
+def _initial_years(options: FilterOptions) -> None:
+    """The year range from an earlier run, else from the link's dates, else every year."""
+    years = _years(options)
+    if not years:
+        return
     chosen = st.session_state.get(state.YEARS)
     if not (isinstance(chosen, tuple | list) and len(chosen) == 2 and set(chosen) <= set(years)):
         dates = st.session_state.get(state.DATES)
@@ -116,6 +222,14 @@ def _year_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]
         else:
             chosen = (years[0], years[-1])
         st.session_state[state.YEARS] = tuple(chosen)
+
+
+def _year_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]:
+    """Whole calendar years (1 January to 31 December); the URL keeps them as dates."""
+    years = _years(options)
+    if not years:
+        return None, None
+    chosen = st.session_state[state.YEARS]
     if len(years) > 1:
         picked = st.select_slider(tr("filters.years"), options=years, key=state.YEARS)
         chosen = tuple(picked) if isinstance(picked, tuple | list) else (picked, picked)
@@ -129,6 +243,10 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
     with st.sidebar:
         st.subheader(tr("filters.title"))
         years_only = options.years_only
+        if years_only:
+            _initial_years(options)
+        else:
+            _initial_dates(options)
         _quick_period_buttons(options)
         date_from, date_to = _year_range(options) if years_only else _date_range(options)
         exploitation = _multiselect(

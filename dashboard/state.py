@@ -26,7 +26,7 @@ def _widget(key: str, *, labelled: bool = False) -> str:
     return key
 
 
-# Sidebar and map page (the first nine are mirrored in the URL).
+# Sidebar and map page (see URL_KEYS for those mirrored in the URL).
 LANG: Final = _widget("lang")
 LEVEL: Final = _widget("level", labelled=True)
 MEASURE: Final = _widget("measure", labelled=True)
@@ -35,10 +35,13 @@ CLASSES: Final = _widget("classes")
 CASE_MODE: Final = _widget("case_mode", labelled=True)
 BASEMAP: Final = _widget("basemap", labelled=True)
 TILE_URL: Final = _widget("tile_url")
-DATES: Final = _widget("dates")
+#: Start and end of the records roles' period, typed as dd/mm/yyyy; they set DATES.
+DATE_FROM: Final = _widget("date_from")
+DATE_TO: Final = _widget("date_to")
 #: Year range of the aggregate roles' filter (mirrored in the URL through DATES).
 YEARS: Final = _widget("f_years")
-#: Quick period choice (latest year, previous year, last 12 months, all); sets DATES/YEARS.
+#: Quick period choice (latest year, previous year, last 12 months, all); sets DATES/YEARS
+#: and shows which one the current period is.
 QUICK_PERIOD: Final = _widget("quick_period", labelled=True)
 EXPLOITATION: Final = _widget("f_exploitation")
 SEXES: Final = _widget("f_sexes")
@@ -114,6 +117,11 @@ LOGIN_PASSWORD: Final = _widget("login_password")
 LOGOUT: Final = _widget("logout")
 
 # Session values that are not widgets.
+#: The filter's period, (start, end) dates: what the date fields, the year range and the
+#: quick choices set, and what the URL keeps.
+DATES: Final = "dates"
+#: The period last written into the date fields (they are written again when DATES changes).
+DATES_SHOWN: Final = "_dates_shown"
 LAST_CLICK: Final = "_last_click"
 URL_RESTORED: Final = "_url_restored"
 RISK_LAST_CLICK: Final = "risk_last_click"

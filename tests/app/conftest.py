@@ -16,6 +16,7 @@ AppTest limits worth knowing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -64,6 +65,22 @@ def run(at: AppTest) -> AppTest:
     failed = {t("common.unexpected_error", lang) for lang in ("id", "en")}
     assert not failed & {e.value for e in at.error}, "a page failed: see the server log"
     return at
+
+
+def type_dates(at: AppTest, start: dt.date, end: dt.date) -> AppTest:
+    """Type a period into the sidebar's date fields as a user would (dd/mm/yyyy, Enter)."""
+    at.text_input(key="date_from").input(start.strftime("%d/%m/%Y"))
+    at.text_input(key="date_to").input(end.strftime("%d/%m/%Y"))
+    return run(at)
+
+
+def shown_dates(at: AppTest) -> tuple[dt.date, dt.date]:
+    """The period the date fields show, read back from their text."""
+    start, end = (
+        dt.datetime.strptime(at.text_input(key=key).value, "%d/%m/%Y").date()
+        for key in ("date_from", "date_to")
+    )
+    return start, end
 
 
 def metrics(at: AppTest) -> list[tuple[str, str]]:

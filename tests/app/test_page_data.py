@@ -16,7 +16,7 @@ from geodata._errors import AccessDeniedError
 from geodata.datasets import load_sample
 from geodata.i18n import t
 from geodata.templates import template_bytes
-from tests.app.conftest import NewApp, raw_cases, run, texts
+from tests.app.conftest import NewApp, raw_cases, run, texts, type_dates
 from tests.app.office import Downloads, OfficeStore, download, office_store, spy_downloads
 
 
@@ -53,8 +53,7 @@ def test_default_tables_in_indonesian(new_app: NewApp) -> None:
 def test_case_table_follows_the_date_filter(new_app: NewApp) -> None:
     raw = raw_cases()
     at = run(new_app(page="data"))
-    at.date_input(key="dates").set_value((dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
-    run(at)
+    type_dates(at, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     expected = raw.loc[raw["date_reported"].str.startswith("2024"), "case_id"].tolist()
     assert len(expected) == 54
     assert _case_ids(at) == expected

@@ -416,13 +416,46 @@ def test_date_range_in_the_link_filters_page_and_map(
     year = expected.figures(date_from=YEAR_2024[0], date_to=YEAR_2024[1])
     assert year.cases < len(expected.cases)
     expect_headline(page, year)
-    expect(page.locator(".st-key-dates input")).to_have_count(2)
-    assert page.locator(".st-key-dates input").evaluate_all("els => els.map(e => e.value)") == [
-        "2024-01-01",
-        "2024-12-31",
-    ]
+    expect(page.locator(".st-key-date_from input")).to_have_value("01/01/2024")
+    expect(page.locator(".st-key-date_to input")).to_have_value("31/12/2024")
     assert wait_in_map(page, f"() => ({_JS_CASE_MARKERS})() === {year.markers}")
     assert case_markers_drawn(frame) == year.markers
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_typed_dates_apply_on_enter_in_the_language(
+    lang: str, page: Page, app_url: str, expected: Expected, artifacts_dir: Path
+) -> None:
+    """The period typed as dd/mm/yyyy applies on Enter (headline, link); no English hint
+    ("Press Enter to apply") and no calendar; a bad date says why in the language."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_dashboard(page, f"{app_url}/?lang={lang}", artifacts_dir)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text(_t("filters.date_hint", lang))).to_be_visible()
+    start, end = page.locator(".st-key-date_from input"), page.locator(".st-key-date_to input")
+    start.fill("1/1/2024")
+    start.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]dates=2024-01-01\.\.2025-"), timeout=TIMEOUT_MS)
+    end.fill("31/12/2024")  # typed, not yet applied: Streamlit's English hint stays hidden
+    expect(sidebar.get_by_test_id("InputInstructions").filter(visible=True)).to_have_count(0)
+    assert "Press Enter" not in sidebar.inner_text()
+    end.press("Enter")
+    year = expected.figures(date_from=YEAR_2024[0], date_to=YEAR_2024[1])
+    expect_headline(page, year, lang)
+    page.wait_for_url(re.compile(r"[?&]dates=2024-01-01\.\.2024-12-31(&|$)"))
+    expect(start).to_have_value("01/01/2024")
+    assert page.locator('[data-testid="stDateInput"]').count() == 0
+    shot(page, artifacts_dir, f"dates_{lang}", sidebar)
+    start.fill("31/02/2024")
+    start.press("Enter")
+    unreadable = _t("filters.date_unreadable", lang, value="31/02/2024", period="")
+    expect(sidebar.get_by_test_id("stAlertContentError")).to_contain_text(
+        unreadable.split(":")[0], timeout=TIMEOUT_MS
+    )
+    expect_headline(page, year, lang)  # the filter stays until the date is corrected
+    shot(page, artifacts_dir, f"dates_error_{lang}", sidebar)
 
 
 def test_language_switch_changes_the_text(
@@ -468,10 +501,8 @@ def test_shared_link_reopens_the_same_view(
     expect(page.locator(".st-key-level input[role=combobox]")).to_have_value(
         _t("unit_type.kecamatan", "en")
     )
-    assert page.locator(".st-key-dates input").evaluate_all("els => els.map(e => e.value)") == [
-        "2024-01-01",
-        "2024-12-31",
-    ]
+    expect(page.locator(".st-key-date_from input")).to_have_value("01/01/2024")
+    expect(page.locator(".st-key-date_to input")).to_have_value("31/12/2024")
     expect_headline(page, year, "en")
     expect(page.locator(".st-key-selected input[role=combobox]")).to_have_value(
         re.compile(re.escape(unit.name))
