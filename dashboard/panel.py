@@ -89,23 +89,23 @@ def unit_panel(
     figures = st.columns(3)
     figures[0].metric(tr("measure.cases"), count_text(totals.cases, totals.cases_label))
     figures[1].metric(tr("measure.victims"), count_text(totals.victims, totals.victims_label))
-    figures[2].metric(tr("panel.crossings_near"), num(len(near)))
+    figures[2].metric(
+        tr("panel.crossings_near"), num(len(near)), help=tr("panel.crossings_near_help")
+    )
     if totals.cases == 0:
         st.info(tr("panel.no_cases"))
     else:
         trend = view.case_trend(case_filter=page.case_filter, unit=code)
         st.altair_chart(_trend_chart(trend), width="stretch")
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{tr('panel.crossings_title')}**")
-        if near.empty:
-            st.caption(tr("panel.no_crossings"))
-        else:
-            table = near[["name", "kind", "status", "distance_km"]].copy()
-            table["kind"] = table["kind"].map(lambda v: tr(f"crossing_kind.{v}"))
-            table["status"] = table["status"].map(lambda v: tr(f"crossing_status.{v}"))
-            _table(table)
-    with right:
-        st.markdown(f"**{tr('panel.shelters_title')}**")
-        shelters = nearest_shelters(unit.geometry, view.shelters)
-        _table(shelters[["name", "operator", "capacity", "distance_km"]])
+    # One under the other: the panel sits in a column beside the map (see views/peta.py).
+    st.markdown(f"**{tr('panel.crossings_title')}**")
+    if near.empty:
+        st.caption(tr("panel.no_crossings"))
+    else:
+        table = near[["name", "kind", "status", "distance_km"]].copy()
+        table["kind"] = table["kind"].map(lambda v: tr(f"crossing_kind.{v}"))
+        table["status"] = table["status"].map(lambda v: tr(f"crossing_status.{v}"))
+        _table(table)
+    st.markdown(f"**{tr('panel.shelters_title')}**")
+    shelters = nearest_shelters(unit.geometry, view.shelters)
+    _table(shelters[["name", "operator", "capacity", "distance_km"]])

@@ -190,7 +190,15 @@ def _full_map_html() -> str:
 # Everything the base shows; the access level and data version keep one role's map from
 # another. The filtered layers add the case filter.
 base_key = (view.demo, view.version, view.level, state.language(), options, selected)
-with st.spinner(tr("peta.drawing")):
+
+# Layout (issue 11 item 4): a selected unit's panel sits beside the map, so its figures are
+# seen without scrolling at 1440×900; with none selected the map has the whole width and
+# the chooser follows below it.
+map_area, panel_area = (
+    st.columns([3, 2], gap="medium") if selected else (st.container(), st.container())
+)
+
+with map_area, st.spinner(tr("peta.drawing")):
     frame = map_frame(
         base_key,
         lambda: base_map(_map_data(counted=False), options, lang=state.language()),
@@ -210,7 +218,7 @@ def _layers_gpkg() -> bytes:
     return to_geopackage_bytes(layers)
 
 
-with st.expander(tr("export.title")):
+with map_area, st.expander(tr("export.title")):
     # Made on click, only for a live session at the access level the page was drawn for.
     left, right = st.columns(2)
     checked_download_button(
@@ -231,6 +239,7 @@ with st.expander(tr("export.title")):
         container=right,
         drawn_level=view.level,
     )
-unit_panel(page, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
+with panel_area:
+    unit_panel(page, kabupaten=kabupaten, kecamatan=data.web_units("kecamatan"))
 case_charts(page)
 state.save_to_url()

@@ -182,3 +182,55 @@ def test_no_control_covers_a_patrol_site_or_the_selected_unit(
     layout = iframe.element_handle().content_frame().evaluate(_COVER_SCRIPT, selector)
     assert len(layout["points"]) >= least
     assert _covered(layout) == []
+
+
+def _inside_viewport(box: dict[str, float] | None) -> bool:
+    return (
+        box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= WIDTH
+        and box["y"] + box["height"] <= HEIGHT
+    )
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("code", ["61.03", "61.03.21"])
+def test_the_selected_units_panel_shows_without_scrolling(
+    lang: str, code: str, page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """At 1440×900 a selected kabupaten's or kecamatan's panel heading and its first
+    figures (cases, victims) lie inside the viewport, beside a map still wide enough to
+    read, before any scrolling."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    page.goto(f"{app_url}/peta?lang={lang}&selected={code}", wait_until="domcontentloaded")
+    figures = page.get_by_test_id("stMetric")
+    expect(figures.nth(5)).to_be_visible(timeout=TIMEOUT_MS)
+    iframe = page.locator(MAP_IFRAME).filter(visible=True).first
+    expect(iframe).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert (
+        page.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollTop ?? 0") == 0
+    )
+    assert page.evaluate("() => window.scrollY") == 0
+    heading = page.get_by_role("heading", name=t("panel.title", lang))
+    labels = [figures.nth(i).get_by_test_id("stMetricLabel").inner_text() for i in (4, 5)]
+    assert labels == [t("measure.cases", lang), t("measure.victims", lang)]
+    page.screenshot(path=artifacts_dir / f"panel_{lang}_{code.replace('.', '')}.png")
+    outside = [
+        name
+        for name, box in (
+            ("heading", heading.bounding_box()),
+            ("cases", figures.nth(4).bounding_box()),
+            ("victims", figures.nth(5).bounding_box()),
+        )
+        if not _inside_viewport(box)
+    ]
+    assert outside == [], f"outside the 1440×900 viewport before scrolling: {outside}"
+    map_box, panel_box = iframe.bounding_box(), heading.bounding_box()
+    assert map_box is not None and panel_box is not None
+    assert map_box["width"] >= 550, "the map beside the panel stays wide enough to read"
+    assert panel_box["x"] >= map_box["x"] + map_box["width"], "the panel is beside the map"
+    assert map_box["y"] + 300 <= HEIGHT, "at least 300 px of the map show before scrolling"
