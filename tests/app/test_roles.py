@@ -392,6 +392,7 @@ def test_aggregate_filters_offer_years_and_codes_only(app_store: AppStore, role:
         return
     assert not at.sidebar.text_input and "f_sources" not in keys and found == []
     assert at.select_slider(key="f_years").value == (2024, 2024)
+    assert at.button_group(key="quick_period").value == "previous_year", "2024, the year before"
     assert at.multiselect(key="f_destinations").options == ["CN", "ID", "MY"]
     assert at.multiselect(key="f_destinations").value == []
     assert dict(at.query_params)["dates"] == "2024-01-01..2024-12-31"

@@ -397,7 +397,7 @@ def test_exploitation_filter_changes_page_and_map(
     choose(page, "f_exploitation", _t("exploitation.sexual"))
 
     expect_headline(page, sexual)
-    caption = page.get_by_test_id("stCaptionContainer").first
+    caption = page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first
     expect(caption).to_contain_text(_t("filters.exploitation"))
     expect(caption).to_contain_text(f"{_num(sexual.cases)} ")
     page.wait_for_url(re.compile(r"[?&]f_exploitation=sexual(&|$)"))
