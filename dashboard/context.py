@@ -12,7 +12,7 @@ from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
 from geodata.analysis_input import analysis_cases
-from layers.cases import CaseFilter
+from geodata.cases import CaseFilter
 
 
 @dataclass(frozen=True)

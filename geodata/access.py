@@ -46,12 +46,7 @@ from geodata._disclosure import (
     shelters_for_aggregates,
 )
 from geodata._errors import AccessDeniedError
-from geodata.config import load_config
-from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
-from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
-from geodata.schemas import VICTIM_COLUMNS
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, Level
-from layers.cases import (
+from geodata.cases import (
     CaseFilter,
     case_points,
     count_by_unit,
@@ -59,7 +54,12 @@ from layers.cases import (
     filter_cases,
     locate_cases,
 )
-from layers.trends import Frequency, cases_by, cases_over_time
+from geodata.config import load_config
+from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
+from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, Level
+from geodata.trends import Frequency, cases_by, cases_over_time
 
 if TYPE_CHECKING:
     from geodata.datasets import Dataset
@@ -477,7 +477,7 @@ def view_for(
     dataset
         The full dataset (e.g. ``store.dataset()``), never shown as it is.
     located
-        ``dataset.cases`` through :func:`layers.cases.locate_cases` (computed if None).
+        ``dataset.cases`` through :func:`geodata.cases.locate_cases` (computed if None).
     threshold
         Smallest count shown to aggregate roles (default: ``suppress_below`` setting).
     lang

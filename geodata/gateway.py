@@ -56,11 +56,11 @@ from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleStore, RoleView
 from geodata.auth import Mode, Session, SessionExpiredError, User
 from geodata.caching import LruCache
+from geodata.cases import CaseFilter, destination_label, locate_cases
 from geodata.config import load_config
 from geodata.report import Report
 from geodata.settings import DATA_DIR_ENV, DEFAULT_LANGUAGE, Level
 from geodata.store import KINDS, BackupRefusedError, Kind, Store, open_store
-from layers.cases import CaseFilter, destination_label, locate_cases
 
 if TYPE_CHECKING:
     from geodata.datasets import Dataset

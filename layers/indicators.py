@@ -57,6 +57,7 @@ from scipy import optimize, special
 
 from geodata import reference
 from geodata._errors import GeodataError
+from geodata.cases import locate_cases
 from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 
@@ -457,7 +458,7 @@ def compute_indicators(
     cases
         Cases as loaded (EPSG:4326), *not* filtered by date: the period (and its previous
         period) are taken from them here. Cases through
-        :func:`layers.cases.locate_cases` are used as they are; others are located first.
+        :func:`geodata.cases.locate_cases` are used as they are; others are located first.
     level
         One of ``{"kabupaten", "kecamatan", "desa"}``.
     period
@@ -472,7 +473,7 @@ def compute_indicators(
         Distance for ``unofficial_crossings_near``; ``None``: :data:`DEFAULT_NEAR_KM`.
     victims
         Column counted as victims (``"victims_selected"`` after
-        :func:`layers.cases.filter_cases`).
+        :func:`geodata.cases.filter_cases`).
     data_start
         First day the data covers; ``None``: the first day of the month of the earliest
         date reported in ``cases``.
@@ -588,8 +589,6 @@ def change_by_unit(
 
 
 def _located(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    from layers.cases import locate_cases  # imports folium: only when cases need placing
-
     if all(f"{level}_code" in cases.columns for level in LEVELS):
         return cases
     if desa is None:

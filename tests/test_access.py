@@ -44,10 +44,10 @@ from geodata.access import (
     view_for,
 )
 from geodata.auth import User
+from geodata.cases import CaseFilter
 from geodata.datasets import Dataset
 from geodata.roles import ROLES, Role
 from geodata.store import open_store
-from layers.cases import CaseFilter
 
 AGGREGATE_ROLES: tuple[Role, ...] = ("viewer", "planner")
 RECORD_ROLES: tuple[Role, ...] = ("analyst", "police", "admin")

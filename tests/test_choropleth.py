@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from geodata import reference
+from geodata.cases import CaseFilter, count_by_unit, filter_cases
 from layers import styles
-from layers.cases import CaseFilter, count_by_unit, filter_cases
 from layers.choropleth import SCHEMES, Classes, choropleth_layer, classify
 
 ZERO_COLOR = "#ffffff"

@@ -13,9 +13,9 @@ import pytest
 import shapely
 
 from geodata._errors import GeodataError
+from geodata.cases import case_points
 from geodata.datasets import Dataset
 from geodata.settings import METRIC_CRS
-from layers.cases import case_points
 from layers.density import DensityGrid, heat_layer, kernel_density, quartic_kernel
 from layers.hotspots import (
     CLASS_COLORS,

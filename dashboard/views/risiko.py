@@ -17,9 +17,9 @@ from dashboard.context import page_start
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
+from geodata.cases import case_points
 from geodata.settings import Level
 from layers.backtest import backtest
-from layers.cases import case_points
 from layers.change import change_layer
 from layers.density import heat_layer, kernel_density
 from layers.hotspots import HOTSPOT_COLUMNS, HotSpots, hotspot_layer, small_counts_message
