@@ -57,9 +57,9 @@ from layers.patrol import (
     DEFAULT_NEAR_KM,
     DEFAULT_PATROL_RADIUS_KM,
     PatrolPlan,
-    Period,
     rank_crossings,
 )
+from layers.periods import Period
 
 __all__ = [
     "DEFAULT_BRIEFING_PATROL_SITES",

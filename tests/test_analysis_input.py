@@ -29,7 +29,8 @@ from geodata.datasets import Dataset, load_sample
 from geodata.roles import Role
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_KABUPATEN
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 
 
 @cache

@@ -27,7 +27,7 @@ from layers.briefing import (
     pdf_bytes,
     write_briefing,
 )
-from layers.patrol import Period
+from layers.periods import Period
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -30,7 +30,8 @@ from layers.hotspots import (
     small_counts_message,
     small_counts_warning,
 )
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 
 #: 0.05° (~5.6 km) cells near Entikong, where the metric CRS (UTM 49N) is exact enough.
 CELL = 0.05

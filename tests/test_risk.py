@@ -29,7 +29,6 @@ from layers.change import change_classes, change_layer
 from layers.indicators import (
     CHANGE_COLUMNS,
     INDICATOR_COLUMNS,
-    Period,
     change_by_unit,
     compute_indicators,
     empirical_bayes_rates,
@@ -39,6 +38,7 @@ from layers.indicators import (
     shelter_sites,
     smooth_rates,
 )
+from layers.periods import Period
 from layers.risk import (
     BORDER_DECAY_KM,
     CASE_DRIVEN,

@@ -39,7 +39,8 @@ from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import LEVELS
 from layers.density import kernel_density
 from layers.hotspots import HotSpots
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 from layers.risk import RiskIndex
 
 TARGETS_S = {"place": 2.0, "indicators": 2.0, "gi": 3.0}
