@@ -54,11 +54,12 @@ from geodata.cases import (
     filter_cases,
     locate_cases,
 )
+from geodata.codes import code_level
 from geodata.config import load_config
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
 from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
 from geodata.schemas import VICTIM_COLUMNS
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, Level
+from geodata.settings import DEFAULT_LANGUAGE, Level
 from geodata.trends import Frequency, cases_by, cases_over_time
 
 if TYPE_CHECKING:
@@ -216,9 +217,9 @@ def _facts(located: gpd.GeoDataFrame, *, key: bytes) -> pd.DataFrame:
 
 
 def _unit_level(code: str) -> Level:
-    for level in LEVELS:
-        if len(code) == CODE_LENGTH[level]:
-            return level
+    level = code_level(code)
+    if level is not None and level != "provinsi":
+        return level
     raise ValueError(f"`unit` should be a kabupaten, kecamatan or desa code, got {code!r}")
 
 
