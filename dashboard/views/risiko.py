@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.charts import localised
-from dashboard.context import page_start
+from dashboard.context import analysis_start, stop_without_cases
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
@@ -23,9 +23,10 @@ from layers.backtest import backtest
 from layers.change import change_layer
 from layers.density import heat_layer, kernel_density
 from layers.hotspots import HOTSPOT_COLUMNS, HotSpots, hotspot_layer, small_counts_message
-from layers.indicators import Period, change_by_unit, compute_indicators
+from layers.indicators import change_by_unit, compute_indicators
 from layers.legend import LegendItem
 from layers.mapview import analysis_map
+from layers.periods import Period
 from layers.risk import (
     DEFAULT_WEIGHTS,
     WEIGHTABLE,
@@ -141,14 +142,11 @@ def _show_map(
     )
 
 
-page = page_start("nav.risiko")
+page, analysis_input = analysis_start("nav.risiko")
 view = page.view
-analysis_input = page.analysis()
 cases, aggregated = analysis_input.cases, analysis_input.aggregated
 lang = state.language()
-if cases.empty:
-    st.info(tr("analysis.no_cases"))
-    st.stop()
+stop_without_cases(analysis_input)
 
 levels = _AGGREGATE_LEVELS if aggregated else _LEVELS
 if st.session_state.get("risk_level", levels[1]) not in levels:
