@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from geodata._errors import GeodataError
 from geodata.auth import (
     add_user,
     check_new_password,
@@ -27,6 +26,7 @@ from geodata.auth import (
     unlock,
 )
 from geodata.config import load_config, redact_url
+from geodata.errors import GeodataError
 from geodata.roles import ROLES
 from geodata.store import StoreError, open_store, store_path
 

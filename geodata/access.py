@@ -45,7 +45,6 @@ from geodata._disclosure import (
     publish_counts,
     shelters_for_aggregates,
 )
-from geodata._errors import AccessDeniedError
 from geodata.cases import (
     CaseFilter,
     case_points,
@@ -56,6 +55,7 @@ from geodata.cases import (
 )
 from geodata.codes import code_level
 from geodata.config import load_config
+from geodata.errors import AccessDeniedError
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
 from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
 from geodata.schemas import VICTIM_COLUMNS

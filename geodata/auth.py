@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final, Literal
 
-from geodata._errors import AccessDeniedError
 from geodata.config import Config, load_config
+from geodata.errors import AccessDeniedError
 from geodata.roles import ROLE_LEVEL, AccessLevel, Role, check_role
 from geodata.store import Store, open_store, store_path
 from geodata.store._base import utc_now

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.settings import PACKAGE_DIR
 
 #: Environment variable holding the store's database URL.

@@ -32,10 +32,10 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geodata import _duplicates, _places
-from geodata._errors import ValidationError
 from geodata._read import Table
 from geodata._upload import read_upload, receive
 from geodata.codes import code_level
+from geodata.errors import ValidationError
 from geodata.geocode import PlaceIndex
 from geodata.loaders import LoadResult, check_arguments, validate_table
 from geodata.mapping import (
@@ -123,7 +123,7 @@ class ImportPreview:
         return table
 
     def raise_for_errors(self, lang: str = DEFAULT_LANGUAGE) -> None:
-        """Raise :class:`~geodata._errors.ValidationError` (with the report) unless :attr:`ok`."""
+        """Raise :class:`~geodata.errors.ValidationError` (with the report) unless :attr:`ok`."""
         if not self.ok:
             raise ValidationError(self.report.to_text(lang, limit=20), self.report)
 

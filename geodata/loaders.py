@@ -31,10 +31,10 @@ from rapidfuzz import process, utils
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
-from geodata._errors import ValidationError
 from geodata._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.codes import code_level
+from geodata.errors import ValidationError
 from geodata.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.report import ParamValue, Problem, Report, Severity
 from geodata.schemas import (
@@ -105,7 +105,7 @@ class LoadResult:
         return self.report.ok
 
     def raise_for_errors(self, lang: str = DEFAULT_LANGUAGE) -> None:
-        """Raise :class:`~geodata._errors.ValidationError` (with the report) if any error."""
+        """Raise :class:`~geodata.errors.ValidationError` (with the report) if any error."""
         if not self.report.ok:
             raise ValidationError(self.report.to_text(lang, limit=20), self.report)
 

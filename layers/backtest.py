@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
 from geodata.settings import Level
 from layers._inputs import check_level, require_frame

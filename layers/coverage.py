@@ -45,8 +45,8 @@ from scipy import sparse
 from scipy.spatial import KDTree
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.settings import CODE_LENGTH, METRIC_CRS
 from layers._inputs import require_frame
 

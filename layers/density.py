@@ -23,7 +23,7 @@ import shapely
 from folium.plugins import HeatMap
 from scipy.signal import fftconvolve
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import t
 from geodata.settings import METRIC_CRS, STORAGE_CRS
 from layers._inputs import check_positive, require_storage_crs

@@ -55,8 +55,8 @@ import shapely
 from scipy import optimize, special
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.cases import locate_cases
+from geodata.errors import GeodataError
 from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 from layers.periods import Period

@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
 from geodata.settings import METRIC_CRS
 from layers import styles

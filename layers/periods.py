@@ -14,7 +14,7 @@ from typing import Final
 
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 
 __all__ = ["DEFAULT_PERIOD_DAYS", "DEFAULT_PERIOD_MONTHS", "Period"]
 

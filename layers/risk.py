@@ -44,7 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
 from geodata.loaders import load_cases, load_crossings, load_shelters
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, SAMPLE_DIR, Level

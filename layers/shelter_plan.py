@@ -37,8 +37,8 @@ from scipy.spatial import KDTree
 from shapely import Point
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
 from geodata.settings import METRIC_CRS, PROVINCE_CODE
 from layers import styles

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata._errors import GeodataError
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.i18n import catalogue
 from geodata.settings import LANGUAGES, SAMPLE_DIR
 from layers._assets import external_urls

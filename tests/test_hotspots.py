@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata._errors import GeodataError
 from geodata.cases import case_points
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.settings import METRIC_CRS
 from layers.density import DensityGrid, heat_layer, kernel_density, quartic_kernel
 from layers.hotspots import (

@@ -21,8 +21,8 @@ import shapely
 from esda.smoothing import Empirical_Bayes
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.i18n import catalogue
 from geodata.settings import LANGUAGES, SAMPLE_DIR, Level
 from layers.change import change_classes, change_layer

@@ -19,8 +19,8 @@ import pyogrio
 import pytest
 
 from geodata import reference
-from geodata._errors import ValidationError
 from geodata.datasets import Dataset
+from geodata.errors import ValidationError
 from geodata.store import (
     DuplicateRecordError,
     GpkgStore,

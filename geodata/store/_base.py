@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Protocol
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import GeodataError, ValidationError
 from geodata.config import redact_url
+from geodata.errors import GeodataError, ValidationError
 from geodata.i18n import t
 from geodata.report import Problem, Report
 from geodata.schemas import CROSSING_STATUS

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES
 from layers.briefing.model import Briefing, build_briefing
 from layers.briefing.page import briefing_html

@@ -20,7 +20,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import WIB
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, METRIC_CRS
 from layers._inputs import require_frame
