@@ -55,7 +55,7 @@ from geodata.cases import (
 )
 from geodata.codes import code_level
 from geodata.config import load_config
-from geodata.errors import AccessDeniedError
+from geodata.errors import AccessDeniedError, ArgumentError, DemoDataError, not_one_of
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
 from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
 from geodata.schemas import VICTIM_COLUMNS
@@ -118,10 +118,6 @@ FACT_COLUMNS: Final = (
 )
 #: Breakdowns offered to every role.
 BREAKDOWNS: Final = frozenset({"exploitation", "destination", "status", "crossing_type"})
-
-
-class DemoDataError(AccessDeniedError):
-    """The demo mode was given records that are not synthetic."""
 
 
 class HasRole(Protocol):
@@ -220,7 +216,9 @@ def _unit_level(code: str) -> Level:
     level = code_level(code)
     if level is not None and level != "provinsi":
         return level
-    raise ValueError(f"`unit` should be a kabupaten, kecamatan or desa code, got {code!r}")
+    raise ArgumentError(
+        f"`unit` should be a kabupaten, kecamatan or desa code such as '61.03.21', got {code!r}"
+    )
 
 
 class RoleView:
@@ -441,7 +439,7 @@ class RoleView:
         and rows are ordered by the published counts, never by the true ones.
         """
         if column not in BREAKDOWNS:
-            raise ValueError(f"`column` should be one of {set(BREAKDOWNS)}, got {column!r}")
+            raise not_one_of("column", BREAKDOWNS, column)
         selected = self._selected(case_filter, unit)
         counted = cases_by(selected, column)
         published = self._published(self._with_keys(counted, selected, selected[column], on=column))
@@ -566,9 +564,7 @@ def export_frame(
         return view.case_counts(units, level=level, case_filter=case_filter)
     if kind == "cases":
         return view.cases(case_filter=case_filter)
-    raise ValueError(
-        f"`kind` should be one of {{'cases', 'case_counts', 'crossings', 'shelters'}}, got {kind!r}"
-    )
+    raise not_one_of("kind", ("cases", "case_counts", "crossings", "shelters"), kind)
 
 
 def export_bytes(
@@ -595,7 +591,7 @@ def export_bytes(
         return to_geojson_bytes(frame)
     if fmt == "gpkg":
         return to_geopackage_bytes({kind: frame})
-    raise ValueError(f"`fmt` should be one of {set(EXPORT_FORMATS)}, got {fmt!r}")
+    raise not_one_of("fmt", EXPORT_FORMATS, fmt)
 
 
 def read_for(

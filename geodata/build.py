@@ -28,6 +28,7 @@ from geodata._border import border_relations, derive_border, place_plbn
 from geodata._coverage import clean_coverage, nest_coverage, overlap_area
 from geodata._web import displacement_m, web_version, write_geojson
 from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.settings import (
     CODE_LENGTH,
     DATA_DIR,
@@ -228,7 +229,10 @@ def _check_web_budgets(figures: dict[str, dict]) -> None:
     if figures["desa"]["max_displacement_m"] > WEB_MAX_DESA_DISPLACEMENT_M:
         problems.append(f"desa displacement {figures['desa']['max_displacement_m']} m > 250 m")
     if problems:
-        raise ValueError("web geodata over budget: " + "; ".join(problems))
+        raise GeodataError(
+            "the web geodata should fit the budget, got " + "; ".join(problems) + "; simplify "
+            "more in geodata/_web.py or, if the pages stay fast, raise WEB_BUDGET_BYTES"
+        )
 
 
 def _write_attribution(raw: Path, out: Path) -> None:

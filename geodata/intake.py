@@ -35,7 +35,7 @@ from geodata import _duplicates, _places
 from geodata._read import Table
 from geodata._upload import read_upload, receive
 from geodata.codes import code_level
-from geodata.errors import ValidationError
+from geodata.errors import ArgumentError, ValidationError
 from geodata.geocode import PlaceIndex
 from geodata.loaders import LoadResult, check_arguments, validate_table
 from geodata.mapping import (
@@ -133,7 +133,10 @@ def _entity(kind: str | None) -> Entity | None:
         return None
     names: dict[str, Entity] = {**{entity: entity for entity in SCHEMAS}, **ENTITY_OF_KIND}
     if kind not in names:
-        raise ValueError(f"`kind` should be one of {sorted(names)} or None, got {kind!r}")
+        raise ArgumentError(
+            f"`kind` should be one of {sorted(names)} or None (guess from the headers), "
+            f"got {kind!r}"
+        )
     return names[kind]
 
 

@@ -34,7 +34,7 @@ from geodata import reference
 from geodata._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.codes import code_level
-from geodata.errors import ValidationError
+from geodata.errors import ArgumentError, ValidationError, not_one_of
 from geodata.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.report import ParamValue, Problem, Report, Severity
 from geodata.schemas import (
@@ -175,9 +175,12 @@ def check_arguments(
             raise TypeError(f"`{name}` should be a {kind.__name__}, got {type(value).__name__}")
         missing = [column for column in columns if column not in getattr(value, "columns", ())]
         if missing:
-            raise ValueError(f"`{name}` should have the columns {columns}, it lacks {missing}")
+            raise ArgumentError(
+                f"`{name}` should have the columns {columns}, it lacks {missing}; pass the "
+                "frame as the loaders return it"
+            )
     if isinstance(units, gpd.GeoDataFrame) and units.crs is not None and units.crs != STORAGE_CRS:
-        raise ValueError(
+        raise ArgumentError(
             f"`units` should be in {STORAGE_CRS}, got {units.crs.to_string()}; "
             f"use units.to_crs({STORAGE_CRS!r})"
         )
@@ -946,7 +949,7 @@ def validate_table(
         The valid rows, the report (reading problems first) and the rejected rows.
     """
     if entity not in SCHEMAS:
-        raise ValueError(f"`entity` should be one of {set(SCHEMAS)}, got {entity!r}")
+        raise not_one_of("entity", SCHEMAS, entity)
     if not isinstance(table, Table):
         raise TypeError(f"`table` should be a Table, got {type(table).__name__}")
     check_arguments(
