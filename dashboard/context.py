@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
 from geodata.analysis_input import analysis_cases
-from layers.cases import CaseFilter
+from geodata.cases import CaseFilter
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,18 @@ def page_start(title_key: str) -> PageData:
     if not view.records_allowed:
         st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
     return PageData(view, case_filter, view.case_totals(case_filter=case_filter))
+
+
+def analysis_start(title_key: str) -> tuple[PageData, AnalysisInput]:
+    """What every analysis page starts with: :func:`page_start`, then its case rows."""
+    page = page_start(title_key)
+    return page, page.analysis()
+
+
+def stop_without_cases(analysis: AnalysisInput, *, known: Callable[[], None] | None = None) -> None:
+    """Without case rows, say so, show what is known instead (``known``) and stop the page."""
+    if analysis.cases.empty:
+        st.info(tr("analysis.no_cases"))
+        if known is not None:
+            known()
+        st.stop()

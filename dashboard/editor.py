@@ -18,9 +18,9 @@ import streamlit as st
 from dashboard import session, state
 from dashboard.text import tr
 from geodata import gateway
-from geodata._errors import ValidationError
 from geodata.access import allowed
 from geodata.auth import User
+from geodata.errors import ValidationError
 from geodata.gateway import Kind
 from geodata.schemas import SCHEMAS, Entity, Field
 

@@ -19,10 +19,10 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard import media, session, state
 from dashboard.text import tr
 from geodata import gateway
-from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleView
+from geodata.cases import CaseFilter
+from geodata.errors import AccessDeniedError
 from geodata.i18n import t
-from layers.cases import CaseFilter
 
 #: Format, MIME type; the button's label is ``export.format.<format>`` (it says which CSV it is).
 _FORMATS: Final[tuple[tuple[ExportFormat, str], ...]] = (

@@ -22,9 +22,9 @@ from dashboard.guide import template_buttons
 from dashboard.tables import show_dataframe
 from dashboard.text import day, num, tr
 from geodata import gateway
-from geodata._errors import GeodataError
 from geodata.access import allowed
 from geodata.auth import User
+from geodata.errors import GeodataError
 from geodata.gateway import Kind
 from geodata.intake import ImportPreview, preview_import
 from geodata.mapping import remember_mapping

@@ -12,6 +12,7 @@ from dashboard.charts import localised
 from dashboard.context import PageData
 from dashboard.tables import show_dataframe
 from dashboard.text import count_text, num, tr
+from geodata.codes import code_level
 from layers.profile import crossings_near, nearest_shelters
 
 
@@ -20,7 +21,7 @@ def _unit_choices(kabupaten: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame) -> d
     names |= dict(zip(kecamatan["code"], kecamatan["name"], strict=True))  # one lookup, not 174
     choices = {"": tr("panel.none")}
     for code in sorted([*kabupaten["code"], *kecamatan["code"]]):
-        if len(code) == 5:
+        if code_level(code) == "kabupaten":
             choices[code] = names[code]
         else:
             choices[code] = f"   {tr('unit_type.kecamatan')} {names[code]} ({names[code[:5]]})"
@@ -81,7 +82,7 @@ def unit_panel(
     if not code:
         st.caption(tr("panel.hint"))
         return
-    units = kabupaten if len(code) == 5 else kecamatan
+    units = kabupaten if code_level(code) == "kabupaten" else kecamatan
     unit = units[units["code"] == code].iloc[0]
     view = page.view
     totals = view.case_totals(case_filter=page.case_filter, unit=code)

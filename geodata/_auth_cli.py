@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from geodata._errors import GeodataError
 from geodata.auth import (
     add_user,
     check_new_password,
@@ -27,6 +26,7 @@ from geodata.auth import (
     unlock,
 )
 from geodata.config import load_config, redact_url
+from geodata.errors import AccountError, GeodataError
 from geodata.roles import ROLES
 from geodata.store import StoreError, open_store, store_path
 
@@ -40,12 +40,16 @@ def _read_password(*, from_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         if not sys.stdin.isatty():
-            raise ValueError("no terminal to ask the password on; pass it with --password-stdin")
+            raise AccountError("no terminal to ask the password on; pass it with --password-stdin")
         password = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != password:
-            raise ValueError("the two passwords differ; nothing was changed, run the command again")
+            raise AccountError(
+                "the two passwords differ; nothing was changed, run the command again"
+            )
     if not password:
-        raise ValueError("the password is empty")
+        raise AccountError(
+            "the password should not be empty; type one, or pipe it to --password-stdin"
+        )
     return password
 
 

@@ -31,6 +31,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from geodata.errors import ArgumentError
+
 __all__ = [
     "KEY_RANGE",
     "PTABLE",
@@ -69,7 +71,7 @@ def ptable_rows(threshold: int) -> dict[int, tuple[tuple[int, int], ...]]:
     is published as the last row's values shifted by the difference.
     """
     if threshold < 1:
-        raise ValueError(f"`threshold` should be at least 1, got {threshold}")
+        raise ArgumentError(f"`threshold` should be at least 1, got {threshold}")
     rows: dict[int, tuple[tuple[int, int], ...]] = {0: ((0, KEY_RANGE),)}
     for count in range(1, threshold):
         up = round(KEY_RANGE * count / threshold)
@@ -95,7 +97,7 @@ def perturb(counts: Iterable[int], keys: Iterable[int], *, threshold: int) -> np
     key = np.asarray(list(keys) if not isinstance(keys, np.ndarray) else keys)
     count, key = count.astype("int64"), key.astype("int64") % KEY_RANGE
     if (count < 0).any():
-        raise ValueError("`counts` should be whole numbers of at least 0, got a negative one")
+        raise ArgumentError("`counts` should be whole numbers of at least 0, got a negative one")
     table = _lookup(threshold)
     last = len(table) - 1
     row = np.minimum(count, last)

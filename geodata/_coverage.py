@@ -18,6 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata._sources import polygonal
+from geodata.errors import ArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,9 @@ def nest_coverage(
         parent at all are dropped and logged.
     """
     if children.crs != parents.crs:
-        raise ValueError(
-            f"CRS mismatch: children {children.crs}, parents {parents.crs}; use to_crs() first"
+        raise ArgumentError(
+            f"`children` and `parents` should share one CRS, got {children.crs} and "
+            f"{parents.crs}; use children.to_crs(parents.crs) first"
         )
     result = children.copy()
     result["geometry"] = clean_coverage(result.geometry)

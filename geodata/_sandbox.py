@@ -40,6 +40,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any, Final, Literal, TypeVar
 
+from geodata.errors import ArgumentError
 from geodata.settings import UPLOAD_WORKERS
 
 try:
@@ -122,7 +123,7 @@ def run_bounded(
         If ``function`` raised (its type and message are in the text).
     """
     if seconds <= 0 or memory_mb <= 0:
-        raise ValueError(f"`seconds` and `memory_mb` should be > 0, got {seconds}, {memory_mb}")
+        raise ArgumentError(f"`seconds` and `memory_mb` should be > 0, got {seconds}, {memory_mb}")
     _preload(function.__module__)
     if not _slots.acquire(timeout=seconds):
         raise LimitExceededError("busy", seconds)

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from geodata._errors import SourceError
+from geodata.errors import SourceError
 
 # One SQL tuple: ('kode','nama',lat,lng,'path') for boundaries; ('kode','nama', ...) otherwise.
 _SQL_STRING = r"'((?:[^']|'')*)'"

@@ -45,13 +45,7 @@ from geodata._disclosure import (
     publish_counts,
     shelters_for_aggregates,
 )
-from geodata._errors import AccessDeniedError
-from geodata.config import load_config
-from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
-from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
-from geodata.schemas import VICTIM_COLUMNS
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, Level
-from layers.cases import (
+from geodata.cases import (
     CaseFilter,
     case_points,
     count_by_unit,
@@ -59,7 +53,14 @@ from layers.cases import (
     filter_cases,
     locate_cases,
 )
-from layers.trends import Frequency, cases_by, cases_over_time
+from geodata.codes import code_level
+from geodata.config import load_config
+from geodata.errors import AccessDeniedError, ArgumentError, DemoDataError, not_one_of
+from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
+from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import DEFAULT_LANGUAGE, Level
+from geodata.trends import Frequency, cases_by, cases_over_time
 
 if TYPE_CHECKING:
     from geodata.datasets import Dataset
@@ -117,10 +118,6 @@ FACT_COLUMNS: Final = (
 )
 #: Breakdowns offered to every role.
 BREAKDOWNS: Final = frozenset({"exploitation", "destination", "status", "crossing_type"})
-
-
-class DemoDataError(AccessDeniedError):
-    """The demo mode was given records that are not synthetic."""
 
 
 class HasRole(Protocol):
@@ -216,10 +213,12 @@ def _facts(located: gpd.GeoDataFrame, *, key: bytes) -> pd.DataFrame:
 
 
 def _unit_level(code: str) -> Level:
-    for level in LEVELS:
-        if len(code) == CODE_LENGTH[level]:
-            return level
-    raise ValueError(f"`unit` should be a kabupaten, kecamatan or desa code, got {code!r}")
+    level = code_level(code)
+    if level is not None and level != "provinsi":
+        return level
+    raise ArgumentError(
+        f"`unit` should be a kabupaten, kecamatan or desa code such as '61.03.21', got {code!r}"
+    )
 
 
 class RoleView:
@@ -440,7 +439,7 @@ class RoleView:
         and rows are ordered by the published counts, never by the true ones.
         """
         if column not in BREAKDOWNS:
-            raise ValueError(f"`column` should be one of {set(BREAKDOWNS)}, got {column!r}")
+            raise not_one_of("column", BREAKDOWNS, column)
         selected = self._selected(case_filter, unit)
         counted = cases_by(selected, column)
         published = self._published(self._with_keys(counted, selected, selected[column], on=column))
@@ -477,7 +476,7 @@ def view_for(
     dataset
         The full dataset (e.g. ``store.dataset()``), never shown as it is.
     located
-        ``dataset.cases`` through :func:`layers.cases.locate_cases` (computed if None).
+        ``dataset.cases`` through :func:`geodata.cases.locate_cases` (computed if None).
     threshold
         Smallest count shown to aggregate roles (default: ``suppress_below`` setting).
     lang
@@ -565,9 +564,7 @@ def export_frame(
         return view.case_counts(units, level=level, case_filter=case_filter)
     if kind == "cases":
         return view.cases(case_filter=case_filter)
-    raise ValueError(
-        f"`kind` should be one of {{'cases', 'case_counts', 'crossings', 'shelters'}}, got {kind!r}"
-    )
+    raise not_one_of("kind", ("cases", "case_counts", "crossings", "shelters"), kind)
 
 
 def export_bytes(
@@ -594,7 +591,7 @@ def export_bytes(
         return to_geojson_bytes(frame)
     if fmt == "gpkg":
         return to_geopackage_bytes({kind: frame})
-    raise ValueError(f"`fmt` should be one of {set(EXPORT_FORMATS)}, got {fmt!r}")
+    raise not_one_of("fmt", EXPORT_FORMATS, fmt)
 
 
 def read_for(

@@ -41,9 +41,9 @@ import pandas as pd
 
 from geodata import reference
 from geodata.access import RoleView, coarsened_filter
+from geodata.cases import CaseFilter
 from geodata.schemas import VICTIM_COLUMNS, VICTIMS_TOTAL
 from geodata.settings import CODE_LENGTH, DEFAULT_KABUPATEN, STORAGE_CRS
-from layers.cases import CaseFilter
 
 __all__ = [
     "AGGREGATE_COLUMNS",

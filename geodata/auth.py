@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Final, Literal
 
-from geodata._errors import AccessDeniedError
 from geodata.config import Config, load_config
+from geodata.errors import AccountError, AuthenticationError, SessionExpiredError
 from geodata.roles import ROLE_LEVEL, AccessLevel, Role, check_role
 from geodata.store import Store, open_store, store_path
 from geodata.store._base import utc_now
@@ -82,18 +82,6 @@ FORGET_AFTER: Final = dt.timedelta(hours=24)
 USERNAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 Mode = Literal["demo", "setup", "login"]
-
-
-class AuthenticationError(AccessDeniedError):
-    """Wrong user name or password, disabled or locked user: one message for all of them."""
-
-    key = "auth.login_failed"
-
-
-class SessionExpiredError(AuthenticationError):
-    """The session token is unknown, ended or expired: log in again."""
-
-    key = "auth.session_expired"
 
 
 @dataclass(frozen=True)
@@ -140,7 +128,7 @@ def hash_password(password: str, *, n: int | None = None) -> str:
     ``n`` is scrypt's cost (default :data:`SCRYPT_N`; a power of 2).
     """
     if not isinstance(password, str) or not password:
-        raise ValueError("`password` should be a non-empty text")
+        raise AccountError("`password` should be a non-empty text, got an empty one")
     n = SCRYPT_N if n is None else n
     salt = secrets.token_bytes(SALT_BYTES)
     key = hashlib.scrypt(
@@ -188,18 +176,21 @@ def _dummy_hash() -> str:
 
 
 def check_new_password(password: str, *, username: str, min_length: int) -> None:
-    """Raise ValueError if ``password`` is too short or equals the user name."""
+    """Raise :class:`~geodata.errors.AccountError` if ``password`` is too short or the name."""
     if len(password) < min_length:
-        raise ValueError(f"the password should have at least {min_length} characters")
+        raise AccountError(
+            f"the password should have at least {min_length} characters, got "
+            f"{len(password)}; choose a longer one"
+        )
     if password.casefold() == username.casefold():
-        raise ValueError("the password should not be the user name")
+        raise AccountError("the password should not be the user name; choose another one")
 
 
 def normalise_username(username: str) -> str:
     """The user name in lower case, checked against :data:`USERNAME_PATTERN`."""
     name = username.strip().lower()
     if not USERNAME_PATTERN.match(name):
-        raise ValueError(
+        raise AccountError(
             f"the user name should be 3 to 64 characters a-z, 0-9, '.', '_' or '-', "
             f"got {username!r}"
         )
@@ -245,7 +236,7 @@ def add_user(
     role = check_role(role)
     check_new_password(password, username=name, min_length=config.min_password_length)
     if store.accounts.get(name) is not None:
-        raise ValueError(f"a user called {name!r} exists already; choose another name")
+        raise AccountError(f"a user called {name!r} exists already; choose another name")
     store.accounts.add(username=name, role=role, password_hash=hash_password(password), by=by)
     user = get_user(store, name)
     assert user is not None
@@ -262,7 +253,7 @@ def create_admin(
 ) -> User:
     """Create the first administrator; refused once an active administrator exists."""
     if active_admins(store):
-        raise ValueError(
+        raise AccountError(
             "an administrator exists already; an administrator adds others with "
             ".venv/bin/python -m geodata.auth add-user --username NAME --role admin"
         )
@@ -272,7 +263,7 @@ def create_admin(
 def _existing(store: Store, username: str) -> User:
     user = get_user(store, username)
     if user is None:
-        raise ValueError(
+        raise AccountError(
             f"no user is called {username!r}; see .venv/bin/python -m geodata.auth list-users"
         )
     return user
@@ -286,7 +277,7 @@ def set_active(store: Store, username: str, *, active: bool, by: str) -> User:
         and user.role == "admin"
         and [u.username for u in active_admins(store)] == [user.username]
     ):
-        raise ValueError("this is the last active administrator; add another one first")
+        raise AccountError("this is the last active administrator; add another one first")
     store.accounts.change(
         user.username, {"active": active, "failed_logins": 0, "locked_until": None}, by=by
     )

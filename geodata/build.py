@@ -27,6 +27,8 @@ from geodata import _sources
 from geodata._border import border_relations, derive_border, place_plbn
 from geodata._coverage import clean_coverage, nest_coverage, overlap_area
 from geodata._web import displacement_m, web_version, write_geojson
+from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.settings import (
     CODE_LENGTH,
     DATA_DIR,
@@ -82,13 +84,12 @@ def read_raw(raw: Path) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
 
 
 def _unit_type(code: str, name: str) -> str:
-    if len(code) == CODE_LENGTH["kabupaten"]:
+    level = code_level(code)
+    if level == "kabupaten":
         return "kota" if name.startswith("Kota ") else "kabupaten"
-    if len(code) == CODE_LENGTH["kecamatan"]:
-        return "kecamatan"
-    if len(code) == CODE_LENGTH["desa"]:
+    if level == "desa":
         return "kelurahan" if code[9] == "1" else "desa"
-    return "provinsi"
+    return level or "provinsi"
 
 
 def _short_name(name: str) -> str:
@@ -134,8 +135,7 @@ def build_units(raw: dict) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, float
 def build_gazetteer(codes: pd.DataFrame, units: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     """Every Kalbar code and name, with level, parents and a representative point."""
     gazetteer = codes.copy()
-    level_by_length = {length: level for level, length in CODE_LENGTH.items()}
-    gazetteer["level"] = gazetteer.code.str.len().map(level_by_length)
+    gazetteer["level"] = code_level(gazetteer.code)
     gazetteer["unit_type"] = [
         _unit_type(c, n) for c, n in zip(gazetteer.code, gazetteer.name, strict=True)
     ]
@@ -229,7 +229,10 @@ def _check_web_budgets(figures: dict[str, dict]) -> None:
     if figures["desa"]["max_displacement_m"] > WEB_MAX_DESA_DISPLACEMENT_M:
         problems.append(f"desa displacement {figures['desa']['max_displacement_m']} m > 250 m")
     if problems:
-        raise ValueError("web geodata over budget: " + "; ".join(problems))
+        raise GeodataError(
+            "the web geodata should fit the budget, got " + "; ".join(problems) + "; simplify "
+            "more in geodata/_web.py or, if the pages stay fast, raise WEB_BUDGET_BYTES"
+        )
 
 
 def _write_attribution(raw: Path, out: Path) -> None:

@@ -32,6 +32,7 @@ from typing import Final
 from babel import Locale
 from rapidfuzz import fuzz, process
 
+from geodata.errors import ArgumentError
 from geodata.i18n import catalogue, t
 from geodata.schemas import SCHEMAS, Entity
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES
@@ -184,7 +185,9 @@ def coded_values(entity: Entity, field: str) -> CodedValues:
     """
     if (entity, field) not in LABEL_SECTIONS:
         coded = sorted(f"{e}.{f}" for e, f in LABEL_SECTIONS)
-        raise ValueError(f"`{entity}.{field}` should be a coded field, one of {coded}")
+        raise ArgumentError(
+            f"`{entity}.{field}` should be a coded field, one of {coded}; pick one of them"
+        )
     section = LABEL_SECTIONS[(entity, field)]
     allowed = SCHEMAS[entity].field(field).allowed or frozenset()
     prefix = section + "."

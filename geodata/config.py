@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
-from geodata._errors import GeodataError
+from geodata.errors import ConfigError
 from geodata.settings import PACKAGE_DIR
 
 #: Environment variable holding the store's database URL.
@@ -57,10 +57,6 @@ _KNOWN: Final = {
     "auth": {"session_hours", "min_password_length"},
     "access": {"suppress_below"},
 }
-
-
-class ConfigError(GeodataError):
-    """The configuration file or a setting is invalid."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Final
 import geopandas as gpd
 import pandas as pd
 
+from geodata.errors import not_one_of
+
 #: First characters (after blanks) that make a spreadsheet read text as a formula; the
 #: full-width forms are read as formulas by some East Asian Excel versions.
 _FORMULA_START: Final = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
@@ -98,7 +100,7 @@ def to_csv_bytes(frame: pd.DataFrame, *, dialect: str = "standard") -> bytes:
     row in a spreadsheet.
     """
     if dialect not in CSV_DIALECTS:
-        raise ValueError(f"`dialect` should be one of {set(CSV_DIALECTS)}, got {dialect!r}")
+        raise not_one_of("dialect", CSV_DIALECTS, dialect)
     sep, decimal = CSV_DIALECTS[dialect]
     table = _tabular(frame)
     return table.to_csv(index=False, sep=sep, decimal=decimal, lineterminator="\r\n").encode(

@@ -52,15 +52,15 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import access, auth, reference
-from geodata._errors import AccessDeniedError
 from geodata.access import ExportFormat, RoleStore, RoleView
 from geodata.auth import Mode, Session, SessionExpiredError, User
 from geodata.caching import LruCache
+from geodata.cases import CaseFilter, destination_label, locate_cases
 from geodata.config import load_config
+from geodata.errors import AccessDeniedError
 from geodata.report import Report
 from geodata.settings import DATA_DIR_ENV, DEFAULT_LANGUAGE, Level
 from geodata.store import KINDS, BackupRefusedError, Kind, Store, open_store
-from layers.cases import CaseFilter, destination_label, locate_cases
 
 if TYPE_CHECKING:
     from geodata.datasets import Dataset
@@ -302,7 +302,7 @@ def export_bytes(
 
     Raises :class:`SessionExpiredError` when the session ended, expired or the user was
     disabled since the page was drawn (a demo app needs no token), and
-    :class:`~geodata._errors.AccessDeniedError` when the user's access level is no longer
+    :class:`~geodata.errors.AccessDeniedError` when the user's access level is no longer
     ``drawn_level`` (the level of the view the page showed).
     """
     view = role_view(_live_user(token), lang=lang)
@@ -321,7 +321,7 @@ def checked_bytes(
     For downloads built from what the page already holds (the map as HTML, its layers, a
     briefing): the bytes are made only after the session was checked at click time.
     Raises :class:`SessionExpiredError` otherwise, and
-    :class:`~geodata._errors.AccessDeniedError` if the user's access level is no longer
+    :class:`~geodata.errors.AccessDeniedError` if the user's access level is no longer
     ``drawn_level`` (when given).
     """
     user = _live_user(token)

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from geodata import reference
 from geodata._cli import EXIT_INVALID, EXIT_OK, Parser, parse
+from geodata.errors import ArgumentError
 from geodata.i18n import format_number, t
 from geodata.parsing import normalise_place_name, split_at_prefixes, split_place_prefix
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, Level
@@ -186,7 +187,10 @@ class PlaceIndex:
     def __init__(self, gazetteer: pd.DataFrame) -> None:
         missing = {"code", "name", "level"} - set(gazetteer.columns)
         if missing:
-            raise ValueError(f"`gazetteer` should have columns code, name, level; lacks {missing}")
+            raise ArgumentError(
+                f"`gazetteer` should have columns code, name, level; lacks {missing}; "
+                "pass reference.load_gazetteer()"
+            )
         self._units: dict[str, _Unit] = {}
         self._by_key: dict[Level, dict[str, list[str]]] = {level: {} for level in LEVELS}
         self._children: dict[tuple[str | None, Level], dict[str, str]] = {}

@@ -19,6 +19,7 @@ from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
+from geodata.errors import not_one_of
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, PACKAGE_DIR
 
 LOCALES_DIR = PACKAGE_DIR / "locales"
@@ -40,7 +41,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 def catalogue(lang: str) -> dict[str, str]:
     """Return the flat ``key -> text`` catalogue of one language."""
     if lang not in LANGUAGES:
-        raise ValueError(f"`lang` should be one of {set(LANGUAGES)}, got {lang!r}")
+        raise not_one_of("lang", LANGUAGES, lang)
     with (LOCALES_DIR / f"{lang}.toml").open("rb") as handle:
         return _flatten(tomllib.load(handle))
 
@@ -140,7 +141,7 @@ def vega_locale(lang: str) -> dict[str, dict[str, object]]:
     """Vega's ``config.locale`` (number and time formats) for ``lang``, from Babel's data,
     so chart axes and tooltips read ``1.234,5`` and ``Juni 2025`` in Indonesian."""
     if lang not in LANGUAGES:
-        raise ValueError(f"`lang` should be one of {set(LANGUAGES)}, got {lang!r}")
+        raise not_one_of("lang", LANGUAGES, lang)
     locale = Locale.parse(_BABEL_LOCALE[lang])
     symbols = locale.number_symbols.get("latn", locale.number_symbols)
     months = locale.months["stand-alone"]

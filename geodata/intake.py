@@ -32,9 +32,10 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geodata import _duplicates, _places
-from geodata._errors import ValidationError
 from geodata._read import Table
 from geodata._upload import read_upload, receive
+from geodata.codes import code_level
+from geodata.errors import ArgumentError, ValidationError
 from geodata.geocode import PlaceIndex
 from geodata.loaders import LoadResult, check_arguments, validate_table
 from geodata.mapping import (
@@ -46,14 +47,11 @@ from geodata.mapping import (
 )
 from geodata.report import ParamValue, Problem, Report
 from geodata.schemas import SCHEMAS, Entity
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, MAX_IMPORT_ROWS, STORAGE_CRS
+from geodata.settings import DEFAULT_LANGUAGE, MAX_IMPORT_ROWS, STORAGE_CRS
 
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
-_LEVEL_BY_LENGTH: Final = {
-    length: level for level, length in CODE_LENGTH.items() if level != "provinsi"
-}
 #: Record types by the plural names the command line and the UI use.
 ENTITY_OF_KIND: Final[dict[str, Entity]] = {
     "cases": "case",
@@ -125,7 +123,7 @@ class ImportPreview:
         return table
 
     def raise_for_errors(self, lang: str = DEFAULT_LANGUAGE) -> None:
-        """Raise :class:`~geodata._errors.ValidationError` (with the report) unless :attr:`ok`."""
+        """Raise :class:`~geodata.errors.ValidationError` (with the report) unless :attr:`ok`."""
         if not self.ok:
             raise ValidationError(self.report.to_text(lang, limit=20), self.report)
 
@@ -135,7 +133,10 @@ def _entity(kind: str | None) -> Entity | None:
         return None
     names: dict[str, Entity] = {**{entity: entity for entity in SCHEMAS}, **ENTITY_OF_KIND}
     if kind not in names:
-        raise ValueError(f"`kind` should be one of {sorted(names)} or None, got {kind!r}")
+        raise ArgumentError(
+            f"`kind` should be one of {sorted(names)} or None (guess from the headers), "
+            f"got {kind!r}"
+        )
     return names[kind]
 
 
@@ -443,7 +444,8 @@ def _derived_precision(cells: pd.DataFrame) -> pd.Series:
     lon = cells["lon"].str.strip() if "lon" in cells else blank
     lat = cells["lat"].str.strip() if "lat" in cells else blank
     code = cells["admin_code"].str.strip() if "admin_code" in cells else blank
-    level = code.str.len().map(_LEVEL_BY_LENGTH).fillna("")
+    level = code_level(code)
+    level = level.where(level != "provinsi").fillna("")
     return level.mask((lon != "") & (lat != ""), "exact").astype("str")
 
 

@@ -31,9 +31,10 @@ from rapidfuzz import process, utils
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
-from geodata._errors import ValidationError
 from geodata._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.coded_values import coded_values, country_code, read_bool, suggest_country
+from geodata.codes import code_level
+from geodata.errors import ArgumentError, ValidationError, not_one_of
 from geodata.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.report import ParamValue, Problem, Report, Severity
 from geodata.schemas import (
@@ -66,7 +67,6 @@ _CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
 _GEO_SUFFIXES: Final = frozenset({".geojson", ".json", ".gpkg"})
 _LIST_SEPARATORS: Final = re.compile(r"[;,\n]")
 _ADMIN_CODE: Final = r"\d{2}\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?"
-_LEVEL_BY_LENGTH: Final = {length: level for level, length in CODE_LENGTH.items()}
 _PRECISION_RANK: Final = {"kabupaten": 1, "kecamatan": 2, "desa": 3}
 #: The ``crossing_type`` a case should have for each crossing ``kind``.
 _CROSSING_TYPE_OF_KIND: Final = {
@@ -105,7 +105,7 @@ class LoadResult:
         return self.report.ok
 
     def raise_for_errors(self, lang: str = DEFAULT_LANGUAGE) -> None:
-        """Raise :class:`~geodata._errors.ValidationError` (with the report) if any error."""
+        """Raise :class:`~geodata.errors.ValidationError` (with the report) if any error."""
         if not self.report.ok:
             raise ValidationError(self.report.to_text(lang, limit=20), self.report)
 
@@ -175,9 +175,12 @@ def check_arguments(
             raise TypeError(f"`{name}` should be a {kind.__name__}, got {type(value).__name__}")
         missing = [column for column in columns if column not in getattr(value, "columns", ())]
         if missing:
-            raise ValueError(f"`{name}` should have the columns {columns}, it lacks {missing}")
+            raise ArgumentError(
+                f"`{name}` should have the columns {columns}, it lacks {missing}; pass the "
+                "frame as the loaders return it"
+            )
     if isinstance(units, gpd.GeoDataFrame) and units.crs is not None and units.crs != STORAGE_CRS:
-        raise ValueError(
+        raise ArgumentError(
             f"`units` should be in {STORAGE_CRS}, got {units.crs.to_string()}; "
             f"use units.to_crs({STORAGE_CRS!r})"
         )
@@ -448,10 +451,6 @@ def _parse_bool(check: _Check, field: Field, text: pd.Series) -> pd.Series:
     return value.where(text != "", field.default)
 
 
-def _code_level(code: str) -> str | None:
-    return _LEVEL_BY_LENGTH.get(len(code))
-
-
 def _known_parent(code: str, names: pd.Series) -> str | None:
     for level in ("kecamatan", "kabupaten"):
         parent = code[: CODE_LENGTH[level]]
@@ -481,7 +480,7 @@ def _parse_admin_code(check: _Check, field: Field, text: pd.Series) -> pd.Series
             "value": text,
             "parent": parent,
             "parent_name": parent.map(names),
-            "parent_level": parent.map(_code_level, na_action="ignore"),
+            "parent_level": code_level(parent),
         },
     )
     return text.where(well_formed & known)
@@ -643,7 +642,7 @@ def _check_location(check: _Check) -> None:
     """Cases: the precision must match what is given (point, admin code or both)."""
     precision, code = check.values["location_precision"], check.values["admin_code"]
     no_point = (check.text("lon") == "") & (check.text("lat") == "")
-    code_level = code.map(_code_level, na_action="ignore")
+    level = code_level(code)
     exact = (precision == "exact") & no_point
     field = "location_precision"
     check.flag(exact & code.isna(), field, "exact_needs_point")
@@ -651,19 +650,19 @@ def _check_location(check: _Check) -> None:
         exact & code.notna(),
         field,
         "exact_needs_point_code",
-        per_row={"value": code, "level": code_level},
+        per_row={"value": code, "level": level},
     )
     missing = precision.isin(LOCATION_PRECISION - {"exact"}) & no_point
     check.flag(missing & (check.text("admin_code") == ""), "admin_code", "location_missing")
-    coarser = missing & (precision.map(_PRECISION_RANK) > code_level.map(_PRECISION_RANK))
+    coarser = missing & (precision.map(_PRECISION_RANK) > level.map(_PRECISION_RANK))
     check.flag(
         coarser,
         field,
         "precision_code_level",
         severity="warning",
-        per_row={"precision": precision, "value": code, "level": code_level},
+        per_row={"precision": precision, "value": code, "level": level},
     )
-    check.values[field] = precision.mask(coarser, code_level)
+    check.values[field] = precision.mask(coarser, level)
 
 
 def _check_victims(check: _Check) -> None:
@@ -950,7 +949,7 @@ def validate_table(
         The valid rows, the report (reading problems first) and the rejected rows.
     """
     if entity not in SCHEMAS:
-        raise ValueError(f"`entity` should be one of {set(SCHEMAS)}, got {entity!r}")
+        raise not_one_of("entity", SCHEMAS, entity)
     if not isinstance(table, Table):
         raise TypeError(f"`table` should be a Table, got {type(table).__name__}")
     check_arguments(

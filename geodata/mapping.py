@@ -33,6 +33,7 @@ from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
 
+from geodata.errors import ArgumentError, not_one_of
 from geodata.schemas import HEADER_ALIASES, PLACE_COLUMNS, SCHEMAS, Entity, Schema
 from geodata.settings import COLUMN_MAPPINGS_ENV, COLUMN_MAPPINGS_FILE
 
@@ -153,7 +154,7 @@ class ColumnMapping:
 
 def _schema(entity: Entity) -> Schema:
     if entity not in SCHEMAS:
-        raise ValueError(f"`entity` should be one of {set(SCHEMAS)}, got {entity!r}")
+        raise not_one_of("entity", SCHEMAS, entity)
     return SCHEMAS[entity]
 
 
@@ -246,7 +247,7 @@ def suggest_mapping(
     targets = set(mapping_targets(entity))
     wrong = sorted(str(t) for t in (explicit or {}).values() if t and t not in targets)
     if wrong:
-        raise ValueError(
+        raise ArgumentError(
             f"`explicit` should map headers to columns of {entity} "
             f"({', '.join(sorted(targets))}) or None, got {wrong}"
         )
@@ -374,7 +375,10 @@ def remember_mapping(
     targets = set(mapping_targets(entity))
     wrong = sorted(str(t) for t in mapping.values() if t is not None and t not in targets)
     if wrong:
-        raise ValueError(f"`mapping` should map to columns of {entity}, got {wrong}")
+        raise ArgumentError(
+            f"`mapping` should map to columns of {entity} ({', '.join(sorted(targets))}), "
+            f"got {wrong}; fix or drop those"
+        )
     path = path or mappings_path()
     entries = _load(path)
     key = header_signature(headers, entity=entity)

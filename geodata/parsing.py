@@ -28,6 +28,8 @@ from typing import Final, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from geodata.errors import not_one_of
+
 Axis = Literal["lat", "lon"]
 PlaceLevel = Literal["provinsi", "kabupaten", "kecamatan", "desa"]
 
@@ -136,7 +138,7 @@ def parse_coordinate(text: pd.Series, *, axis: Axis) -> Coordinates:
     ``110°21'30" BT`` → 110.358333, ``0,97`` → 0.97.
     """
     if axis not in ("lat", "lon"):
-        raise ValueError(f"`axis` should be one of {{'lat', 'lon'}}, got {axis!r}")
+        raise not_one_of("axis", ("lat", "lon"), axis)
     text = text.astype("str")
     values = parse_decimal(text)
     false = pd.Series(False, index=text.index)

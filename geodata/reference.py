@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geodata.errors import ArgumentError, not_one_of
 from geodata.settings import GAZETTEER_CSV, GEOPACKAGE, LEVELS, WEB_DIR, Level
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def load_units(level: Level) -> gpd.GeoDataFrame:
         One of ``{"kabupaten", "kecamatan", "desa"}``.
     """
     if level not in LEVELS:
-        raise ValueError(f"`level` should be one of {set(LEVELS)}, got {level!r}")
+        raise not_one_of("level", LEVELS, level)
     return _layer(level).copy()
 
 
@@ -94,7 +95,7 @@ def load_web_layer(name: WebLayer) -> gpd.GeoDataFrame:
         attributes of the full-resolution layer (population, border relations, ...).
     """
     if name not in WEB_LAYERS:
-        raise ValueError(f"`name` should be one of {set(WEB_LAYERS)}, got {name!r}")
+        raise not_one_of("name", WEB_LAYERS, name)
     web = _web_layer(f"{name}.geojson")
     if name in LEVELS:
         attributes = _layer(name).drop(columns="geometry")
@@ -106,8 +107,9 @@ def load_web_desa(kabupaten_code: str) -> gpd.GeoDataFrame:
     """Simplified desa of one kabupaten (loaded on demand), with their attributes."""
     path = WEB_DIR / "desa" / f"{kabupaten_code}.geojson"
     if not path.exists():
-        raise ValueError(
-            f"`kabupaten_code` should be a Kalbar kabupaten code, got {kabupaten_code!r}"
+        raise ArgumentError(
+            f"`kabupaten_code` should be a Kalbar kabupaten code such as '61.03', got "
+            f"{kabupaten_code!r}; the codes are in reference.load_units('kabupaten')"
         )
     attributes = _layer("desa").drop(columns="geometry")
     web = _web_layer(f"desa/{kabupaten_code}.geojson")

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
+from geodata.errors import not_one_of
+
 Role = Literal["viewer", "planner", "analyst", "police", "admin"]
 AccessLevel = Literal["aggregates", "records", "admin"]
 Permission = Literal[
@@ -43,7 +45,7 @@ LEVEL_PERMISSIONS: Final[dict[AccessLevel, frozenset[Permission]]] = {
 
 
 def check_role(role: object) -> Role:
-    """Return ``role`` if it is one of :data:`ROLES`, else raise ValueError naming them."""
+    """Return ``role`` if it is one of :data:`ROLES`, else raise an ArgumentError naming them."""
     if role not in ROLES:
-        raise ValueError(f"`role` should be one of {set(ROLES)}, got {role!r}")
+        raise not_one_of("role", ROLES, role)
     return role

@@ -38,7 +38,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.settings import METRIC_CRS, SAMPLE_DIR, STORAGE_CRS
 
 log = logging.getLogger(__name__)

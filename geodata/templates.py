@@ -30,6 +30,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from geodata._cli import EXIT_INVALID, EXIT_OK, Parser, parse
 from geodata.coded_values import LABEL_SECTIONS, coded_values
+from geodata.errors import not_one_of
 from geodata.i18n import t
 from geodata.mapping import header_words
 from geodata.schemas import HEADER_ALIASES, SCHEMAS, Entity, Field, FieldKind
@@ -137,7 +138,7 @@ class _Column:
 
 def _kind(kind: str) -> Entity:
     if kind not in ENTITY_OF_KIND:
-        raise ValueError(f"`kind` should be one of {set(ENTITY_OF_KIND)}, got {kind!r}")
+        raise not_one_of("kind", ENTITY_OF_KIND, kind)
     return ENTITY_OF_KIND[kind]
 
 
@@ -235,9 +236,9 @@ def template_bytes(kind: str, fmt: str, *, lang: str = DEFAULT_LANGUAGE) -> byte
     """
     entity = _kind(kind)
     if fmt not in FORMATS:
-        raise ValueError(f"`fmt` should be one of {set(FORMATS)}, got {fmt!r}")
+        raise not_one_of("fmt", FORMATS, fmt)
     if lang not in LANGUAGES:
-        raise ValueError(f"`lang` should be one of {set(LANGUAGES)}, got {lang!r}")
+        raise not_one_of("lang", LANGUAGES, lang)
     columns = _columns(entity, lang)
     example = [_example(entity, column, lang) for column in columns]
     if fmt == "csv":
@@ -248,7 +249,7 @@ def template_bytes(kind: str, fmt: str, *, lang: str = DEFAULT_LANGUAGE) -> byte
 def media_type(fmt: str) -> str:
     """The MIME type of a template format, for a download button."""
     if fmt not in _MIME:
-        raise ValueError(f"`fmt` should be one of {set(FORMATS)}, got {fmt!r}")
+        raise not_one_of("fmt", FORMATS, fmt)
     return _MIME[fmt]
 
 

@@ -32,7 +32,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from layers._html import escape_text
 from layers.legend import add_caption
 
@@ -141,7 +141,7 @@ def use_local_assets(
         If ``m`` is not a ``folium.Map``.
     FileNotFoundError
         If the npm packages are not installed; the message names the setup command.
-    geodata._errors.GeodataError
+    geodata.errors.GeodataError
         If the map holds something that would still fetch code from the internet (a
         branca colormap, an awesome-markers ``folium.Icon``, a plugin whose library has
         no local copy, or a remote tile layer unless ``allow_remote_tiles``), or a
@@ -199,7 +199,7 @@ def standalone_html(m: folium.Map, *, title: str | None = None, notes: Sequence[
 
     Raises
     ------
-    TypeError, FileNotFoundError, geodata._errors.GeodataError
+    TypeError, FileNotFoundError, geodata.errors.GeodataError
         As :func:`use_local_assets`.
     """
     if title:

@@ -2,7 +2,7 @@
 
 Each check raises at the first bad argument, with a message that names the parameter, says
 what was expected and what came, and how to fix it. A wrong type is a ``TypeError``, a wrong
-value a :class:`~geodata._errors.GeodataError` (a ``ValueError``).
+value a :class:`~geodata.errors.GeodataError` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.settings import LEVELS, STORAGE_CRS
 
 

@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
 from geodata.settings import Level
 from layers._inputs import check_level, require_frame
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 from layers.risk import DEFAULT_NORMALISATION, Normalisation, RiskIndex
 
 log = logging.getLogger(__name__)

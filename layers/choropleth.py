@@ -12,6 +12,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
+from geodata.errors import GeodataError, not_one_of
 from geodata.i18n import format_number, t
 from layers import styles
 from layers.boundaries import unit_tooltips
@@ -80,9 +81,11 @@ def classify(values: pd.Series, *, scheme: Scheme = "quantiles", k: int = 5, lan
         not overlap ("1 – 2", "3 – 5"); other values ranges with one decimal.
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"`scheme` should be one of {set(SCHEMES)}, got {scheme!r}")
+        raise not_one_of("scheme", SCHEMES, scheme)
     if not 3 <= k <= 7:
-        raise ValueError(f"`k` should be from 3 to 7, got {k}")
+        raise GeodataError(
+            f"`k` should be from 3 to 7, got {k}; pick a number of classes in that range"
+        )
     colors = pd.Series(styles.NO_DATA, index=values.index)
     legend: list[LegendItem] = []
     positive = values[values > 0]

@@ -45,7 +45,8 @@ from scipy import sparse
 from scipy.spatial import KDTree
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.settings import CODE_LENGTH, METRIC_CRS
 from layers._inputs import require_frame
 
@@ -54,8 +55,10 @@ __all__ = [
     "aggregate_demand",
     "case_kabupaten",
     "case_places",
+    "case_victims",
     "coverage_matrix",
     "metric_xy",
+    "percent_of",
     "recency_weights",
     "solve_max_cover",
 ]
@@ -172,7 +175,7 @@ def case_places(cases: gpd.GeoDataFrame, *, gazetteer: pd.DataFrame | None = Non
             gazetteer = reference.load_gazetteer()
         centres = gazetteer.dropna(subset=["lon", "lat"]).set_index("code")
         codes = cases.loc[missing, "admin_code"].astype("string")
-        is_desa = codes.str.len() == CODE_LENGTH["desa"]
+        is_desa = code_level(codes) == "desa"
         found = centres.reindex(codes[is_desa].to_numpy())
         points = gpd.points_from_xy(found["lon"], found["lat"], crs="EPSG:4326")
         points_series = gpd.GeoSeries(points, index=codes[is_desa].index).to_crs(cases.crs)
@@ -210,6 +213,23 @@ def case_kabupaten(
         joined = joined[~joined.index.duplicated()]
         result.loc[joined.index] = joined["code"].astype("string")
     return result
+
+
+def case_victims(cases: pd.DataFrame) -> pd.Series:
+    """Victims of each case (``victims_selected`` after filtering, else ``victims_total``).
+
+    A frame with neither column counts one victim per case.
+    """
+    for column in ("victims_selected", "victims_total"):
+        if column in cases.columns:
+            return cases[column].fillna(0).astype("int64")
+    return pd.Series(1, index=cases.index, dtype="int64")
+
+
+def percent_of(values: np.ndarray | pd.Series, total: float) -> np.ndarray:
+    """``values`` as a percentage of ``total`` (NaN when the total is 0)."""
+    values = np.asarray(values, dtype=float)
+    return values / total * 100.0 if total > 0 else np.full(len(values), np.nan)
 
 
 def metric_xy(geometries: gpd.GeoSeries) -> np.ndarray:

@@ -23,7 +23,7 @@ import shapely
 from folium.plugins import HeatMap
 from scipy.signal import fftconvolve
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import t
 from geodata.settings import METRIC_CRS, STORAGE_CRS
 from layers._inputs import check_positive, require_storage_crs
@@ -126,7 +126,7 @@ def kernel_density(
     Parameters
     ----------
     points
-        Points in EPSG:4326 (e.g. :func:`layers.cases.case_points`); missing and empty
+        Points in EPSG:4326 (e.g. :func:`geodata.cases.case_points`); missing and empty
         geometries are skipped.
     bandwidth_km
         Kernel radius: a case counts fully at its point and not at all this far away.

@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 from libpysal.weights import Queen, W
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
 from geodata.settings import METRIC_CRS
 from layers._fill import fill_layer

@@ -45,7 +45,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
 
@@ -56,9 +55,11 @@ import shapely
 from scipy import optimize, special
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.cases import locate_cases
+from geodata.errors import GeodataError
 from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
+from layers.periods import Period
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,6 @@ POPULATION_BASES: Final = ("desa_count", "area")
 
 #: Rates are per this many people.
 PER_PEOPLE: Final = 100_000
-#: Length of the period when its start is not given: the last 12 calendar months of data.
-DEFAULT_PERIOD_MONTHS: Final = 12
 #: Distance (km) within which crossings count as "near" a unit, as in the area panel.
 DEFAULT_NEAR_KM: Final = 10.0
 #: Crossing kinds that are unofficial, and the statuses counted (closed tracks are not).
@@ -119,97 +118,10 @@ CHANGE_COLUMNS: Final = (
 # --------------------------------------------------------------------------- periods
 
 
-@dataclass(frozen=True)
-class Period:
-    """A span of days, both ends included, by date reported.
-
-    Attributes
-    ----------
-    start, end
-        First and last day (inclusive).
-    """
-
-    start: dt.date
-    end: dt.date
-
-    def __post_init__(self) -> None:
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if not isinstance(value, dt.date):
-                raise TypeError(f"`{name}` should be a datetime.date, got {type(value).__name__}")
-            if isinstance(value, dt.datetime):
-                object.__setattr__(self, name, value.date())
-        if self.end < self.start:
-            raise GeodataError(
-                f"`end` ({self.end}) should not be before `start` ({self.start}); swap them"
-            )
-
-    @property
-    def days(self) -> int:
-        """Number of days, both ends included."""
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one.
-
-        A period of whole calendar months (e.g. the year 2025) is compared with the same
-        months before (2024), so leap days do not shift it; any other with as many days.
-        """
-        months = _whole_months(self.start, self.end)
-        if months is not None:
-            start = (pd.Timestamp(self.start) - pd.DateOffset(months=months)).date()
-            return Period(start, self.start - dt.timedelta(days=1))
-        end = self.start - dt.timedelta(days=1)
-        return Period(end - dt.timedelta(days=self.days - 1), end)
-
-    def contains(self, dates: pd.Series) -> pd.Series:
-        """Boolean mask of the ``dates`` (datetime64) that fall in the period."""
-        days = pd.to_datetime(dates).dt.normalize()
-        return (days >= pd.Timestamp(self.start)) & (days <= pd.Timestamp(self.end))
-
-    @classmethod
-    def from_cases(
-        cls,
-        cases: pd.DataFrame,
-        *,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        months: int = DEFAULT_PERIOD_MONTHS,
-    ) -> Period:
-        """The period from ``start`` to ``end``, missing ends filled from ``cases``.
-
-        ``end`` defaults to the last day of the month of the latest date reported;
-        ``start`` to ``months`` months before ``end`` (so with neither: the last 12
-        calendar months of data, e.g. the year 2025 when the latest case is of December).
-        """
-        if months < 1:
-            raise GeodataError(f"`months` should be 1 or more, got {months}")
-        if end is None:
-            reported = pd.to_datetime(cases["date_reported"]).dropna()
-            if reported.empty:
-                raise GeodataError(
-                    "`cases` has no date reported, so the period cannot default to the last "
-                    "months of data; give `start` and `end`"
-                )
-            latest = reported.max()
-            end = (latest + pd.offsets.MonthEnd(0)).date()
-        if start is None:
-            after = pd.Timestamp(end + dt.timedelta(days=1))
-            start = (after - pd.DateOffset(months=months)).date()
-        return cls(start, end)
-
-
 def _data_start(cases: pd.DataFrame) -> dt.date | None:
     """First day of the month of the earliest date reported (records are kept by month)."""
     reported = pd.to_datetime(cases["date_reported"]).dropna()
     return None if reported.empty else reported.min().date().replace(day=1)
-
-
-def _whole_months(start: dt.date, end: dt.date) -> int | None:
-    """Number of calendar months if the period is whole months, else None."""
-    if start.day != 1 or (end + dt.timedelta(days=1)).day != 1:
-        return None
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 # --------------------------------------------------------------------------- smoothing
@@ -457,7 +369,7 @@ def compute_indicators(
     cases
         Cases as loaded (EPSG:4326), *not* filtered by date: the period (and its previous
         period) are taken from them here. Cases through
-        :func:`layers.cases.locate_cases` are used as they are; others are located first.
+        :func:`geodata.cases.locate_cases` are used as they are; others are located first.
     level
         One of ``{"kabupaten", "kecamatan", "desa"}``.
     period
@@ -472,7 +384,7 @@ def compute_indicators(
         Distance for ``unofficial_crossings_near``; ``None``: :data:`DEFAULT_NEAR_KM`.
     victims
         Column counted as victims (``"victims_selected"`` after
-        :func:`layers.cases.filter_cases`).
+        :func:`geodata.cases.filter_cases`).
     data_start
         First day the data covers; ``None``: the first day of the month of the earliest
         date reported in ``cases``.
@@ -588,8 +500,6 @@ def change_by_unit(
 
 
 def _located(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    from layers.cases import locate_cases  # imports folium: only when cases need placing
-
     if all(f"{level}_code" in cases.columns for level in LEVELS):
         return cases
     if desa is None:

@@ -8,6 +8,7 @@ from typing import Final, Literal
 import folium
 from branca.element import Element, Figure
 
+from geodata.errors import GeodataError, not_one_of
 from geodata.i18n import t
 from layers import styles
 from layers._assets import use_local_assets
@@ -66,9 +67,9 @@ def new_map(*, basemap: Basemap = "none", tile_url: str | None = None) -> folium
         The tile URL template used with ``basemap="custom"``.
     """
     if basemap not in BASEMAPS:
-        raise ValueError(f"`basemap` should be one of {set(BASEMAPS)}, got {basemap!r}")
+        raise not_one_of("basemap", BASEMAPS, basemap)
     if basemap == "custom" and not tile_url:
-        raise ValueError(
+        raise GeodataError(
             "`tile_url` is needed with basemap='custom', e.g. http://localhost:8080/{z}/{x}/{y}.png"
         )
     m = folium.Map(

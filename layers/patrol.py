@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Final, Literal
 
 import folium
@@ -33,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
 from geodata.settings import METRIC_CRS
 from layers import styles
@@ -43,23 +42,24 @@ from layers.boundaries import add_context
 from layers.coverage import (
     aggregate_demand,
     case_places,
+    case_victims,
     coverage_matrix,
     metric_xy,
+    percent_of,
     recency_weights,
     solve_max_cover,
 )
 from layers.crossings import crossings_layer, crossings_legend
 from layers.legend import LegendItem, add_banner, add_legend
 from layers.mapview import finish_map, new_map
+from layers.periods import Period
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
     "DEFAULT_NEAR_KM",
     "DEFAULT_PATROL_RADIUS_KM",
     "DEFAULT_PATROL_SITES",
-    "DEFAULT_PERIOD_DAYS",
     "PatrolPlan",
-    "Period",
     "crossing_links",
     "rank_crossings",
 ]
@@ -71,8 +71,6 @@ DEFAULT_HALF_LIFE_DAYS: Final = 365.0
 #: A case naming no crossing counts for every crossing within this distance (km); the
 #: unofficial tracks lie within a few km of the line, and the map panel uses 10 km too.
 DEFAULT_NEAR_KM: Final = 10.0
-#: Length of the period compared with the one before when no start date is given.
-DEFAULT_PERIOD_DAYS: Final = 365
 #: Patrol locations to choose.
 DEFAULT_PATROL_SITES: Final = 5
 #: Reach of a patrol around its location (km, straight line): roughly an hour on the
@@ -81,60 +79,6 @@ DEFAULT_PATROL_RADIUS_KM: Final = 15.0
 
 Trend = Literal["up", "down", "same"]
 _MIN_MARKER_PX: Final = 3.0
-
-
-@dataclass(frozen=True)
-class Period:
-    """A range of whole days, ``start`` to ``end`` inclusive."""
-
-    start: dt.date
-    end: dt.date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise GeodataError(
-                f"A period should end on or after its start, got {self.start} to {self.end}"
-            )
-
-    @property
-    def days(self) -> int:
-        """Number of days in the period."""
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        end = self.start - dt.timedelta(days=1)
-        return Period(end - dt.timedelta(days=self.days - 1), end)
-
-    def contains(self, dates: pd.Series) -> pd.Series:
-        """Whether each date falls in the period."""
-        days = pd.to_datetime(dates).dt.normalize()
-        return (days >= pd.Timestamp(self.start)) & (days <= pd.Timestamp(self.end))
-
-    @classmethod
-    def iso_week(cls, week: str) -> Period:
-        """The Monday-to-Sunday ISO week written as ``"2025-W23"``."""
-        try:
-            year, number = week.upper().split("-W")
-            start = dt.date.fromisocalendar(int(year), int(number), 1)
-        except ValueError as error:
-            raise GeodataError(
-                f"`week` should be an ISO week such as '2025-W23', got {week!r}"
-            ) from error
-        return cls(start, start + dt.timedelta(days=6))
-
-    @classmethod
-    def ending(cls, end: dt.date, *, days: int = DEFAULT_PERIOD_DAYS) -> Period:
-        """The ``days`` days that end on ``end``."""
-        return cls(end - dt.timedelta(days=days - 1), end)
-
-    @classmethod
-    def latest(cls, cases: pd.DataFrame, *, days: int = DEFAULT_PERIOD_DAYS) -> Period:
-        """The ``days`` days that end on the latest ``date_reported`` of ``cases``."""
-        latest = pd.to_datetime(cases["date_reported"]).max()
-        if pd.isna(latest):
-            raise GeodataError("`cases` has no dated case; pass a period explicitly")
-        return cls.ending(latest.date(), days=days)
 
 
 def crossing_links(
@@ -242,7 +186,7 @@ def rank_crossings(
     links = crossing_links(cases, crossings, near_km=near_km, gazetteer=gazetteer)
     dates = pd.to_datetime(cases["date_reported"]).reindex(links["case"].to_numpy())
     links["date"] = dates.to_numpy()
-    links["victims"] = _victims(cases).reindex(links["case"].to_numpy()).to_numpy()
+    links["victims"] = case_victims(cases).reindex(links["case"].to_numpy()).to_numpy()
     links = links[links["date"].dt.normalize() <= pd.Timestamp(period.end)].copy()
     links["weight"] = recency_weights(
         links["date"], reference_date=period.end, half_life_days=half_life_days
@@ -404,8 +348,8 @@ class PatrolPlan:
         chosen = crossings.iloc[result.sites].copy()
         chosen.insert(0, "order", np.arange(1, len(chosen) + 1))
         chosen["gain_weighted_cases"] = result.gains
-        chosen["gain_pct"] = _percent(result.gains, total)
-        chosen["covered_pct"] = _percent(np.cumsum(result.gains), total)
+        chosen["gain_pct"] = percent_of(result.gains, total)
+        chosen["covered_pct"] = percent_of(np.cumsum(result.gains), total)
         self.sites_ = gpd.GeoDataFrame(chosen.reset_index(drop=True), crs=crossings.crs)
         self.demand_ = _demand_frame(xy, merged_weight, inverse, covered=result.covered)
         self.total_weight_ = total
@@ -498,14 +442,6 @@ _COVERED: Final = "#4d9221"
 _UNCOVERED: Final = "#c51b7d"
 
 
-def _victims(cases: pd.DataFrame) -> pd.Series:
-    """Victims of each case (``victims_selected`` after filtering, else ``victims_total``)."""
-    for column in ("victims_selected", "victims_total"):
-        if column in cases.columns:
-            return cases[column].fillna(0).astype("int64")
-    return pd.Series(1, index=cases.index, dtype="int64")
-
-
 def _patrol_places(
     cases: gpd.GeoDataFrame, crossings: gpd.GeoDataFrame, *, gazetteer: pd.DataFrame | None
 ) -> tuple[gpd.GeoSeries, int]:
@@ -533,15 +469,6 @@ def _demand_frame(
         crs=METRIC_CRS,
     )
     return frame.to_crs("EPSG:4326")
-
-
-def _percent(values: np.ndarray, total: float) -> np.ndarray:
-    """``values`` as a percentage of ``total`` (NaN when the total is 0)."""
-    return (
-        np.asarray(values, dtype=float) / total * 100.0
-        if total > 0
-        else np.full(len(values), np.nan)
-    )
 
 
 def _distance_problems(value: object, name: str) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from geodata.settings import METRIC_CRS
-from layers.trends import Frequency, cases_over_time
+from geodata.trends import Frequency, cases_over_time
 
 
 @dataclass(frozen=True)

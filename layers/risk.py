@@ -44,7 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
 from geodata.loaders import load_cases, load_crossings, load_shelters
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, SAMPLE_DIR, Level
@@ -53,9 +53,9 @@ from layers._inputs import check_choice, require_frame
 from layers.indicators import (
     DEFAULT_NEAR_KM,
     INDICATOR_COLUMNS,
-    Period,
     compute_indicators,
 )
+from layers.periods import Period
 
 if TYPE_CHECKING:
     import altair as alt
@@ -740,7 +740,7 @@ def risk_table(
 ) -> pd.DataFrame:
     """Indicators, score and rank of every unit, sorted by rank (:data:`OUTPUT_COLUMNS`).
 
-    ``period`` may be a :class:`~layers.indicators.Period`, a ``(start, end)`` pair with
+    ``period`` may be a :class:`~layers.periods.Period`, a ``(start, end)`` pair with
     either end ``None`` (filled by :meth:`Period.from_cases`), or ``None``. Check
     :func:`ranking_status` of the indicators first when the period may hold no case.
     """

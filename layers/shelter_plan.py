@@ -37,9 +37,10 @@ from scipy.spatial import KDTree
 from shapely import Point
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.codes import code_level
+from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
-from geodata.settings import CODE_LENGTH, METRIC_CRS, PROVINCE_CODE
+from geodata.settings import METRIC_CRS, PROVINCE_CODE
 from layers import styles
 from layers._html import escape_text, html_table
 from layers._inputs import require_frame
@@ -48,8 +49,10 @@ from layers.coverage import (
     aggregate_demand,
     case_kabupaten,
     case_places,
+    case_victims,
     coverage_matrix,
     metric_xy,
+    percent_of,
     recency_weights,
     solve_max_cover,
 )
@@ -378,20 +381,12 @@ def _placed_cases(
             "date_reported": pd.to_datetime(cases["date_reported"]),
             "admin_code": cases.get("admin_code", pd.Series(pd.NA, index=cases.index)),
             "kabupaten_code": case_kabupaten(cases, kabupaten=kabupaten),
-            "victims": _victims(cases),
+            "victims": case_victims(cases),
         },
         geometry=case_places(cases, gazetteer=gazetteer),
         crs=cases.crs,
     )
     return located
-
-
-def _victims(cases: pd.DataFrame) -> pd.Series:
-    """Victims of each case (``victims_selected`` after filtering, else ``victims_total``)."""
-    for column in ("victims_selected", "victims_total"):
-        if column in cases.columns:
-            return cases[column].fillna(0).astype("int64")
-    return pd.Series(1, index=cases.index, dtype="int64")
 
 
 def _nearest_km(points: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -441,8 +436,10 @@ def _suggested_frame(
     total_cases, total_victims = len(placed), victims.sum()
     already_cases = int(placed["covered"].sum())
     already_victims = float(victims[placed["covered"].to_numpy()].sum())
-    frame["cases_covered_pct"] = _pct(already_cases + np.cumsum(frame["gain_cases"]), total_cases)
-    frame["victims_covered_pct"] = _pct(
+    frame["cases_covered_pct"] = percent_of(
+        already_cases + np.cumsum(frame["gain_cases"]), total_cases
+    )
+    frame["victims_covered_pct"] = percent_of(
         already_victims + np.cumsum(frame["gain_victims"]), total_victims
     )
     keep = ["order", "code", "name", "kecamatan_code", "kabupaten_code", "gain_cases",
@@ -450,12 +447,6 @@ def _suggested_frame(
     return gpd.GeoDataFrame(
         frame[[column for column in keep if column in frame.columns]], crs=chosen.crs
     ).to_crs("EPSG:4326")
-
-
-def _pct(values: np.ndarray | pd.Series, total: float) -> np.ndarray:
-    """``values`` as a percentage of ``total`` (NaN when the total is 0)."""
-    values = np.asarray(values, dtype=float)
-    return values / total * 100.0 if total > 0 else np.full(len(values), np.nan)
 
 
 def _coverage_table(
@@ -510,7 +501,7 @@ def _uncovered_places(
     uncovered = placed[~placed["covered"].to_numpy()].copy()
     uncovered["covered_after"] = covered_after[~placed["covered"].to_numpy()]
     codes = uncovered["admin_code"].astype("string")
-    uncovered["place_code"] = codes.where(codes.str.len() == CODE_LENGTH["desa"], "")
+    uncovered["place_code"] = codes.where(code_level(codes) == "desa", "")
     names = gazetteer.set_index("code")["name"]
     uncovered["place_name"] = uncovered["place_code"].map(names).fillna("")
     uncovered = uncovered.to_crs(METRIC_CRS)

@@ -5,7 +5,7 @@ Fixtures
 sample
     The committed synthetic :class:`~geodata.datasets.Dataset` (session).
 located
-    Its cases through :func:`layers.cases.locate_cases`, with ``destination`` (session).
+    Its cases through :func:`geodata.cases.locate_cases`, with ``destination`` (session).
 make_cases
     Build a small case frame from dicts of overrides, on the columns and dtypes of a loaded
     case (``lon``/``lat`` give the point; leave them out for a case without one).
@@ -27,10 +27,10 @@ import pandas as pd
 import pytest
 
 from geodata import reference
+from geodata.cases import destination_label, locate_cases
 from geodata.datasets import Dataset, load_sample
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_RAW_DIR
-from layers.cases import destination_label, locate_cases
 from tests._stores import SKIP_PREFIX, stop_server
 
 MakeCases = Callable[..., gpd.GeoDataFrame]

@@ -24,7 +24,6 @@ import shapely
 
 from geodata import reference
 from geodata._cellkey import PTABLE, ptable_rows
-from geodata._errors import AccessDeniedError
 from geodata.access import (
     EXPORT_FORMATS,
     FACT_COLUMNS,
@@ -44,10 +43,11 @@ from geodata.access import (
     view_for,
 )
 from geodata.auth import User
+from geodata.cases import CaseFilter
 from geodata.datasets import Dataset
+from geodata.errors import AccessDeniedError
 from geodata.roles import ROLES, Role
 from geodata.store import open_store
-from layers.cases import CaseFilter
 
 AGGREGATE_ROLES: tuple[Role, ...] = ("viewer", "planner")
 RECORD_ROLES: tuple[Role, ...] = ("analyst", "police", "admin")

@@ -24,12 +24,13 @@ from geodata.analysis_input import (
     analysis_years,
     busiest_kabupaten,
 )
+from geodata.cases import CaseFilter
 from geodata.datasets import Dataset, load_sample
 from geodata.roles import Role
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_KABUPATEN
-from layers.cases import CaseFilter
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 
 
 @cache

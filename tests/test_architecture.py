@@ -1,7 +1,7 @@
 """Access by construction: the import contracts in pyproject.toml ([tool.importlinter]) hold.
 
-- dashboard -> layers -> geodata: a lower layer never imports a higher one (the data layer's
-  known uses of ``layers.cases`` and ``layers.trends`` are listed one by one, issue 13);
+- dashboard -> layers -> geodata: a lower layer never imports a higher one, with no
+  exceptions (the data layer counts cases with :mod:`geodata.cases`, issue 13);
 - no dashboard module imports ``geodata.store``, ``geodata.datasets``, ``geodata.loaders``
   or ``geodata.synthetic``: pages get data only through ``geodata.gateway``.
 

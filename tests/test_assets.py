@@ -10,7 +10,7 @@ import folium
 import pytest
 from folium.plugins import Fullscreen, HeatMap, MarkerCluster
 
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from layers import _assets
 from layers._assets import DEFAULT_BASE_URL, external_urls, standalone_html, use_local_assets
 

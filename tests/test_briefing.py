@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from geodata._errors import GeodataError
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.i18n import catalogue
 from geodata.settings import LANGUAGES, SAMPLE_DIR
 from layers._assets import external_urls
 from layers.briefing import (
-    CHANGE_KEYS,
-    KIND_KEYS,
-    PAGE_TEXT_KEYS,
     Briefing,
     briefing_html,
     build_briefing,
@@ -27,7 +24,8 @@ from layers.briefing import (
     pdf_bytes,
     write_briefing,
 )
-from layers.patrol import Period
+from layers.briefing.page import CHANGE_KEYS, KIND_KEYS, PAGE_TEXT_KEYS
+from layers.periods import Period
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,8 +125,8 @@ def test_missing_chromium_says_what_to_install(tmp_path: Path) -> None:
 def test_missing_chromium_on_the_path_names_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("layers.briefing.shutil.which", lambda _name: None)
-    monkeypatch.setattr("layers.briefing._SYSTEM_CHROMIUM", tmp_path / "absent")
+    monkeypatch.setattr("layers.briefing.pdf.shutil.which", lambda _name: None)
+    monkeypatch.setattr("layers.briefing.pdf._SYSTEM_CHROMIUM", tmp_path / "absent")
     with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
         html_to_pdf("<p>x</p>", tmp_path / "x.pdf")
 

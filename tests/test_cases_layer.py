@@ -18,19 +18,19 @@ import pytest
 from folium.plugins import FastMarkerCluster, HeatMap
 
 from geodata import reference
-from geodata.i18n import format_date
-from geodata.schemas import VICTIM_COLUMNS
-from geodata.settings import SAMPLE_DIR
-from layers import cases as cases_module
-from layers.cases import (
+from geodata.cases import (
     CaseFilter,
     case_points,
-    cases_layer,
     count_by_unit,
     destination_label,
     filter_cases,
     locate_cases,
 )
+from geodata.i18n import format_date
+from geodata.schemas import VICTIM_COLUMNS
+from geodata.settings import SAMPLE_DIR
+from layers import cases as cases_module
+from layers.cases import cases_layer
 from tests.conftest import MakeCases
 
 ENTIKONG = (110.354, 0.948)  # lon, lat: the town of Entikong, Kabupaten Sanggau

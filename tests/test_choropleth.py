@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from geodata import reference
+from geodata.cases import CaseFilter, count_by_unit, filter_cases
 from layers import styles
-from layers.cases import CaseFilter, count_by_unit, filter_cases
 from layers.choropleth import SCHEMES, Classes, choropleth_layer, classify
 
 ZERO_COLOR = "#ffffff"
@@ -167,7 +167,9 @@ def test_unknown_scheme(scheme: str) -> None:
 
 @pytest.mark.parametrize("k", [0, 2, 8])
 def test_k_out_of_range(k: int) -> None:
-    with pytest.raises(ValueError, match=rf"`k` should be from 3 to 7, got {k}$"):
+    with pytest.raises(
+        ValueError, match=rf"`k` should be from 3 to 7, got {k}; pick a number of classes"
+    ):
         classify(pd.Series([1, 2, 3]), k=k, lang="id")
 
 

@@ -36,9 +36,9 @@ import pytest
 from geodata import access, reference
 from geodata._cellkey import possible_true_counts
 from geodata.access import RoleView, export_bytes, view_for
+from geodata.cases import CaseFilter
 from geodata.datasets import Dataset
 from geodata.store import open_store
-from layers.cases import CaseFilter
 
 THRESHOLD: Final = 3
 #: Largest true count the attacker considers (more than the 29 cases of the store).

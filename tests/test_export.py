@@ -18,6 +18,7 @@ import pytest
 import shapely
 
 from geodata import auth
+from geodata.cases import CaseFilter, filter_cases
 from geodata.datasets import Dataset
 from geodata.export import (
     is_formula_like,
@@ -30,7 +31,6 @@ from geodata.export import (
 )
 from geodata.settings import SAMPLE_DIR
 from geodata.store import open_store
-from layers.cases import CaseFilter, filter_cases
 
 FORMULAS = ["=1+1", "+SUM(A1:A9)", "-2+3", "@cmd", '=HYPERLINK("http://x","klik")']
 #: Text that must come out exactly as it went in.

@@ -26,9 +26,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import cookies, exports, media, session
 from geodata import auth, gateway
-from geodata._errors import AccessDeniedError
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
 from geodata.datasets import load_sample
+from geodata.errors import AccessDeniedError
 from geodata.i18n import t
 from geodata.roles import ROLES
 from geodata.store import open_store

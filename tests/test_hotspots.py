@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata._errors import GeodataError
+from geodata.cases import case_points
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.settings import METRIC_CRS
-from layers.cases import case_points
 from layers.density import DensityGrid, heat_layer, kernel_density, quartic_kernel
 from layers.hotspots import (
     CLASS_COLORS,
@@ -30,7 +30,8 @@ from layers.hotspots import (
     small_counts_message,
     small_counts_warning,
 )
-from layers.indicators import Period, compute_indicators
+from layers.indicators import compute_indicators
+from layers.periods import Period
 
 #: 0.05° (~5.6 km) cells near Entikong, where the metric CRS (UTM 49N) is exact enough.
 CELL = 0.05

@@ -18,17 +18,11 @@ import geopandas as gpd
 import pytest
 
 from geodata import reference
+from geodata.cases import case_points, count_by_unit, destination_label, locate_cases
 from geodata.datasets import Dataset
 from layers import cases as cases_module
 from layers._html import escape_text, html_table
-from layers.cases import (
-    case_points,
-    case_tooltip_values,
-    cases_layer,
-    count_by_unit,
-    destination_label,
-    locate_cases,
-)
+from layers.cases import case_tooltip_values, cases_layer
 from layers.crossings import crossing_tooltip, crossings_layer
 from layers.mapview import new_map
 from layers.overview import MapData, MapOptions, overview_map

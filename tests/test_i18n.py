@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from geodata import reference, schemas
+from geodata.cases import AGES, SEXES
 from geodata.export import to_csv_bytes
 from geodata.i18n import catalogue, format_date, format_number, format_table, t, vega_locale
 from geodata.roles import ROLE_LEVEL
 from geodata.settings import LANGUAGES, LEVELS
-from layers.cases import AGES, SEXES
 from layers.choropleth import SCHEMES
 from layers.mapview import BASEMAPS
 from layers.risk import WEIGHTABLE

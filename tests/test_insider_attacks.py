@@ -26,12 +26,12 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata._errors import AccessDeniedError
 from geodata.access import EXPORT_FORMATS, RoleView, export_bytes, view_for
 from geodata.analysis_input import analysis_cases, analysis_years, published_counts
+from geodata.cases import CaseFilter
 from geodata.datasets import Dataset
+from geodata.errors import AccessDeniedError
 from geodata.store import open_store
-from layers.cases import CaseFilter
 
 THRESHOLD: Final = 3
 KABUPATEN: Final = "61.03"

@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from geodata import intake, settings
-from geodata._errors import ValidationError
+from geodata.errors import ValidationError
 from geodata.intake import ImportPreview, preview_import
 from geodata.loaders import load_cases
 from geodata.mapping import (

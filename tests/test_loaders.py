@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata._errors import ValidationError
+from geodata.errors import ValidationError
 from geodata.loaders import LoadResult, load_cases, load_crossings, load_shelters
 from geodata.report import Problem, Report
 from geodata.schemas import CASE, CROSSING, SHELTER, VICTIMS_TOTAL, Schema

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from geodata import reference
+from geodata.cases import CaseFilter, filter_cases
 from geodata.datasets import Dataset
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import METRIC_CRS, SAMPLE_DIR
-from layers.cases import CaseFilter, filter_cases
 from layers.profile import UnitProfile, unit_profile
 
 SANGGAU, ENTIKONG, MELAWI = "61.03", "61.03.21", "61.10"

@@ -21,15 +21,14 @@ import shapely
 from esda.smoothing import Empirical_Bayes
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.i18n import catalogue
 from geodata.settings import LANGUAGES, SAMPLE_DIR, Level
 from layers.change import change_classes, change_layer
 from layers.indicators import (
     CHANGE_COLUMNS,
     INDICATOR_COLUMNS,
-    Period,
     change_by_unit,
     compute_indicators,
     empirical_bayes_rates,
@@ -39,6 +38,7 @@ from layers.indicators import (
     shelter_sites,
     smooth_rates,
 )
+from layers.periods import Period
 from layers.risk import (
     BORDER_DECAY_KM,
     CASE_DRIVEN,

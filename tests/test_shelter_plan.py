@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata._errors import GeodataError
 from geodata.datasets import Dataset
+from geodata.errors import GeodataError
 from geodata.i18n import catalogue
 from geodata.settings import LANGUAGES, METRIC_CRS
 from layers._assets import external_urls, standalone_html

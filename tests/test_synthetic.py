@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from geodata import reference, schemas, synthetic
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.settings import METRIC_CRS, SAMPLE_DIR
 
 FILES = ("cases", "crossings", "shelters")

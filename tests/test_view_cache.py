@@ -7,7 +7,7 @@ import geopandas as gpd
 import pytest
 
 from geodata import access, gateway
-from layers.cases import CaseFilter
+from geodata.cases import CaseFilter
 
 
 def test_the_same_filter_is_applied_once_and_cases_are_the_callers_own(

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, state
-from dashboard.context import page_start
+from dashboard.context import analysis_start, stop_without_cases
 from dashboard.exports import checked_download_button
 from dashboard.tables import show_table
 from dashboard.text import tr
@@ -23,7 +23,8 @@ from layers.briefing import (
     pdf_bytes,
     period_label,
 )
-from layers.patrol import PatrolPlan, Period, rank_crossings
+from layers.patrol import PatrolPlan, rank_crossings
+from layers.periods import Period
 
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
 #: Rows rebuilt from counts sit at kecamatan centres, often far from the line: at 10 km one
@@ -39,18 +40,7 @@ def _period(cases: pd.DataFrame, *, aggregated: bool) -> Period | None:
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
-page = page_start("nav.patroli")
-view = page.view
-analysis_input = page.analysis()
-cases, aggregated = analysis_input.cases, analysis_input.aggregated
-crossings = view.crossings
-lang = state.language()
-if crossings.empty:
-    st.info(tr("analysis.no_crossings"))
-elif crossings["kind"].eq("plbn").all():
-    st.info(tr("analysis.only_plbn"))
-if cases.empty:
-    st.info(tr("analysis.no_cases"))
+def _crossings_known(crossings: pd.DataFrame) -> None:
     if len(crossings):
         st.subheader(tr("analysis.crossings_known"))
         show_table(
@@ -59,7 +49,19 @@ if cases.empty:
             header_prefix="patrol.column",
             value_prefixes=_CROSSING_VALUES,
         )
-if cases.empty or crossings.empty:
+
+
+page, analysis_input = analysis_start("nav.patroli")
+view = page.view
+cases, aggregated = analysis_input.cases, analysis_input.aggregated
+crossings = view.crossings
+lang = state.language()
+if crossings.empty:
+    st.info(tr("analysis.no_crossings"))
+elif crossings["kind"].eq("plbn").all():
+    st.info(tr("analysis.only_plbn"))
+stop_without_cases(analysis_input, known=lambda: _crossings_known(crossings))
+if crossings.empty:
     st.stop()
 period = _period(cases, aggregated=aggregated)
 

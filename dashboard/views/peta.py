@@ -24,6 +24,7 @@ from dashboard.mapframe import map_frame, show_map
 from dashboard.panel import unit_panel
 from dashboard.text import count_text, day, num, tr
 from geodata import reference
+from geodata.codes import code_level
 from geodata.export import to_geopackage_bytes
 from geodata.settings import Level
 from layers._assets import standalone_html
@@ -95,7 +96,7 @@ def _remember_click(clicked: dict | None) -> None:
     code = (clicked.get("properties") or {}).get("code")
     if code and code != st.session_state.get(state.LAST_CLICK):
         st.session_state[state.LAST_CLICK] = code
-        if len(code) in (5, 8):
+        if code_level(code) in ("kabupaten", "kecamatan"):
             st.session_state[state.SELECTED] = code
             st.rerun()
 

@@ -13,26 +13,26 @@ from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.charts import localised
-from dashboard.context import page_start
+from dashboard.context import analysis_start, stop_without_cases
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
+from geodata.cases import case_points
 from geodata.settings import Level
 from layers.backtest import backtest
-from layers.cases import case_points
 from layers.change import change_layer
 from layers.density import heat_layer, kernel_density
 from layers.hotspots import HOTSPOT_COLUMNS, HotSpots, hotspot_layer, small_counts_message
-from layers.indicators import Period, change_by_unit, compute_indicators
+from layers.indicators import change_by_unit
 from layers.legend import LegendItem
 from layers.mapview import analysis_map
+from layers.periods import Period
+from layers.ranking import RiskInputs, backtest_level, hotspot_level, on_units, rank_units
 from layers.risk import (
     DEFAULT_WEIGHTS,
     WEIGHTABLE,
-    RiskIndex,
     contribution_chart,
     explanation_table,
-    ranking_status,
     risk_layer,
 )
 
@@ -141,14 +141,11 @@ def _show_map(
     )
 
 
-page = page_start("nav.risiko")
+page, analysis_input = analysis_start("nav.risiko")
 view = page.view
-analysis_input = page.analysis()
 cases, aggregated = analysis_input.cases, analysis_input.aggregated
 lang = state.language()
-if cases.empty:
-    st.info(tr("analysis.no_cases"))
-    st.stop()
+stop_without_cases(analysis_input)
 
 levels = _AGGREGATE_LEVELS if aggregated else _LEVELS
 if st.session_state.get(state.RISK_LEVEL, levels[1]) not in levels:
@@ -196,36 +193,29 @@ analysis = (
     )
     or "index"
 )
-data_start = cases.attrs.get("data_start")  # counts per year cover whole years
-indicators = compute_indicators(
+inputs = RiskInputs(
     cases,
-    level=level,
-    period=period,
+    period,
     crossings=view.crossings,
     shelters=view.shelters,
-    data_start=data_start,
+    data_start=cases.attrs.get("data_start"),  # counts per year cover whole years
 )
-status = ranking_status(indicators)  # how many cases the ranking rests on, said aloud
-if not status.ok:
+ranking = rank_units(inputs, level=level, weights=weights)
+status = ranking.status  # how many cases the ranking rests on, said aloud
+if ranking.index is None:
     st.error(status.message(lang))
     st.stop()
 (st.warning if status.state == "few" else st.caption)(status.message(lang))
-index = RiskIndex(weights).fit(indicators)
+index = ranking.index
 units = _map_units(level, kabupaten)
-scores = units[["code", "geometry"]].merge(
-    index.scores_.drop(columns="geometry"), on="code", how="inner"
-)
 
 if analysis == "index":
-    layer, classes = risk_layer(scores, level=level, lang=lang, contributions=index.contributions_)
+    layer, classes = risk_layer(
+        on_units(units, index.scores_), level=level, lang=lang, contributions=index.contributions_
+    )
     clicked = _show_map(layer, tr("risk_page.score"), classes.legend, state.RISK_MAP)
-    ranked = index.scores_.sort_values("risk_rank")
-    names = {
-        code: f"{rank}. {name}"
-        for code, name, rank in zip(
-            ranked["code"], ranked["name"], ranked["risk_rank"], strict=True
-        )
-    }
+    ranked = ranking.ranked()
+    names = ranking.labels()
     clicked_code = (
         ((clicked or {}).get("last_active_drawing") or {}).get("properties", {}).get("code")
     )
@@ -261,19 +251,8 @@ if analysis == "index":
     )
 
 elif analysis == "hotspots":
-    hot_level: Level = "desa" if level == "desa" else "kecamatan"
-    hot_units = (
-        indicators
-        if level == hot_level
-        else compute_indicators(
-            cases,
-            level=hot_level,
-            period=period,
-            crossings=view.crossings,
-            shelters=view.shelters,
-            data_start=data_start,
-        )
-    )
+    hot_level = hotspot_level(level)
+    hot_units = ranking.indicators if level == hot_level else inputs.indicators(hot_level)
     column = st.radio(
         tr("risk_page.hot_column"),
         list(HOTSPOT_COLUMNS),  # observed / expected first: counts flag where people live
@@ -284,9 +263,7 @@ elif analysis == "hotspots":
     hot = HotSpots().fit(hot_units, column=column)
     if hot.warning_:
         st.warning(small_counts_message(hot_units["cases"], lang=lang))
-    shown = _map_units(hot_level, kabupaten)[["code", "geometry"]].merge(
-        hot.result_.drop(columns="geometry"), on="code", how="inner"
-    )
+    shown = on_units(_map_units(hot_level, kabupaten), hot.result_)
     layer, legend = hotspot_layer(shown, level=hot_level, lang=lang, column=column)
     _show_map(layer, tr("risk_page.tab_hotspots"), legend, state.HOT_MAP)
     st.caption(tr("risk_page.hot_method"))
@@ -298,8 +275,8 @@ elif analysis == "density":
     _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], state.DENSITY_MAP)
 
 elif analysis == "change":
-    change = change_by_unit(cases, level=level, period=period, data_start=data_start)
-    shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
+    change = change_by_unit(cases, level=level, period=period, data_start=inputs.data_start)
+    shown = on_units(units, change)
     layer, legend = change_layer(shown, level=level, lang=lang)
     _show_map(layer, tr("risk_page.tab_change"), legend, state.CHANGE_MAP)
 
@@ -309,7 +286,7 @@ else:
         result = backtest(
             cases,
             cutoff=cutoff,
-            level="kecamatan" if level == "kabupaten" else level,
+            level=backtest_level(level),
             weights=weights,
             crossings=view.crossings,
             shelters=view.shelters,

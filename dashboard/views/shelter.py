@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, state
-from dashboard.context import page_start
+from dashboard.context import analysis_start, stop_without_cases
 from dashboard.tables import show_table
 from dashboard.text import tr
 from layers.shelter_plan import ShelterPlan
 
-page = page_start("nav.shelter")
+
+def _shelters_known(shelters: pd.DataFrame) -> None:
+    if len(shelters):
+        st.subheader(tr("analysis.shelters_known"))
+        show_table(shelters, ["name", "operator", "capacity"], header_prefix="shelter")
+
+
+page, analysis_input = analysis_start("nav.shelter")
 view = page.view
-cases = page.analysis().cases
+cases = analysis_input.cases
 lang = state.language()
 if view.shelters.empty:
     st.info(tr("analysis.no_shelters"))
-if cases.empty:
-    st.info(tr("analysis.no_cases"))
-    if len(view.shelters):
-        st.subheader(tr("analysis.shelters_known"))
-        show_table(view.shelters, ["name", "operator", "capacity"], header_prefix="shelter")
-    st.stop()
+stop_without_cases(analysis_input, known=lambda: _shelters_known(view.shelters))
 
 left, right = st.columns(2)
 radius_km = left.slider(tr("shelter_page.radius_km"), 10, 150, 50, step=5, key=state.SHELTER_RADIUS)

@@ -22,14 +22,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from geodata.config import load_config, redact_url
-from geodata.store._base import (
+from geodata.errors import (
     BackupRefusedError,
+    ConfigError,
     DuplicateRecordError,
-    ImportResult,
     RecordNotFoundError,
-    Store,
     StoreError,
 )
+from geodata.store._base import ImportResult, Store
 from geodata.store._gpkg import GpkgStore
 from geodata.store._schema import KINDS, SCHEMA_VERSION, Kind
 
@@ -75,7 +75,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         from geodata.store._postgis import PostgisStore
 
         return PostgisStore(url, create=create)
-    raise ValueError(
+    raise ConfigError(
         f"`url` should start with gpkg:// or postgresql://, got {redact_url(url)!r}; "
         "for example gpkg:///srv/kalbar/store.gpkg"
     )

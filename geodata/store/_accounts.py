@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
+from geodata.errors import ArgumentError
 from geodata.store._base import audit_text, utc_now
 from geodata.store._schema import SESSIONS, USERS, Table
 
@@ -73,7 +74,9 @@ class Accounts:
         (unless ``audit`` is False: the same password stored with a stronger hash)."""
         unknown = set(changes) - CHANGEABLE
         if unknown:
-            raise ValueError(f"`changes` should name {sorted(CHANGEABLE)}, got {sorted(unknown)}")
+            raise ArgumentError(
+                f"`changes` should name {sorted(CHANGEABLE)}, got {sorted(unknown)}"
+            )
         with self._store._transaction(write=True) as cursor:
             rows = self._rows(cursor, USERS, "WHERE username = ?", (username,))
             if not rows:
@@ -163,7 +166,9 @@ class Accounts:
             clauses.append("expires_at < ?")
             params.append(store._to_db("timestamp", [expired_before])[0])
         if not clauses:
-            raise ValueError("give `username`, `token_hash` or `expired_before`")
+            raise ArgumentError(
+                "`username`, `token_hash` or `expired_before` should be given, got none of them"
+            )
         with store._transaction(write=True) as cursor:
             cursor.execute(
                 store._sql(f"DELETE FROM {SESSIONS.name} WHERE {' OR '.join(clauses)}"),

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Final
 import pandas as pd
 import shapely
 
+from geodata.errors import BackupRefusedError
 from geodata.report import ParamValue, Problem, Report
 from geodata.roles import ROLE_LEVEL, ROLES
 from geodata.store._base import (
-    BackupRefusedError,
     Columns,
     audit_text,
     utc_now,

@@ -22,12 +22,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Protocol
 import geopandas as gpd
 import pandas as pd
 
-from geodata._errors import GeodataError, ValidationError
 from geodata.config import redact_url
-from geodata.i18n import t
+from geodata.errors import (
+    ArgumentError,
+    DuplicateRecordError,
+    RecordNotFoundError,
+    StoreError,
+    ValidationError,
+    not_one_of,
+)
 from geodata.report import Problem, Report
 from geodata.schemas import CROSSING_STATUS
-from geodata.settings import DEFAULT_LANGUAGE
 from geodata.store._records import (
     Columns,
     check_frame,
@@ -71,39 +76,6 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-class StoreError(GeodataError):
-    """The store cannot do what was asked (missing, newer, or unreachable database)."""
-
-
-class RecordNotFoundError(StoreError, KeyError):
-    """No (current) record has the given id."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-
-class DuplicateRecordError(ValidationError):
-    """An imported or added record has an id that the store already holds."""
-
-
-class BackupRefusedError(StoreError):
-    """A backup failed a check before :meth:`Store.restore`; nothing changed.
-
-    ``report`` lists every reason (catalogue codes, so it reads in both languages);
-    :meth:`message` is the translated text for the administrator.
-    """
-
-    def __init__(self, file: str, report: Report) -> None:
-        self.file = file
-        self.report = report
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """``store.backup_refused`` followed by every problem, in ``lang`` ``{"id", "en"}``."""
-        headline = t("store.backup_refused", lang, file=self.file)
-        return f"{headline}\n{self.report.to_text(lang, limit=20)}"
-
-
 @dataclass(frozen=True)
 class ImportResult:
     """What :meth:`Store.import_batch` wrote: ``count`` records under ``batch`` (audit id).
@@ -137,7 +109,7 @@ def audit_text(value: object) -> str | None:
 
 def _check_user(user: object) -> str:
     if not isinstance(user, str) or not user.strip():
-        raise ValueError(f"`user` should be the name of who makes the change, got {user!r}")
+        raise ArgumentError(f"`user` should be the name of who makes the change, got {user!r}")
     return user
 
 
@@ -473,11 +445,14 @@ class Store(ABC):
         schema = SCHEMA_OF[kind]
         unknown = sorted(set(changes) - set(schema.names))
         if unknown:
-            raise ValueError(
+            raise ArgumentError(
                 f"`changes` should name fields of {kind} {schema.names}, got {unknown}"
             )
         if schema.id_field in changes:
-            raise ValueError(f"`changes` cannot change {schema.id_field}; retire and add instead")
+            raise ArgumentError(
+                f"`changes` should not change {schema.id_field}; retire the record and add a "
+                "new one instead"
+            )
         with self._transaction(write=True) as cursor:
             current = self._current(cursor, kind, record_id)
             merged = {name: current[name] for name in schema.names} | dict(changes)
@@ -528,7 +503,7 @@ class Store(ABC):
         (default today, UTC). ``unverified`` keeps the date of the last check.
         """
         if status not in CROSSING_STATUS:
-            raise ValueError(f"`status` should be one of {set(CROSSING_STATUS)}, got {status!r}")
+            raise not_one_of("status", CROSSING_STATUS, status)
         changes: dict[str, object] = {"status": status}
         if status != "unverified":
             changes["last_verified"] = on or utc_now().date()
@@ -538,9 +513,9 @@ class Store(ABC):
         """Hide a record from normal reads, keeping it (and why) in the store and the audit."""
         kind, user = check_kind(kind), _check_user(user)
         if not isinstance(reason, str) or not reason.strip():
-            raise ValueError("`reason` should say why the record is retired, got an empty text")
+            raise ArgumentError("`reason` should say why the record is retired, got an empty text")
         if kind == "crossings" and record_id in plbn_ids():
-            raise ValueError(
+            raise ArgumentError(
                 f"{record_id} is one of the five PLBN, reference data every store keeps; "
                 "mark it closed with mark_crossing instead of retiring it"
             )

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geodata import reference
-from geodata._errors import GeodataError
+from geodata.errors import GeodataError
 from geodata.loaders import TOLERANCE_KM
 from geodata.report import ParamValue, Problem, Report
 from geodata.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from geodata.errors import not_one_of
 from geodata.roles import ROLES
 from geodata.schemas import CASE, CROSSING, SHELTER, Field, Schema
 
@@ -211,7 +212,7 @@ BACKUP_TABLES: Final[tuple[Table, ...]] = tuple(t for t in TABLES if t is not SE
 
 
 def check_kind(kind: object) -> Kind:
-    """Return ``kind`` if it is a record kind, else raise ValueError naming them."""
+    """Return ``kind`` if it is a record kind, else raise an ArgumentError naming them."""
     if kind not in KINDS:
-        raise ValueError(f"`kind` should be one of {set(KINDS)}, got {kind!r}")
+        raise not_one_of("kind", KINDS, kind)
     return kind

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
 from geodata import gateway, reference
+from geodata.cases import CaseFilter
 from geodata.i18n import t
-from layers.cases import CaseFilter
 from layers.overview import (
     GRID_ABOVE,
     GRID_DEGREES,

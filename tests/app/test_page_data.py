@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata import gateway
-from geodata._errors import AccessDeniedError
 from geodata.datasets import load_sample
+from geodata.errors import AccessDeniedError
 from geodata.i18n import t
 from geodata.templates import template_bytes
 from tests.app.conftest import NewApp, raw_cases, run, texts, type_dates

@@ -53,13 +53,13 @@ from geodata.access import (
     export_bytes,
     view_for,
 )
+from geodata.cases import CaseFilter
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV, Config
 from geodata.datasets import load_sample
 from geodata.i18n import t
 from geodata.roles import ROLES, Role
 from geodata.settings import Level
 from geodata.store import open_store
-from layers.cases import CaseFilter
 from tests.app import conftest
 from tests.app.conftest import APP, TIMEOUT, metrics, raw_cases, shown_dates
 from tests.app.office import Downloads, download, spy_downloads

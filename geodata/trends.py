@@ -6,6 +6,8 @@ from typing import Literal
 
 import pandas as pd
 
+from geodata.errors import not_one_of
+
 Frequency = Literal["year", "month"]
 
 
@@ -17,7 +19,7 @@ def cases_over_time(
     Returns a frame with ``period`` (timestamp of the period's start), ``cases``, ``victims``.
     """
     if frequency not in ("year", "month"):
-        raise ValueError(f"`frequency` should be one of {{'year', 'month'}}, got {frequency!r}")
+        raise not_one_of("frequency", ("year", "month"), frequency)
     columns = ["period", "cases", "victims"]
     if cases.empty:
         return pd.DataFrame(columns=columns)
