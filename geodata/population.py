@@ -25,7 +25,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from geodata._read import Table, header_key
 from geodata._upload import read_upload, receive
 from geodata.i18n import format_number, t
 from geodata.parsing import parse_decimal
-from geodata.report import Problem, Report
+from geodata.report import ParamValue, Problem, Report
 from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, Level
 
 __all__ = [
@@ -192,7 +192,7 @@ def _check(table: Table) -> PopulationFile:
     flag((text != "") & level.isna(), "code", "population_code_level", value=text)
     flag(level.notna() & ~known, "code", "population_code_unknown", value=text)
     main = level[known].mode()
-    main_level: Level | None = main.iloc[0] if len(main) else None
+    main_level: Level | None = cast(Level, main.iloc[0]) if len(main) else None
     if main_level is not None:
         other = "desa" if main_level == "kecamatan" else "kecamatan"
         flag(known & (level != main_level), "code", "population_level_mixed",
@@ -256,7 +256,9 @@ def _sum_warnings(file: str, frame: pd.DataFrame) -> list[Problem]:
         over = loaded > known * (1 + SUM_TOLERANCE)
         short = complete and loaded < known * (1 - SUM_TOLERANCE)
         if over or short:
-            params = {"kabupaten": str(code), "loaded": loaded, "known": int(known)}
+            params: dict[str, ParamValue] = {
+                "kabupaten": str(code), "loaded": loaded, "known": int(known)
+            }  # fmt: skip
             problems.append(Problem(file, None, "population", "population_sum", params, "warning"))
     return problems
 
@@ -275,7 +277,7 @@ def _units_per_kabupaten() -> dict[tuple[str, str], int]:
     units = gazetteer[gazetteer["level"].isin(["kecamatan", "desa"])]
     kabupaten = units["code"].astype(str).str.slice(0, CODE_LENGTH["kabupaten"])
     counts = units.groupby([kabupaten, units["level"]]).size()
-    return {(str(kab), str(level)): int(n) for (kab, level), n in counts.items()}
+    return {(str(key[0]), str(key[1])): int(n) for key, n in counts.items()}  # type: ignore[index]
 
 
 @cache
@@ -399,8 +401,13 @@ def _shares(
 
 
 def _pools(
-    code: pd.Series, kab_code: pd.Series, table: pd.DataFrame, kabupaten: pd.DataFrame,
-    *, level: Level, basis: PopulationBasis,
+    code: pd.Series,
+    kab_code: pd.Series,
+    table: pd.DataFrame,
+    kabupaten: pd.DataFrame,
+    *,
+    level: Level,
+    basis: PopulationBasis,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each unit: the group it shares people in, the people that group shares, and the
     group's share of its kabupaten (1 for a kabupaten; by ``basis`` for a kecamatan).
@@ -517,3 +524,41 @@ def replaced(new: PopulationFile, current: pd.DataFrame) -> PopulationFile:
 def _plain(value: object) -> str | int:
     """A message parameter as plain text or int (numpy scalars become Python ints)."""
     return int(value) if isinstance(value, np.integer | int) else str(value)
+
+
+def check_table(frame: pd.DataFrame) -> Report:
+    """Errors of a population table about to be stored (the rules of
+    :func:`read_population`, on typed values): columns, known codes of one level matching
+    ``level``, no code twice, people a whole number above 0, years in :data:`YEARS`."""
+    file = "population"
+    missing = [name for name in POPULATION_COLUMNS if name not in frame.columns]
+    if missing:
+        found = [str(name) for name in frame.columns][:20]
+        columns: dict[str, ParamValue] = {"missing": missing, "found": found}
+        return Report([Problem(file, None, None, "population_columns", columns)])
+    problems: list[Problem] = []
+    levels = set(frame["level"].astype(str))
+    code = frame["code"].astype(str)
+    people = pd.to_numeric(frame["population"], errors="coerce")
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    first_row = {value: int(i) for i, value in reversed(list(enumerate(code, start=1)))}
+    for row, (value, level, number, when) in enumerate(
+        zip(code, frame["level"].astype(str), people, year, strict=True), start=1
+    ):
+        if value not in _known_codes() or _LEVEL_OF_LENGTH.get(len(value)) != level:
+            problems.append(Problem(file, row, "code", "population_code_unknown", {"value": value}))
+        elif len(levels) > 1:
+            mixed: dict[str, ParamValue] = {"value": value, "level": level}
+            mixed["expected"] = sorted(levels)[0]
+            problems.append(Problem(file, row, "code", "population_level_mixed", mixed))
+        if first_row[value] != row:
+            twice: dict[str, ParamValue] = {"value": value, "first_row": first_row[value]}
+            problems.append(Problem(file, row, "code", "population_duplicate", twice))
+        if not (number > 0 and number % 1 == 0):
+            wrong: dict[str, ParamValue] = {"value": str(number)}
+            problems.append(Problem(file, row, "population", "population_not_positive", wrong))
+        if pd.notna(when) and not YEARS[0] <= when <= YEARS[1]:
+            years: dict[str, ParamValue] = {"value": str(when), "first": YEARS[0]}
+            years["last"] = YEARS[1]
+            problems.append(Problem(file, row, "year", "population_year", years))
+    return Report(problems)

@@ -61,7 +61,7 @@ from scipy import optimize, special
 from geodata import reference
 from geodata._errors import GeodataError
 from geodata.population import POPULATION_BASES, PopulationBasis, unit_population
-from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
+from geodata.settings import LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 
 log = logging.getLogger(__name__)
