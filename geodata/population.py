@@ -32,7 +32,6 @@ import pandas as pd
 
 from geodata import reference
 from geodata._read import Table, header_key
-from geodata._upload import read_upload, receive
 from geodata.i18n import format_number, t
 from geodata.parsing import parse_decimal
 from geodata.report import ParamValue, Problem, Report
@@ -148,6 +147,8 @@ def read_population(
     (a positive whole number, ``12.345`` read as twelve thousand), optional ``tahun``/``year``
     and ``sumber``/``source``; ``nama``/``name`` is ignored.
     """
+    from geodata._upload import read_upload, receive  # a worker process: only when reading
+
     data, file, problem = receive(source, filename=filename, max_bytes=max_bytes)
     if data is None:
         return PopulationFile(file, empty_table(), Report([problem] if problem else []))

@@ -17,6 +17,7 @@ from dashboard.context import page_start
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
+from geodata.population import population_note
 from geodata.settings import Level
 from layers.backtest import backtest
 from layers.cases import case_points
@@ -197,6 +198,7 @@ analysis = (
     or "index"
 )
 data_start = cases.attrs.get("data_start")  # counts per year cover whole years
+population = view.population()  # the office's figures per kecamatan/desa, if loaded
 indicators = compute_indicators(
     cases,
     level=level,
@@ -204,7 +206,10 @@ indicators = compute_indicators(
     crossings=view.crossings,
     shelters=view.shelters,
     data_start=data_start,
+    population=population,
 )
+# Which people the rates rest on: the office's figures, estimates, or both.
+st.caption(population_note(indicators, level=level, lang=lang))
 status = ranking_status(indicators)  # how many cases the ranking rests on, said aloud
 if not status.ok:
     st.error(status.message(lang))
@@ -272,6 +277,7 @@ elif analysis == "hotspots":
             crossings=view.crossings,
             shelters=view.shelters,
             data_start=data_start,
+            population=population,
         )
     )
     column = st.radio(
@@ -313,6 +319,7 @@ else:
             weights=weights,
             crossings=view.crossings,
             shelters=view.shelters,
+            population=population,
         )
         st.markdown(result.summary(lang=lang))
         show_dataframe(result.display_table(lang=lang), digits=2)
