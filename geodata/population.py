@@ -466,20 +466,57 @@ def population_note(frame: pd.DataFrame, *, level: Level, lang: str = DEFAULT_LA
     loaded = frame["population_source"] == "loaded"
     if not loaded.any():
         return t("population.note_estimated", lang, basis=basis_text)
-    names = [str(name) for name in frame.attrs.get("population_sources", ()) if str(name)]
-    years = sorted({int(y) for y in frame.loc[loaded, "population_year"].dropna()})
-    origin = ", ".join(names) or t("population.office", lang)
-    if years:
-        origin += " " + "–".join(str(y) for y in dict.fromkeys((years[0], years[-1])))
     return t(
         "population.note_loaded",
         lang,
-        origin=origin,
+        origin=_origin(frame, loaded, lang),
         loaded=format_number(int(loaded.sum()), lang),
         total=format_number(len(frame), lang),
         units=t("population.units_desa" if level == "desa" else "population.units_kecamatan", lang),
         basis=basis_text,
     )
+
+
+def rate_levels(table: pd.DataFrame) -> frozenset[str]:
+    """Levels whose units may show rates per 100k on the map: kabupaten (Kemendagri) and the
+    levels the loaded ``table`` gives figures for (desa figures also give kecamatan ones)."""
+    levels = set(table["level"].astype(str)) if not table.empty else set()
+    if "desa" in levels:
+        levels.add("kecamatan")
+    return frozenset({"kabupaten", *levels})
+
+
+def rates_note(
+    units: pd.DataFrame, *, level: Level, table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """What the map's rates per 100k of ``units`` rest on: Kemendagri per kabupaten, or the
+    office's figures for how many of the units (the others get no rate)."""
+    if level == "kabupaten":
+        return t("population.note_kabupaten", lang)
+    people = unit_population(units, level=level, table=table)
+    loaded = people["population_source"] == "loaded"
+    frame = people.assign(population_year=people["population_year"])
+    frame.attrs["population_sources"] = tuple(
+        dict.fromkeys(str(name) for name in table.get("source", pd.Series(dtype=str)) if name)
+    )
+    return t(
+        "population.note_rates",
+        lang,
+        origin=_origin(frame, loaded, lang),
+        loaded=format_number(int(loaded.sum()), lang),
+        total=format_number(len(units), lang),
+        units=t("population.units_desa" if level == "desa" else "population.units_kecamatan", lang),
+    )
+
+
+def _origin(frame: pd.DataFrame, loaded: pd.Series, lang: str) -> str:
+    """``BPS 2024``: the loaded table's source names and the years of its figures."""
+    names = [str(name) for name in frame.attrs.get("population_sources", ()) if str(name)]
+    years = sorted({int(y) for y in frame.loc[loaded, "population_year"].dropna()})
+    origin = ", ".join(names) or t("population.office", lang)
+    if years:
+        origin += " " + "–".join(str(y) for y in dict.fromkeys((years[0], years[-1])))
+    return origin
 
 
 def population_template(fmt: str = "csv", *, lang: str = DEFAULT_LANGUAGE) -> bytes:

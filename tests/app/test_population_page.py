@@ -73,3 +73,22 @@ def test_data_page_offers_the_population_template_and_import(
         assert any(u.key == "population_file" for u in at.get("file_uploader"))
         planner = run(office.page("data", role="planner"))
         assert t("population.not_allowed", "id") in texts(planner)
+
+
+def test_peta_offers_kecamatan_rates_from_loaded_figures_and_says_so(tmp_path: Path) -> None:
+    with office_store(tmp_path, kinds=("crossings", "shelters", "cases")) as office:
+        at = run(office.page("peta", role="planner"))
+        at.selectbox(key="level").set_value("kecamatan")
+        run(at)
+        rate = t("measure.cases_per_100k", "id")
+        assert rate not in at.selectbox(key="measure").options  # no figures yet
+        checked = read_population(_FILE.encode(), filename="penduduk.csv")
+        open_store(office.url).replace_population(checked.frame, user="admin")
+        at = run(office.page("peta", role="planner"))
+        at.selectbox(key="level").set_value("kecamatan")
+        run(at)
+        assert rate in at.selectbox(key="measure").options
+        at.selectbox(key="measure").set_value("cases_per_100k")
+        run(at)
+        total = len(reference.load_units("kecamatan"))
+        assert f"data kantor (BPS 2024) untuk 3 dari {total} kecamatan" in texts(at)
