@@ -9,6 +9,7 @@ through both store backends with its history; only roles that may import may loa
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +32,10 @@ from geodata.population import (
     unit_population,
 )
 from geodata.roles import Role
+from geodata.settings import SAMPLE_DIR
 from geodata.store import Store, open_store
 from layers.indicators import Period, compute_indicators
+from layers.risk import main
 from tests._stores import BACKENDS, store_url
 
 PERIOD = Period(pd.Timestamp("2024-01-01").date(), pd.Timestamp("2025-12-31").date())
@@ -331,3 +334,33 @@ def test_a_store_made_before_the_table_gets_it_when_opened(tmp_path: Path) -> No
     assert store.read_population().empty
     store.replace_population(_table({"61.03.21": 1}), user="ana")
     assert len(store.read_population()) == 1
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_reads_a_population_file_and_says_which_population_it_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = str(SAMPLE_DIR / "cases.csv")
+    argv = ["--cases", cases, "--level", "kecamatan", "--format", "json", "--lang", "en"]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "Population: estimate (Kemendagri 2025 kabupaten totals shared equally per desa)" in (
+        out.err
+    )
+    plain = pd.DataFrame(json.loads(out.out)).set_index("code")
+    path = tmp_path / "penduduk.csv"
+    path.write_text("kode;jumlah_penduduk;tahun;sumber\n61.03.21;16.512;2024;BPS Sanggau\n")
+    assert main([*argv, "--population", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "office data (BPS Sanggau 2024) for 1 of 174 kecamatan" in out.err
+    loaded = pd.DataFrame(json.loads(out.out)).set_index("code")
+    assert loaded.loc["61.03.21", "cases"] == plain.loc["61.03.21", "cases"]
+    assert loaded.loc["61.03.21", "cases_per_100k"] == pytest.approx(
+        plain.loc["61.03.21", "cases"] / 16512 * 1e5, abs=1e-3
+    )
+    path.write_text("kode;jumlah_penduduk\n61.03.21;nol\n")
+    assert main([*argv, "--population", str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and "penduduk.csv, row 2, column population" in out.err
