@@ -42,9 +42,14 @@ __all__ = [
     "POPULATION_COLUMNS",
     "SOURCES",
     "PopulationFile",
+    "check_table",
+    "empty_table",
     "population_note",
     "population_template",
+    "rate_levels",
+    "rates_note",
     "read_population",
+    "replaced",
     "unit_population",
 ]
 
@@ -513,7 +518,7 @@ def _origin(frame: pd.DataFrame, loaded: pd.Series, lang: str) -> str:
     """``BPS 2024``: the loaded table's source names and the years of its figures."""
     names = [str(name) for name in frame.attrs.get("population_sources", ()) if str(name)]
     years = sorted({int(y) for y in frame.loc[loaded, "population_year"].dropna()})
-    origin = ", ".join(names) or t("population.office", lang)
+    origin = ", ".join(names) or t("population.no_source", lang)
     if years:
         origin += " " + "–".join(str(y) for y in dict.fromkeys((years[0], years[-1])))
     return origin
