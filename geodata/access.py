@@ -57,6 +57,7 @@ from geodata.codes import code_level
 from geodata.config import load_config
 from geodata.errors import AccessDeniedError, ArgumentError, DemoDataError, not_one_of
 from geodata.export import to_csv_bytes, to_geojson_bytes, to_geopackage_bytes, to_xlsx_bytes
+from geodata.population import empty_table, unit_population
 from geodata.roles import LEVEL_PERMISSIONS, ROLE_LEVEL, AccessLevel, Permission, Role, check_role
 from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_LANGUAGE, Level
@@ -64,7 +65,7 @@ from geodata.trends import Frequency, cases_by, cases_over_time
 
 if TYPE_CHECKING:
     from geodata.datasets import Dataset
-    from geodata.store import ImportResult, Kind, Store
+    from geodata.store import ImportResult, Kind, PopulationResult, Store
 
 __all__ = [
     "BREAKDOWNS",
@@ -250,8 +251,10 @@ class RoleView:
         threshold: int,
         key: bytes = b"",
         demo: bool = False,
+        population: pd.DataFrame | None = None,
     ) -> None:
         self.level: AccessLevel = level
+        self.__population = empty_table() if population is None else population
         self.crossings = crossings
         self.shelters = shelters
         self.synthetic = synthetic
@@ -275,6 +278,11 @@ class RoleView:
     def records_allowed(self) -> bool:
         """True if case records and points may be shown."""
         return self.level != "aggregates"
+
+    def population(self) -> pd.DataFrame:
+        """The population loaded by the office (every level may read it: it is public);
+        :data:`geodata.population.POPULATION_COLUMNS`, empty when none was loaded."""
+        return self.__population.copy()
 
     def _require_records(self) -> None:
         if not self.records_allowed:
@@ -375,8 +383,21 @@ class RoleView:
         case_filter: CaseFilter | None = None,
     ) -> gpd.GeoDataFrame:
         """``units`` with ``cases``, ``victims``, rates per 100k, labels and ``suppressed``
-        (published values for aggregate roles)."""
+        (published values for aggregate roles).
+
+        Rates per 100k need people: per kabupaten the Kemendagri totals of ``units``; per
+        kecamatan or desa the office's loaded figures (:meth:`population`), with
+        ``population_source`` and ``population_year``; units without one get no rate.
+        """
         selected = self._selected(case_filter)
+        if level != "kabupaten" and not self.__population.empty:
+            people = unit_population(units, level=level, table=self.__population)
+            loaded = people["population_source"] == "loaded"
+            units = units.assign(
+                population=people["population"].where(loaded),
+                population_source=people["population_source"],
+                population_year=people["population_year"],
+            )
         counted = count_by_unit(selected, units, level=level)
         by = selected[f"{level}_code"]
         return self._published(self._with_keys(counted, selected, by, on="code"))
@@ -497,6 +518,7 @@ def view_for(
         version=dataset.version,
         threshold=threshold,
         key=key,
+        population=dataset.population,
     )
 
 
@@ -536,6 +558,7 @@ def demo_view(dataset: Dataset, *, located: gpd.GeoDataFrame | None = None) -> R
         version=dataset.version,
         threshold=load_config().suppress_below,
         demo=True,
+        population=dataset.population,
     )
 
 
@@ -645,6 +668,11 @@ class RoleStore:
         """See :meth:`geodata.store.Store.import_batch`."""
         require(self.user, "manage_data")
         return self.store.import_batch(kind, frame, user=self.username)
+
+    def replace_population(self, frame: pd.DataFrame) -> PopulationResult:
+        """See :meth:`geodata.store.Store.replace_population` (needs ``manage_data``)."""
+        require(self.user, "manage_data")
+        return self.store.replace_population(frame, user=self.username)
 
     def retire(self, kind: Kind, record_id: str, *, reason: str) -> None:
         """See :meth:`geodata.store.Store.retire`."""

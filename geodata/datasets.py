@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from geodata.loaders import LoadResult, load_cases, load_crossings, load_shelters
 from geodata.report import Report
@@ -39,6 +40,9 @@ class Dataset:
     version: str
     #: Key of the disclosure control's record keys (the store's own; empty for files).
     secret: bytes = b""
+    #: People per kecamatan or desa loaded by the office (:mod:`geodata.population`);
+    #: None or empty: estimates from the kabupaten totals.
+    population: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:

@@ -211,6 +211,7 @@ def backtest(
     crossings: gpd.GeoDataFrame | None = None,
     shelters: gpd.GeoDataFrame | None = None,
     shares: Sequence[float] = DEFAULT_AREA_SHARES,
+    population: pd.DataFrame | None = None,
 ) -> BacktestResult:
     """Rank units on the data up to ``cutoff``, score on the ``horizon_months`` after it.
 
@@ -229,7 +230,7 @@ def backtest(
         earliest date reported.
     weights, normalisation
         Of the index (:class:`layers.risk.RiskIndex`); ``None``: the defaults.
-    units, crossings, shelters
+    units, crossings, shelters, population
         As for :func:`layers.indicators.compute_indicators`.
     shares
         Shares of the area flagged.
@@ -251,7 +252,10 @@ def backtest(
         after.date(), (after + pd.DateOffset(months=horizon_months)).date() - dt.timedelta(days=1)
     )
     units = reference.load_units(level) if units is None else units
-    options = {"level": level, "units": units, "crossings": crossings, "shelters": shelters}
+    options = {
+        "level": level, "units": units, "crossings": crossings, "shelters": shelters,
+        "population": population,
+    }  # fmt: skip
     past = compute_indicators(cases, period=train, **options)
     future = compute_indicators(cases, period=test, **options)
     index = RiskIndex(weights, normalisation=normalisation).fit(past)

@@ -8,10 +8,13 @@ and the reasons for each choice are in ``layers/RISK_METHOD.md``.
 column                          meaning
 ==============================  ===========================================================
 cases, victims                  cases reported in the period, and their victims
-population                      people (Kemendagri 2025) per kabupaten; at kecamatan and desa
-                                level an *estimate* (``population_estimated`` is True): the
-                                kabupaten's people shared out equally among its desa, see
+population                      people: Kemendagri 2025 per kabupaten; at kecamatan and desa
+                                level the office's loaded figure where there is one, else an
+                                *estimate* (``population_estimated`` is True): what remains
+                                of the kabupaten shared out equally among its desa, see
                                 :func:`estimate_population`
+population_source               ``loaded``, ``estimated`` or ``kabupaten`` (Kemendagri)
+population_year                 year of the figure (2025 for Kemendagri and estimates)
 cases_per_100k                  cases per 100,000 people (raw rate)
 victims_per_100k                victims per 100,000 people (raw rate)
 cases_rate_eb_per_100k          cases per 100,000, smoothed by empirical Bayes (default: a
@@ -57,7 +60,8 @@ from scipy import optimize, special
 from geodata import reference
 from geodata.cases import locate_cases
 from geodata.errors import GeodataError
-from geodata.settings import CODE_LENGTH, LEVELS, METRIC_CRS, STORAGE_CRS, Level
+from geodata.population import POPULATION_BASES, PopulationBasis, unit_population
+from geodata.settings import LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 from layers.periods import Period
 
@@ -68,9 +72,6 @@ Smoother = Literal["poisson_gamma_local", "poisson_gamma", "global_eb"]
 #: true rates (tests/benchmarks/bench_risk_simulation.py, RISK_METHOD.md 1.2).
 SMOOTHERS: Final = ("poisson_gamma_local", "poisson_gamma", "global_eb")
 DEFAULT_SMOOTHER: Final[Smoother] = "poisson_gamma_local"
-PopulationBasis = Literal["desa_count", "area"]
-#: How people are shared out below the kabupaten (see :func:`estimate_population`).
-POPULATION_BASES: Final = ("desa_count", "area")
 
 #: Rates are per this many people.
 PER_PEOPLE: Final = 100_000
@@ -87,6 +88,8 @@ INDICATOR_COLUMNS: Final = (
     "victims",
     "population",
     "population_estimated",
+    "population_source",
+    "population_year",
     "cases_per_100k",
     "victims_per_100k",
     "cases_rate_eb_per_100k",
@@ -294,12 +297,18 @@ def _negbin_loglik(events: np.ndarray, mu: np.ndarray, alpha: float) -> float:
 
 
 def estimate_population(
-    units: gpd.GeoDataFrame, *, level: Level, basis: PopulationBasis = "desa_count"
+    units: gpd.GeoDataFrame,
+    *,
+    level: Level,
+    basis: PopulationBasis = "desa_count",
+    table: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """People per unit: Kemendagri 2025 per kabupaten, an estimate below it.
+    """People per unit: Kemendagri 2025 per kabupaten, loaded or estimated below it.
 
-    Population is published per kabupaten only. Below it the kabupaten's people are shared
-    out, by ``basis``:
+    Population is published per kabupaten only. An office may load its own figures per
+    kecamatan or desa (``table``, see :mod:`geodata.population`); units with one use it.
+    Below the kabupaten the rest of its people (its total minus the loaded units, never
+    negative) is shared out among the units without a figure, by ``basis``:
 
     - ``"desa_count"`` (default): every desa/kelurahan of the kabupaten gets the same share
       (all 2,145 gazetteer villages, with or without a boundary); a kecamatan gets the sum of
@@ -308,39 +317,18 @@ def estimate_population(
     - ``"area"``: a unit gets the kabupaten's people times its share of the kabupaten's area
       (people spread evenly over the land).
 
-    Either way the figure is only a denominator that keeps rates comparable; the output
-    says so in ``population_estimated``.
+    Either way an estimate is only a denominator that keeps rates comparable; the output of
+    :func:`compute_indicators` says which figures are estimates (``population_source``).
     """
     check_choice(basis, "basis", POPULATION_BASES)
-    if level == "kabupaten":
-        return units["population"].astype(float)
-    kabupaten = reference.load_units("kabupaten").set_index("code")
-    code = units["code"].astype(str)
-    kab_code = code.str.slice(0, CODE_LENGTH["kabupaten"])
-    kab_people = kabupaten["population"].reindex(kab_code).to_numpy(dtype=float)
-    if basis == "area":
-        share = units["area_km2"].to_numpy() / kabupaten["area_km2"].reindex(kab_code).to_numpy()
-    else:
-        villages = _villages_per_unit()
-        unit_villages = villages.reindex(code).fillna(0).to_numpy() if level != "desa" else 1.0
-        share = unit_villages / villages.reindex(kab_code).to_numpy()
-    return pd.Series(kab_people * share, index=units.index, dtype=float)
+    people = unit_population(units, level=level, table=table, basis=basis)
+    return people["population"].astype(float)
 
 
 @cache
 def _reference_neighbours(level: Level) -> dict[int, list[int]]:
     """:func:`queen_neighbours` of the reference units of ``level`` (computed once)."""
     return queen_neighbours(reference.load_units(level))
-
-
-@cache
-def _villages_per_unit() -> pd.Series:
-    """Number of desa/kelurahan per kabupaten and per kecamatan code (gazetteer)."""
-    gazetteer = reference.load_gazetteer()
-    codes = gazetteer.loc[gazetteer["level"] == "desa", "code"].astype(str)
-    per_kabupaten = codes.str.slice(0, CODE_LENGTH["kabupaten"]).value_counts()
-    per_kecamatan = codes.str.slice(0, CODE_LENGTH["kecamatan"]).value_counts()
-    return pd.concat([per_kabupaten, per_kecamatan]).astype(float)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -359,6 +347,7 @@ def compute_indicators(
     victims: str = "victims_total",
     data_start: dt.date | None = None,
     population_basis: PopulationBasis = "desa_count",
+    population: pd.DataFrame | None = None,
     exact_confidential: bool = False,
     smoother: Smoother = DEFAULT_SMOOTHER,
 ) -> gpd.GeoDataFrame:
@@ -391,6 +380,10 @@ def compute_indicators(
     population_basis
         How people are estimated below the kabupaten: ``{"desa_count", "area"}``, see
         :func:`estimate_population`.
+    population
+        Population loaded by the office (:data:`geodata.population.POPULATION_COLUMNS`, e.g.
+        :meth:`geodata.access.RoleView.population`): units with a figure use it, the others
+        share what remains of their kabupaten (:func:`geodata.population.unit_population`).
     exact_confidential
         Measure to confidential shelters' exact points; by default they count at their
         kecamatan's centre (:func:`shelter_sites`), so the output cannot reveal them.
@@ -426,9 +419,12 @@ def compute_indicators(
     changes = frame[[column for column in CHANGE_COLUMNS if column not in ("cases", "victims")]]
     frame = frame.drop(columns=changes.columns)
 
-    people = estimate_population(units, level=level, basis=population_basis).to_numpy()
+    sources = unit_population(units, level=level, table=population, basis=population_basis)
+    people = sources["population"].to_numpy(dtype=float)
     frame["population"] = people
-    frame["population_estimated"] = level != "kabupaten"
+    frame["population_estimated"] = (sources["population_source"] == "estimated").to_numpy()
+    frame["population_source"] = sources["population_source"].to_numpy()
+    frame["population_year"] = sources["population_year"].to_numpy()
     neighbours = None
     if smoother == "poisson_gamma_local":
         neighbours = _reference_neighbours(level) if reference_units else queen_neighbours(units)
@@ -452,6 +448,7 @@ def compute_indicators(
         victims_column=victims,
         smoother=smoother,
         population_basis=population_basis if level != "kabupaten" else "kemendagri_2025",
+        population_sources=_source_names(population),
     )
     log.info(
         "Indicators for %d %s, %s to %s (%d cases)",
@@ -462,6 +459,14 @@ def compute_indicators(
         int(frame["cases"].sum()),
     )
     return frame
+
+
+def _source_names(table: pd.DataFrame | None) -> tuple[str, ...]:
+    """The distinct non-empty ``source`` names of a loaded population table."""
+    if table is None or table.empty or "source" not in table:
+        return ()
+    names = table["source"].dropna().astype(str).str.strip()
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def change_by_unit(

@@ -45,6 +45,9 @@ class RiskInputs:
     data_start
         First day the data covers (counts per year cover whole years); ``None``: from
         ``cases``.
+    population
+        The office's people per kecamatan or desa (:func:`geodata.population.unit_population`);
+        ``None`` or empty: estimated from the kabupaten totals.
     """
 
     cases: gpd.GeoDataFrame
@@ -52,6 +55,7 @@ class RiskInputs:
     crossings: gpd.GeoDataFrame | None = None
     shelters: gpd.GeoDataFrame | None = None
     data_start: dt.date | None = None
+    population: pd.DataFrame | None = None
 
     def indicators(self, level: Level) -> gpd.GeoDataFrame:
         """The indicators of every unit of ``level`` (:func:`compute_indicators`)."""
@@ -62,6 +66,7 @@ class RiskInputs:
             crossings=self.crossings,
             shelters=self.shelters,
             data_start=self.data_start,
+            population=self.population,
         )
 
 

@@ -47,6 +47,7 @@ import pandas as pd
 from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
 from geodata.loaders import load_cases, load_crossings, load_shelters
+from geodata.population import population_note, read_population
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, SAMPLE_DIR, Level
 from layers._html import html_table
 from layers._inputs import check_choice, require_frame
@@ -662,6 +663,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--crossings", type=Path, help="crossing file (default: sample data)")
     parser.add_argument("--shelters", type=Path, help="shelter file (default: sample data)")
     parser.add_argument(
+        "--population",
+        type=Path,
+        help="population per kecamatan or desa (CSV/XLSX keyed by Kemendagri code; "
+        "default: estimates from the kabupaten totals)",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print each unit's indicators as value, unit, transformed value, weight and points",
@@ -704,11 +711,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cases.frame.empty:
         print(t("risk.cli_no_cases", lang), file=sys.stderr)
         return 1
+    population = None
+    if args.population is not None:
+        people = read_population(args.population)
+        if not people.ok:
+            print(people.report.to_text(lang, limit=30), file=sys.stderr)
+            return 1
+        if people.report.warnings:
+            print(people.report.to_text(lang, limit=10), file=sys.stderr)
+        population = people.frame
     try:
         indicators = _indicators(
             cases.frame, level=args.level, period=period, crossings=loaded["crossings"],
-            shelters=loaded["shelters"], near_km=args.near_km,
+            shelters=loaded["shelters"], near_km=args.near_km, population=population,
         )  # fmt: skip
+        print(population_note(indicators, level=args.level, lang=lang), file=sys.stderr)
         status = ranking_status(indicators)
         print(status.message(lang), file=sys.stderr)
         if not status.ok:
@@ -737,16 +754,18 @@ def risk_table(
     crossings: gpd.GeoDataFrame | None = None,
     shelters: gpd.GeoDataFrame | None = None,
     near_km: float | None = None,
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Indicators, score and rank of every unit, sorted by rank (:data:`OUTPUT_COLUMNS`).
 
     ``period`` may be a :class:`~layers.periods.Period`, a ``(start, end)`` pair with
     either end ``None`` (filled by :meth:`Period.from_cases`), or ``None``. Check
     :func:`ranking_status` of the indicators first when the period may hold no case.
+    ``population`` is the office's loaded population (:mod:`geodata.population`).
     """
     indicators = _indicators(
         cases, level=level, period=period, crossings=crossings, shelters=shelters,
-        near_km=near_km,
+        near_km=near_km, population=population,
     )  # fmt: skip
     return _ranked(RiskIndex(weights, normalisation=normalisation).fit(indicators), indicators)
 
@@ -759,13 +778,14 @@ def _indicators(
     crossings: gpd.GeoDataFrame | None,
     shelters: gpd.GeoDataFrame | None,
     near_km: float | None,
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     if not isinstance(period, Period):
         start, end = period if period is not None else (None, None)
         period = Period.from_cases(cases, start=start, end=end)
     return compute_indicators(
         cases, level=level, period=period, crossings=crossings, shelters=shelters,
-        near_km=near_km,
+        near_km=near_km, population=population,
     )  # fmt: skip
 
 

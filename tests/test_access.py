@@ -46,6 +46,7 @@ from geodata.auth import User
 from geodata.cases import CaseFilter
 from geodata.datasets import Dataset
 from geodata.errors import AccessDeniedError
+from geodata.population import POPULATION_COLUMNS
 from geodata.roles import ROLES, Role
 from geodata.store import open_store
 
@@ -281,6 +282,8 @@ def test_aggregate_roles_cannot_reach_case_records(
         view.case_points(reference.load_gazetteer())
     # nothing the view holds carries a case id, a note, a point, free text or an incident date
     frames = {name: v for name, v in vars(view).items() if isinstance(v, pd.DataFrame)}
+    # The population table is public (people per unit, no case in it).
+    assert tuple(frames.pop("_RoleView__population").columns) == POPULATION_COLUMNS
     assert len(frames) == 3
     for name, frame in frames.items():
         assert not {"case_id", "note", "date_incident"} & set(frame.columns), name

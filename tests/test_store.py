@@ -396,6 +396,7 @@ def test_a_backup_opens_in_gis_programs(filled: Store, tmp_path: Path) -> None:
         "cases": "Point",
         "shelters": "Point",
         "audit_log": None,
+        "population": None,
     }
     info = pyogrio.read_info(path, layer="cases")
     assert (info["crs"], info["geometry_type"], info["features"]) == ("EPSG:4326", "Point", 315)

@@ -15,6 +15,7 @@ from dashboard.exports import export_buttons
 from dashboard.filters import describe_filter
 from dashboard.guide import first_run_guide, held
 from dashboard.manage import admin_section, crossing_section, import_section
+from dashboard.population import population_section
 from dashboard.tables import show_dataframe
 from dashboard.text import count_text, tr
 from layers.tables import display_table, suppressed_counts_table
@@ -83,6 +84,7 @@ with tab_checks:
             show_dataframe(report.to_records(lang))
 with tab_manage:
     import_section(user)
+    population_section(user, view)
     if user is not None:
         record_editor(user)
         crossing_section(user)

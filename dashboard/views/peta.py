@@ -26,6 +26,7 @@ from dashboard.text import count_text, day, num, tr
 from geodata import reference
 from geodata.codes import code_level
 from geodata.export import to_geopackage_bytes
+from geodata.population import rate_levels, rates_note
 from geodata.settings import Level
 from layers._assets import standalone_html
 from layers.cases import CaseMode
@@ -37,12 +38,13 @@ LEVELS = ["kabupaten", "kecamatan", "desa"]
 MEASURES = ["cases", "victims", "cases_per_100k", "victims_per_100k"]
 
 
-def _map_options() -> MapOptions:
+def _map_options(rate_levels: frozenset[str]) -> MapOptions:
+    """The map's settings; rates per 100k only at levels with people (``rate_levels``)."""
     columns = st.columns([1.2, 1.6, 1.2, 0.8, 1.0])
     level = columns[0].selectbox(
         tr("peta.level"), LEVELS, key=state.LEVEL, format_func=lambda v: tr(f"unit_type.{v}")
     )
-    measures = MEASURES if level == "kabupaten" else MEASURES[:2]
+    measures = MEASURES if level in rate_levels else MEASURES[:2]
     if st.session_state.get(state.MEASURE) not in measures:
         st.session_state[state.MEASURE] = measures[0]
     measure = columns[1].selectbox(
@@ -103,7 +105,7 @@ def _remember_click(clicked: dict | None) -> None:
 
 page = page_start("peta.title")
 view = page.view
-options = _map_options()
+options = _map_options(rate_levels(view.population()))
 
 metrics = st.columns(4)
 metrics[0].metric(tr("measure.cases"), count_text(page.totals.cases, page.totals.cases_label))
@@ -138,6 +140,10 @@ else:
 kabupaten = data.web_units("kabupaten")
 focus_units = data.web_units("kabupaten" if selected and len(selected) == 5 else "kecamatan")
 focus = focus_units[focus_units["code"] == selected] if selected else None
+if options.measure.endswith("_per_100k"):  # which people the rates rest on
+    st.caption(
+        rates_note(units, level=options.level, table=view.population(), lang=state.language())
+    )
 
 
 def _map_data(*, counted: bool) -> MapData:

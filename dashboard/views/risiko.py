@@ -18,6 +18,7 @@ from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
 from geodata.cases import case_points
+from geodata.population import population_note
 from geodata.settings import Level
 from layers.backtest import backtest
 from layers.change import change_layer
@@ -193,14 +194,18 @@ analysis = (
     )
     or "index"
 )
+population = view.population()  # the office's figures per kecamatan/desa, if loaded
 inputs = RiskInputs(
     cases,
     period,
     crossings=view.crossings,
     shelters=view.shelters,
     data_start=cases.attrs.get("data_start"),  # counts per year cover whole years
+    population=population,
 )
 ranking = rank_units(inputs, level=level, weights=weights)
+# Which people the rates rest on: the office's figures, estimates, or both.
+st.caption(population_note(ranking.indicators, level=level, lang=lang))
 status = ranking.status  # how many cases the ranking rests on, said aloud
 if ranking.index is None:
     st.error(status.message(lang))
@@ -290,6 +295,7 @@ else:
             weights=weights,
             crossings=view.crossings,
             shelters=view.shelters,
+            population=population,
         )
         st.markdown(result.summary(lang=lang))
         show_dataframe(result.display_table(lang=lang), digits=2)

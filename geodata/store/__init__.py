@@ -29,7 +29,7 @@ from geodata.errors import (
     RecordNotFoundError,
     StoreError,
 )
-from geodata.store._base import ImportResult, Store
+from geodata.store._base import ImportResult, PopulationResult, Store
 from geodata.store._gpkg import GpkgStore
 from geodata.store._schema import KINDS, SCHEMA_VERSION, Kind
 
@@ -41,6 +41,7 @@ __all__ = [
     "GpkgStore",
     "ImportResult",
     "Kind",
+    "PopulationResult",
     "RecordNotFoundError",
     "Store",
     "StoreError",

@@ -49,6 +49,7 @@ from geodata.store._schema import (
     BACKUP_TABLES,
     KINDS,
     META,
+    POPULATION,
     RECORD_TABLES,
     SCHEMA_VERSION,
     SESSIONS,
@@ -134,10 +135,14 @@ def backup_store(store: Store, path: Path, *, overwrite: bool = False) -> Path:
     meta = dump[META.name]
     own = [i for i, key in enumerate(meta["key"]) if not str(key).startswith(SECRET_PREFIX)]
     dump[META.name] = {name: [values[i] for i in own] for name, values in meta.items()}
+    with store._transaction(write=False) as cursor:
+        population = store._read_columns(cursor, POPULATION)
     target = GpkgStore(path)
     with target._transaction(write=True) as cursor:
         target._load(cursor, dump)
-        target._touch(cursor, [table.name for table in BACKUP_TABLES])
+        # For reference only (not signed, not restored): public data the office can reload.
+        target._insert(cursor, POPULATION, {k: v for k, v in population.items() if k != "fid"})
+        target._touch(cursor, [table.name for table in (*BACKUP_TABLES, POPULATION)])
     _set_meta(target, KEY_ID_KEY, key_id(secret))
     # Signed as read back from the file, so a restore reads exactly what was signed.
     _set_meta(target, SIGNATURE_KEY, sign(target._dump(), secret))

@@ -45,6 +45,7 @@ from geodata.store._schema import (
     BACKUP_TABLES,
     META,
     POINT_FIELDS,
+    POPULATION,
     RECORD_TABLES,
     SCHEMA_OF,
     SCHEMA_VERSION,
@@ -88,6 +89,16 @@ class ImportResult:
     count: int
     batch: str
     skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PopulationResult:
+    """What :meth:`Store.replace_population` wrote: ``count`` rows under ``batch`` (audit
+    id), ``replaced`` rows of the previous table retired."""
+
+    count: int
+    batch: str
+    replaced: int
 
 
 def utc_now() -> dt.datetime:
@@ -150,6 +161,10 @@ class Store(ABC):
         """Create every table of :data:`TABLES` (and what the format itself needs)."""
 
     @abstractmethod
+    def _create_table(self, cursor: Cursor, table: Table) -> None:
+        """Create one table (and register it where the format asks for it)."""
+
+    @abstractmethod
     def _to_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
         """Plain values as this backend stores them."""
 
@@ -195,6 +210,7 @@ class Store(ABC):
                         (key, value),
                     )
                 self._write_records(cursor, "crossings", plbn_columns(), user=SYSTEM_USER)
+                self._create_table(cursor, POPULATION)
                 log.info("Created a new %s store with the five PLBN as crossings", self.backend)
                 return
         version = int(self._meta("schema_version"))
@@ -203,6 +219,10 @@ class Store(ABC):
                 f"the store has schema version {version}, newer than this program's "
                 f"{SCHEMA_VERSION}; update the program before opening it"
             )
+        with self._transaction(write=True) as cursor:
+            if not self._table_exists(cursor, POPULATION.name):
+                self._create_table(cursor, POPULATION)
+                log.info("Added the population table to the %s store", self.backend)
 
     def _meta(self, key: str, cursor: Cursor | None = None) -> str:
         query = self._sql(f"SELECT value FROM {META.name} WHERE key = ?")
@@ -609,7 +629,85 @@ class Store(ABC):
             synthetic=any(bool(frame["synthetic"].any()) for frame in frames.values()),
             version=self.version(),
             secret=self.secret("cell_key"),
+            population=self.read_population(),
         )
+
+    # --- population ------------------------------------------------------------------------
+
+    def replace_population(self, frame: pd.DataFrame, *, user: str) -> PopulationResult:
+        """Make ``frame`` the population table, in one transaction; the current rows are
+        retired (kept, with who and when), never deleted.
+
+        Parameters
+        ----------
+        frame
+            :data:`geodata.population.POPULATION_COLUMNS`, e.g. the ``frame`` of a
+            :func:`geodata.population.read_population` that is ``ok``; checked again here.
+        user
+            Who loads it (audit log: one ``retire`` per replaced row, one ``create`` per row).
+
+        Raises
+        ------
+        ValidationError
+            The table breaks a rule (``report`` lists every problem); nothing is written.
+        """
+        from geodata.population import check_table
+
+        user = _check_user(user)
+        report = check_table(frame)
+        if not report.ok:
+            raise ValidationError(report.to_text("en", limit=20), report)
+        now, batch = utc_now(), uuid.uuid4().hex
+        rows = frame.reset_index(drop=True)
+        with self._transaction(write=True) as cursor:
+            current = self._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
+            old = current["code"]
+            if old:
+                cursor.execute(
+                    self._sql(
+                        f"UPDATE {POPULATION.name} SET retired_at = ?, retired_by = ? "
+                        "WHERE retired_at IS NULL"
+                    ),
+                    (self._to_db("timestamp", [now])[0], user),
+                )
+            years = [None if pd.isna(year) else int(year) for year in rows["year"]]
+            columns: dict[str, list[object]] = {
+                "code": [str(code) for code in rows["code"]],
+                "level": [str(level) for level in rows["level"]],
+                "population": [int(value) for value in rows["population"]],
+                "year": list(years),
+                "source": [audit_text(value) or None for value in rows["source"]],
+                "created_at": [now] * len(rows),
+                "created_by": [user] * len(rows),
+            }
+            self._insert(cursor, POPULATION, columns)
+            retired = [
+                ("retire", POPULATION.name, str(code), "population", audit_text(people), None)
+                for code, people in zip(old, current["population"], strict=True)
+            ]
+            created = [
+                ("create", POPULATION.name, str(code), "population", None, str(people))
+                for code, people in zip(columns["code"], columns["population"], strict=True)
+            ]
+            self._audit(cursor, [*retired, *created], user=user, batch=batch, at=now)
+            self._bump_version(cursor, [POPULATION.name, AUDIT.name])
+        log.info("Population table replaced by %d rows (batch %s) by %s", len(rows), batch, user)
+        return PopulationResult(count=len(rows), batch=batch, replaced=len(old))
+
+    def read_population(self) -> pd.DataFrame:
+        """The current population table (:data:`geodata.population.POPULATION_COLUMNS`);
+        empty when none was loaded."""
+        from geodata.population import empty_table
+
+        with self._transaction(write=False) as cursor:
+            columns = self._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
+        if not columns["code"]:
+            return empty_table()
+        frame = pd.DataFrame({name: columns[name] for name in ("code", "level", "population")})
+        frame["population"] = frame["population"].astype("int64")
+        frame["year"] = pd.Series(columns["year"], dtype="Int64")
+        frame["source"] = pd.Series([value or "" for value in columns["source"]], dtype=str)
+        return frame
 
     # --- backup and restore -----------------------------------------------------------------
 

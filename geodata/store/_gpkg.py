@@ -203,27 +203,30 @@ class GpkgStore(Store):
             "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", spatial_refs
         )
         for table in TABLES:
-            cursor.execute(table_sql(table))
-            if table.kind == "hidden":
-                continue
-            srs = SRS_ID if table.kind == "features" else None
+            self._create_table(cursor, table)
+
+    def _create_table(self, cursor: Cursor, table: Table) -> None:
+        cursor.execute(table_sql(table))
+        if table.kind == "hidden":
+            return
+        srs = SRS_ID if table.kind == "features" else None
+        cursor.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change, srs_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                table.name,
+                table.kind,
+                table.name,
+                table.description,
+                _timestamp_text(dt.datetime.now(dt.UTC)),
+                srs,
+            ),
+        )
+        if table.kind == "features":
             cursor.execute(
-                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-                "last_change, srs_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    table.name,
-                    table.kind,
-                    table.name,
-                    table.description,
-                    _timestamp_text(dt.datetime.now(dt.UTC)),
-                    srs,
-                ),
+                "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', ?, 0, 0)",
+                (table.name, SRS_ID),
             )
-            if table.kind == "features":
-                cursor.execute(
-                    "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', ?, 0, 0)",
-                    (table.name, SRS_ID),
-                )
 
     def _to_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
         if kind == "geom":

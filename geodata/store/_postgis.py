@@ -113,15 +113,16 @@ class PostgisStore(Store):
                     "CREATE EXTENSION postgis in it"
                 ) from None
         for table in TABLES:
-            columns = ",\n    ".join(
-                column_sql(column, _TYPES, bool_as_integer=False) for column in table.columns
-            )
-            cursor.execute(f"CREATE TABLE {table.name} (\n    {columns}\n)")
-            if table.kind == "features":
-                cursor.execute(
-                    f"CREATE INDEX {table.name}_geom_idx ON {table.name} USING GIST (geom)"
-                )
+            self._create_table(cursor, table)
         cursor.execute("CREATE INDEX audit_log_record_idx ON audit_log (entity, record_id)")
+
+    def _create_table(self, cursor: Cursor, table: Table) -> None:
+        columns = ",\n    ".join(
+            column_sql(column, _TYPES, bool_as_integer=False) for column in table.columns
+        )
+        cursor.execute(f"CREATE TABLE {table.name} (\n    {columns}\n)")
+        if table.kind == "features":
+            cursor.execute(f"CREATE INDEX {table.name}_geom_idx ON {table.name} USING GIST (geom)")
 
     def _to_db(self, kind: ColumnType, values: Sequence[object]) -> list[object]:
         if kind != "geom":

@@ -206,7 +206,27 @@ META: Final = Table(
     ),
 )
 
+POPULATION: Final = Table(
+    "population",
+    (
+        Column("fid", "serial"),
+        Column("code", "text", not_null=True),
+        Column("level", "text", not_null=True, allowed=("kecamatan", "desa")),
+        Column("population", "int", not_null=True, minimum=1),
+        Column("year", "int"),
+        Column("source", "text"),
+        Column("created_at", "timestamp", not_null=True),
+        Column("created_by", "text", not_null=True),
+        Column("retired_at", "timestamp"),
+        Column("retired_by", "text"),
+    ),
+    kind="attributes",
+    description="People per kecamatan or desa loaded by the office (replaced ones retired)",
+)
+
 #: Every table, in creation order. Backups hold all of them except ``sessions``.
+#: :data:`POPULATION` is created apart (also in stores made before it existed) and is not in
+#: backups: it is public data the office can load again from its file.
 TABLES: Final[tuple[Table, ...]] = (*RECORD_TABLES.values(), AUDIT, USERS, SESSIONS, META)
 BACKUP_TABLES: Final[tuple[Table, ...]] = tuple(t for t in TABLES if t is not SESSIONS)
 
