@@ -187,14 +187,18 @@ def _full_map_html() -> str:
     )
 
 
-# Everything the base shows; the access level and data version keep one role's map from
-# another. The filtered layers add the case filter.
-base_key = (view.demo, view.version, view.level, state.language(), options, selected)
+# Everything the base shows (of the options: the level's shapes and the base map); the
+# access level and data version keep one role's map from another. The filtered layers add
+# the case filter and the options of the choropleth and the cases.
+base_key = (
+    (view.demo, view.version, view.level, state.language(), selected),
+    (options.level, options.basemap, options.tile_url),
+)
 with st.spinner(tr("peta.drawing")):
     frame = map_frame(
         base_key,
         lambda: base_map(_map_data(counted=False), options, lang=state.language()),
-        page.case_filter,
+        (page.case_filter, options),
         _filtered_layers,
     )
     output = show_map(frame, key=state.MAP, height=680, returned_objects=["last_active_drawing"])

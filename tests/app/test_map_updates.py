@@ -51,12 +51,26 @@ def test_a_filter_change_sends_only_the_filtered_layers(new_app: NewApp) -> None
     assert after["script"] == before["script"]  # the browser keeps its map and geometry
     assert after["feature_group"] != before["feature_group"]
     assert len(after["feature_group"]) < len(before["script"])
+    # The choropleth's shapes stay in the browser: only colours and tooltips are sent.
+    assert '"coordinates"' in before["script"]
+    assert '"coordinates"' not in after["feature_group"]
     # The layer switcher is sent with the layers it lists.
     assert "feature_group_feature_group_0" in after["layer_control"]
     # Back to the first filter: the same layers as before, from the cache.
     at.multiselect(key="f_exploitation").set_value([])
     again = _map_args(run(at))
     assert again["feature_group"] == before["feature_group"]
+
+
+def test_a_new_class_scheme_or_measure_keeps_the_base(new_app: NewApp) -> None:
+    at = run(new_app())
+    before = _map_args(at)
+    at.selectbox(key="scheme").set_value("equal_interval")
+    at.selectbox(key="measure").set_value("victims")
+    after = _map_args(run(at))
+    assert after["script"] == before["script"]
+    assert after["feature_group"] != before["feature_group"]
+    assert t("measure.victims", "id") in after["layer_control"]
 
 
 def test_a_new_map_level_redraws_the_whole_map(new_app: NewApp) -> None:
