@@ -12,6 +12,7 @@ from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
 from geodata.analysis_input import analysis_cases
+from geodata.auth import User
 from layers.cases import CaseFilter
 
 
@@ -25,8 +26,10 @@ class AnalysisInput:
 
 @dataclass(frozen=True)
 class PageData:
-    """The role's view of the data, the user's filter and the filtered totals."""
+    """Who is there (None in demo mode), the role's view of the data, the user's filter and
+    the filtered totals."""
 
+    user: User | None
     view: RoleView
     case_filter: CaseFilter
     totals: Totals
@@ -61,4 +64,4 @@ def page_start(title_key: str) -> PageData:
         st.error(tr("common.rows_rejected", count=num(data.load_report().rejected_rows)))
     if not view.records_allowed:
         st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
-    return PageData(view, case_filter, view.case_totals(case_filter=case_filter))
+    return PageData(user, view, case_filter, view.case_totals(case_filter=case_filter))

@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data, session, state
+from dashboard import data, state
 from dashboard.charts import case_charts
 from dashboard.context import page_start
 from dashboard.exports import checked_download_button
@@ -120,7 +120,7 @@ if view.filter_options().total == 0:
     st.info(tr("peta.no_cases_stored"))
 elif page.totals.cases == 0:
     st.info(tr("peta.no_cases"))
-first_run_pointer(session.current_user(), view)
+first_run_pointer(page.user, view)
 
 known_units = set(data.web_units("kabupaten")["code"]) | set(data.web_units("kecamatan")["code"])
 selected = st.session_state.get(state.SELECTED) or None
