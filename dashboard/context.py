@@ -34,6 +34,12 @@ class PageData:
     case_filter: CaseFilter
     totals: Totals
 
+    @property
+    def cache_key(self) -> tuple[object, ...]:
+        """What every result drawn from this page's data depends on: demo or store, the data
+        version, the access level and the case filter (for :mod:`dashboard.mapframe`)."""
+        return (self.view.demo, self.view.version, self.view.level, self.case_filter)
+
     def analysis(self) -> AnalysisInput:
         """Case rows for the analysis pages, for every role (:mod:`geodata.analysis_input`).
 

@@ -20,7 +20,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import folium
 import geopandas as gpd
@@ -32,8 +32,10 @@ from layers._assets import use_local_assets
 
 #: Base maps kept per process (each holds its map objects, a few MB at most).
 MAX_BASES: Final = 16
-#: Filtered layers kept per process (text only).
+#: Filtered layers and whole maps kept per process (text only).
 MAX_LAYERS: Final = 64
+#: Analysis results kept per process (:func:`computed`).
+MAX_RESULTS: Final = 64
 
 T = TypeVar("T")
 
@@ -69,6 +71,7 @@ class MapFrame:
 
 _bases: LruCache[BaseFrame] = LruCache(MAX_BASES)
 _frames: LruCache[MapFrame] = LruCache(MAX_LAYERS)
+_results: LruCache[Any] = LruCache(MAX_RESULTS)
 #: Rendering renames elements in place, and filtered layers join a shared base map while
 #: they are rendered: one rendering at a time.
 _render_lock = threading.Lock()
@@ -142,10 +145,34 @@ def map_frame(
     return _frames.get((base_key, layers_key), build)
 
 
+def whole_map(key: Hashable, build: Callable[[], folium.Map]) -> MapFrame:
+    """A map without filtered layers (an analysis page's), rendered once per ``key``;
+    ``key`` must hold everything the map shows, the access level and data version included.
+    """
+
+    def render() -> MapFrame:
+        m = build()
+        base = _render_base(m)
+        css, js = _links(m)
+        return MapFrame(base, gpd.GeoDataFrame(geometry=[]), "", "", css, js)
+
+    return _frames.get(("whole", key), render)
+
+
+def computed(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, kept per process under ``key`` and shared by sessions (callers must
+    not modify it): an analysis page's plan or ranking is not refitted on every rerun.
+    ``key`` must hold everything the result depends on, the access level and data version
+    included (:attr:`dashboard.context.PageData.cache_key`).
+    """
+    return cast(T, _results.get(key, build))
+
+
 def clear() -> None:
-    """Forget every frame (tests)."""
+    """Forget every frame and result (tests)."""
     _bases.clear()
     _frames.clear()
+    _results.clear()
 
 
 def show_map(

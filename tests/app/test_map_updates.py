@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
@@ -28,6 +29,7 @@ from layers.overview import (
     on_grid,
     overview_map,
 )
+from layers.shelter_plan import ShelterPlan
 from tests.app.conftest import NewApp, run
 
 
@@ -124,3 +126,24 @@ def test_many_cases_reach_the_browser_on_a_grid_with_their_counts() -> None:
     heat = on_grid(many, mode="heat")
     assert len(heat) == len(places)  # one weighted point per cell
     assert heat["victims_selected"].sum() == many["victims_selected"].sum()
+
+
+def test_an_analysis_plan_is_kept_between_reruns_and_follows_its_settings(
+    new_app: NewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fits: list[int] = []
+    fit = ShelterPlan.fit
+
+    def counted_fit(self: ShelterPlan, *args: Any, **kwargs: Any) -> ShelterPlan:
+        fits.append(self.radius_km)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ShelterPlan, "fit", counted_fit)
+    mapframe.clear()
+    at = run(new_app(page="shelter"))
+    before = _map_args(at)
+    assert _map_args(run(at))["script"] == before["script"]
+    assert len(fits) == 1  # the second run reused the plan and its map
+    at.slider(key="shelter_radius").set_value(30)
+    assert _map_args(run(at))["script"] != before["script"]
+    assert fits[1:] == [30]
