@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.charts import localised
 from dashboard.context import page_start
+from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
@@ -123,21 +123,36 @@ def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
 
 
 def _show_map(
-    layer: folium.map.Layer, legend_title: str, legend: Sequence[LegendItem], key: str
+    map_key: Hashable,
+    build_layer: Callable[[], tuple[folium.map.Layer, Sequence[LegendItem]]],
+    legend_title: str,
+    key: str,
 ) -> dict | None:
-    folium_map = analysis_map(
-        [layer],
-        legend_title=legend_title,
-        legend=legend,
-        lang=lang,
-        synthetic=view.synthetic,
-    )
-    return st_folium(
-        folium_map,
-        key=key,
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
+    """The map of ``build_layer()`` (a layer and its legend), rendered once per data, access
+    level, filter, language and ``map_key`` (what else the layer depends on)."""
+
+    def build() -> folium.Map:
+        layer, legend = build_layer()
+        return analysis_map(
+            [layer], legend_title=legend_title, legend=legend, lang=lang, synthetic=view.synthetic
+        )
+
+    frame = whole_map((key, page.cache_key, lang, map_key), build)
+    return show_map(frame, key=key, height=560, returned_objects=["last_active_drawing"])
+
+
+def _indicators(level: Level) -> gpd.GeoDataFrame:
+    """The indicators per unit of ``level`` (kept per data, access level and filter)."""
+    return computed(
+        ("risk_indicators", page.cache_key, level, period, data_start),
+        lambda: compute_indicators(
+            cases,
+            level=level,
+            period=period,
+            crossings=view.crossings,
+            shelters=view.shelters,
+            data_start=data_start,
+        ),
     )
 
 
@@ -197,28 +212,36 @@ analysis = (
     or "index"
 )
 data_start = cases.attrs.get("data_start")  # counts per year cover whole years
-indicators = compute_indicators(
-    cases,
-    level=level,
-    period=period,
-    crossings=view.crossings,
-    shelters=view.shelters,
-    data_start=data_start,
-)
+indicators = _indicators(level)
 status = ranking_status(indicators)  # how many cases the ranking rests on, said aloud
 if not status.ok:
     st.error(status.message(lang))
     st.stop()
 (st.warning if status.state == "few" else st.caption)(status.message(lang))
-index = RiskIndex(weights).fit(indicators)
+weights_key = tuple(sorted(weights.items()))
+index = computed(
+    ("risk_index", page.cache_key, level, period, data_start, weights_key),
+    lambda: RiskIndex(weights).fit(indicators),
+)
 units = _map_units(level, kabupaten)
 scores = units[["code", "geometry"]].merge(
     index.scores_.drop(columns="geometry"), on="code", how="inner"
 )
 
 if analysis == "index":
-    layer, classes = risk_layer(scores, level=level, lang=lang, contributions=index.contributions_)
-    clicked = _show_map(layer, tr("risk_page.score"), classes.legend, "risk_map")
+
+    def _risk_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        layer, classes = risk_layer(
+            scores, level=level, lang=lang, contributions=index.contributions_
+        )
+        return layer, classes.legend
+
+    clicked = _show_map(
+        (level, kabupaten, period, data_start, weights_key),
+        _risk_layer,
+        tr("risk_page.score"),
+        "risk_map",
+    )
     ranked = index.scores_.sort_values("risk_rank")
     names = {
         code: f"{rank}. {name}"
@@ -262,18 +285,7 @@ if analysis == "index":
 
 elif analysis == "hotspots":
     hot_level: Level = "desa" if level == "desa" else "kecamatan"
-    hot_units = (
-        indicators
-        if level == hot_level
-        else compute_indicators(
-            cases,
-            level=hot_level,
-            period=period,
-            crossings=view.crossings,
-            shelters=view.shelters,
-            data_start=data_start,
-        )
-    )
+    hot_units = indicators if level == hot_level else _indicators(hot_level)
     column = st.radio(
         tr("risk_page.hot_column"),
         list(HOTSPOT_COLUMNS),  # observed / expected first: counts flag where people live
@@ -281,27 +293,45 @@ elif analysis == "hotspots":
         key="hot_column",
         format_func=lambda c: tr(f"indicator.{c}"),
     )
-    hot = HotSpots().fit(hot_units, column=column)
+    hot = computed(
+        ("risk_hotspots", page.cache_key, hot_level, period, data_start, column),
+        lambda: HotSpots().fit(hot_units, column=column),
+    )
     if hot.warning_:
         st.warning(small_counts_message(hot_units["cases"], lang=lang))
     shown = _map_units(hot_level, kabupaten)[["code", "geometry"]].merge(
         hot.result_.drop(columns="geometry"), on="code", how="inner"
     )
-    layer, legend = hotspot_layer(shown, level=hot_level, lang=lang, column=column)
-    _show_map(layer, tr("risk_page.tab_hotspots"), legend, "hot_map")
+    _show_map(
+        (hot_level, kabupaten, period, data_start, column),
+        lambda: hotspot_layer(shown, level=hot_level, lang=lang, column=column),
+        tr("risk_page.tab_hotspots"),
+        "hot_map",
+    )
     st.caption(tr("risk_page.hot_method"))
 
 elif analysis == "density":
     bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key="density_bandwidth")
-    points = case_points(cases, data.gazetteer())
-    grid = kernel_density(points, bandwidth_km=bandwidth)
-    _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], "density_map")
+
+    def _density_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        grid = kernel_density(case_points(cases, data.gazetteer()), bandwidth_km=bandwidth)
+        return heat_layer(grid, lang=lang), []
+
+    _show_map(bandwidth, _density_layer, tr("risk_page.tab_density"), "density_map")
 
 elif analysis == "change":
-    change = change_by_unit(cases, level=level, period=period, data_start=data_start)
-    shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
-    layer, legend = change_layer(shown, level=level, lang=lang)
-    _show_map(layer, tr("risk_page.tab_change"), legend, "change_map")
+
+    def _change_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        change = change_by_unit(cases, level=level, period=period, data_start=data_start)
+        shown = units[["code", "geometry"]].merge(change.drop(columns="geometry"), on="code")
+        return change_layer(shown, level=level, lang=lang)
+
+    _show_map(
+        (level, kabupaten, period, data_start),
+        _change_layer,
+        tr("risk_page.tab_change"),
+        "change_map",
+    )
 
 else:
     cutoff = _cutoff(cases, aggregated=aggregated)

@@ -147,3 +147,26 @@ def test_an_analysis_plan_is_kept_between_reruns_and_follows_its_settings(
     at.slider(key="shelter_radius").set_value(30)
     assert _map_args(run(at))["script"] != before["script"]
     assert fits[1:] == [30]
+
+
+def test_risk_indicators_are_kept_between_reruns(
+    new_app: NewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers import indicators
+
+    levels: list[str] = []
+    compute = indicators.compute_indicators
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        levels.append(kwargs["level"])
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(indicators, "compute_indicators", counted)
+    mapframe.clear()
+    at = run(new_app(page="risiko"))
+    before = _map_args(at)
+    run(at)
+    assert levels == ["kecamatan"]  # once, for the page's default level
+    at.selectbox(key="risk_level").set_value("kabupaten")
+    assert _map_args(run(at))["script"] != before["script"]
+    assert levels == ["kecamatan", "kabupaten"]
