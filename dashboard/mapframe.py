@@ -1,15 +1,20 @@
-"""The Peta map in two parts, each rendered once and shared by sessions: geometry sent once.
+"""The Peta map in two parts, each rendered once and shared by sessions: geometry drawn once.
 
-The *base* (boundaries, Sarawak, the border, shelters, crossings, the selection, the demo
-banner) does not follow the case filter; the *filtered layers* (the choropleth with its
-legend, the cases) do. :func:`map_frame` renders each part once and keeps it, keyed by
-everything it shows: the data version, the access level (one level's map is never handed
-to another), the language, the map options, the selected unit and, for the filtered
-layers, the case filter. :func:`show_map` hands both to streamlit-folium's component:
-the base script stays the same after a filter change, so the browser keeps its map and
-only swaps the filtered layers (streamlit-folium's dynamic ``feature_group``); panning and
-zooming never rerun the page. Bounds of every feature (which ``st_folium`` computes for its
-``bounds`` return value, not asked for here) are skipped.
+The *base* (the choropleth's shapes, boundaries, Sarawak, the border, shelters, crossings,
+the selection, the demo banner) does not follow the case filter; the *filtered layers* (the
+choropleth's colours and tooltips with the legend, the cases) do. :func:`map_frame` renders
+each part once and keeps it, keyed by everything it shows: the data version, the access
+level (one level's map is never handed to another), the language, the selected unit, the
+map level and base map and, for the filtered layers, the case filter and the other map
+options. :func:`show_map` hands both to streamlit-folium's component: the base script stays
+the same after a filter change, so the browser keeps its map and only swaps the filtered
+layers (streamlit-folium's dynamic ``feature_group``); panning and zooming never rerun the
+page. Bounds of every feature (which ``st_folium`` computes for its ``bounds`` return value,
+not asked for here) are skipped.
+
+Streamlit sends a component's arguments as one message, so a filter change still carries
+the base script over the websocket (the browser does not redraw it). The analysis pages use
+:func:`whole_map` (a map without filtered layers) and :func:`computed` (their plans).
 
 Cached frames are shared between sessions: callers must not modify them.
 """
