@@ -13,6 +13,7 @@ from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
 from geodata.analysis_input import analysis_cases
+from geodata.auth import User
 from geodata.cases import CaseFilter
 
 
@@ -26,11 +27,19 @@ class AnalysisInput:
 
 @dataclass(frozen=True)
 class PageData:
-    """The role's view of the data, the user's filter and the filtered totals."""
+    """Who is there (None in demo mode), the role's view of the data, the user's filter and
+    the filtered totals."""
 
+    user: User | None
     view: RoleView
     case_filter: CaseFilter
     totals: Totals
+
+    @property
+    def cache_key(self) -> tuple[object, ...]:
+        """What every result drawn from this page's data depends on: demo or store, the data
+        version, the access level and the case filter (for :mod:`dashboard.mapframe`)."""
+        return (self.view.demo, self.view.version, self.view.level, self.case_filter)
 
     def analysis(self) -> AnalysisInput:
         """Case rows for the analysis pages, for every role (:mod:`geodata.analysis_input`).
@@ -62,7 +71,7 @@ def page_start(title_key: str) -> PageData:
         st.error(tr("common.rows_rejected", count=num(data.load_report().rejected_rows)))
     if not view.records_allowed:
         st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
-    return PageData(view, case_filter, view.case_totals(case_filter=case_filter))
+    return PageData(user, view, case_filter, view.case_totals(case_filter=case_filter))
 
 
 def analysis_start(title_key: str) -> tuple[PageData, AnalysisInput]:

@@ -1,15 +1,20 @@
-"""The Peta map in two parts, each rendered once and shared by sessions: geometry sent once.
+"""The Peta map in two parts, each rendered once and shared by sessions: geometry drawn once.
 
-The *base* (boundaries, Sarawak, the border, shelters, crossings, the selection, the demo
-banner) does not follow the case filter; the *filtered layers* (the choropleth with its
-legend, the cases) do. :func:`map_frame` renders each part once and keeps it, keyed by
-everything it shows: the data version, the access level (one level's map is never handed
-to another), the language, the map options, the selected unit and, for the filtered
-layers, the case filter. :func:`show_map` hands both to streamlit-folium's component:
-the base script stays the same after a filter change, so the browser keeps its map and
-only swaps the filtered layers (streamlit-folium's dynamic ``feature_group``); panning and
-zooming never rerun the page. Bounds of every feature (which ``st_folium`` computes for its
-``bounds`` return value, not asked for here) are skipped.
+The *base* (the choropleth's shapes, boundaries, Sarawak, the border, shelters, crossings,
+the selection, the demo banner) does not follow the case filter; the *filtered layers* (the
+choropleth's colours and tooltips with the legend, the cases) do. :func:`map_frame` renders
+each part once and keeps it, keyed by everything it shows: the data version, the access
+level (one level's map is never handed to another), the language, the selected unit, the
+map level and base map and, for the filtered layers, the case filter and the other map
+options. :func:`show_map` hands both to streamlit-folium's component: the base script stays
+the same after a filter change, so the browser keeps its map and only swaps the filtered
+layers (streamlit-folium's dynamic ``feature_group``); panning and zooming never rerun the
+page. Bounds of every feature (which ``st_folium`` computes for its ``bounds`` return value,
+not asked for here) are skipped.
+
+Streamlit sends a component's arguments as one message, so a filter change still carries
+the base script over the websocket (the browser does not redraw it). The analysis pages use
+:func:`whole_map` (a map without filtered layers) and :func:`computed` (their plans).
 
 Cached frames are shared between sessions: callers must not modify them.
 """
@@ -20,7 +25,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import folium
 import geopandas as gpd
@@ -32,8 +37,10 @@ from layers._assets import use_local_assets
 
 #: Base maps kept per process (each holds its map objects, a few MB at most).
 MAX_BASES: Final = 16
-#: Filtered layers kept per process (text only).
+#: Filtered layers and whole maps kept per process (text only).
 MAX_LAYERS: Final = 64
+#: Analysis results kept per process (:func:`computed`).
+MAX_RESULTS: Final = 64
 
 T = TypeVar("T")
 
@@ -69,6 +76,7 @@ class MapFrame:
 
 _bases: LruCache[BaseFrame] = LruCache(MAX_BASES)
 _frames: LruCache[MapFrame] = LruCache(MAX_LAYERS)
+_results: LruCache[Any] = LruCache(MAX_RESULTS)
 #: Rendering renames elements in place, and filtered layers join a shared base map while
 #: they are rendered: one rendering at a time.
 _render_lock = threading.Lock()
@@ -142,10 +150,34 @@ def map_frame(
     return _frames.get((base_key, layers_key), build)
 
 
+def whole_map(key: Hashable, build: Callable[[], folium.Map]) -> MapFrame:
+    """A map without filtered layers (an analysis page's), rendered once per ``key``;
+    ``key`` must hold everything the map shows, the access level and data version included.
+    """
+
+    def render() -> MapFrame:
+        m = build()
+        base = _render_base(m)
+        css, js = _links(m)
+        return MapFrame(base, gpd.GeoDataFrame(geometry=[]), "", "", css, js)
+
+    return _frames.get(("whole", key), render)
+
+
+def computed(key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, kept per process under ``key`` and shared by sessions (callers must
+    not modify it): an analysis page's plan or ranking is not refitted on every rerun.
+    ``key`` must hold everything the result depends on, the access level and data version
+    included (:attr:`dashboard.context.PageData.cache_key`).
+    """
+    return cast(T, _results.get(key, build))
+
+
 def clear() -> None:
-    """Forget every frame (tests)."""
+    """Forget every frame and result (tests)."""
     _bases.clear()
     _frames.clear()
+    _results.clear()
 
 
 def show_map(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,12 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE, *, style: s
     """Format a date for the language's locale (``20 Juni 2025`` in Indonesian)."""
     if value is None:
         return "–"
+    return _date_text(value, lang, style)
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: dt.date, lang: str, style: str) -> str:
+    """Babel's date text (memoised: a map's tooltips format hundreds of dates)."""
     return _babel_date(value, format=style, locale=_BABEL_LOCALE[lang])
 
 

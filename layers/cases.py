@@ -37,6 +37,21 @@ def _tooltip_labels(lang: str) -> list[str]:
     return [escape_text(t(f"case.{key}", lang)) for key in keys] + [""]
 
 
+#: The columns :func:`case_tooltip_values` reads.
+_TOOLTIP_COLUMNS: Final = (
+    *VICTIM_COLUMNS,
+    "case_id",
+    "date_reported",
+    "exploitation",
+    "destination",
+    "crossing_type",
+    "status",
+    "note",
+    "approximate",
+    "synthetic",
+)
+
+
 def case_tooltip_values(case: Mapping[str, Any], *, lang: str) -> list[str]:
     """Escaped tooltip values of one case, in the order of the tooltip's labels.
 
@@ -149,7 +164,11 @@ def cases_layer(
         data = _places(cases, lang)
         labels = [escape_text(t("map.layer.cases", lang))]
     else:
-        values = [case_tooltip_values(case, lang=lang) for case in cases.to_dict("records")]
+        columns = {c: cases[c].tolist() for c in _TOOLTIP_COLUMNS if c in cases.columns}
+        records = (
+            dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
+        )
+        values = [case_tooltip_values(case, lang=lang) for case in records]
         data = [[float(y), float(x), v, 1] for y, x, v in zip(lat, lon, values, strict=True)]
         labels = _tooltip_labels(lang)
     return FastMarkerCluster(

@@ -11,6 +11,8 @@ import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geodata.errors import GeodataError, not_one_of
 from geodata.i18n import format_number, t
@@ -114,7 +116,97 @@ def classify(values: pd.Series, *, scheme: Scheme = "quantiles", k: int = 5, lan
     return Classes(bins=bins, colors=colors, legend=tuple(legend))
 
 
-def choropleth_layer(
+#: Where the map's :func:`choropleth_shapes` are found in the browser (one per map; its own
+#: variable is renamed when streamlit-folium sends the map).
+SHAPES_GLOBAL: Final = "kbChoroplethShapes"
+
+
+class _Publish(MacroElement):
+    """Makes its parent layer ``window[SHAPES_GLOBAL]``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window[{{ this.global_name|tojson }}] = {{ this._parent.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Publish"
+        self.global_name = SHAPES_GLOBAL
+
+
+def _style(level: str) -> dict[str, object]:
+    """The choropleth's outline and opacity (the fill comes per unit)."""
+    weight = {"kabupaten": 1.5, "kecamatan": 0.7, "desa": 0.4}.get(level, 1.0)
+    return {"fillOpacity": 0.75, "color": "#636363", "weight": weight}
+
+
+def choropleth_shapes(units: gpd.GeoDataFrame, *, level: str) -> folium.GeoJson:
+    """The units' shapes for a choropleth, hidden until a :class:`ChoroplethFill` fills them.
+
+    Drawn once per map (the geometry does not follow the case filter); each fill then sends
+    only a colour and a tooltip per unit. Features carry ``code``, ``fill`` and ``tip``.
+    """
+    data = units[["code", "geometry"]].copy()
+    data["fill"] = styles.NO_DATA
+    data["tip"] = ""
+    style = {"fillColor": styles.NO_DATA, **_style(level)}
+    layer = folium.GeoJson(
+        data,
+        show=False,
+        control=False,
+        style_function=lambda _feature: style,
+        highlight_function=lambda _feature: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    )
+    _Publish().add_to(layer)
+    return layer
+
+
+class ChoroplethFill(MacroElement):
+    """Fills the map's :func:`choropleth_shapes` from a table (code: [colour, tooltip]) and
+    puts them in this element's parent, a feature group: while the group is on the map, the
+    shapes are, in these colours. A later fill takes the shapes from an earlier one's group.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var shapes = window[{{ this.global_name|tojson }}];
+            var table = {{ this.table|tojson }};
+            var style = {{ this.style|tojson }};
+            shapes.options.style = function (feature) {
+                return Object.assign({fillColor: feature.properties.fill}, style);
+            };
+            shapes.eachLayer(function (layer) {
+                var row = table[layer.feature.properties.code];
+                layer.feature.properties.fill = row ? row[0] : {{ this.no_data|tojson }};
+                layer.feature.properties.tip = row ? row[1] : "";
+                shapes.resetStyle(layer);
+            });
+            if (shapes.kbGroup && shapes.kbGroup !== group) { shapes.kbGroup.removeLayer(shapes); }
+            shapes.kbGroup = group;
+            group.addLayer(shapes);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, table: dict[str, tuple[str, str]], level: str) -> None:
+        super().__init__()
+        self._name = "ChoroplethFill"
+        self.global_name = SHAPES_GLOBAL
+        self.table = table
+        self.style = _style(level)
+        self.no_data = styles.NO_DATA
+
+
+def choropleth_fill(
     units: gpd.GeoDataFrame,
     *,
     column: str,
@@ -122,23 +214,13 @@ def choropleth_layer(
     lang: str,
     scheme: Scheme = "quantiles",
     k: int = 5,
-) -> tuple[folium.GeoJson, Classes]:
-    """Units filled by the classes of ``column``, with tooltips; returns layer and classes."""
+) -> tuple[ChoroplethFill, Classes]:
+    """The fill of the map's :func:`choropleth_shapes` by the classes of ``column``, with
+    tooltips (escaped HTML tables); returns the fill and the classes."""
     classes = classify(units[column], scheme=scheme, k=k, lang=lang)
-    data = units[["code", "geometry"]].copy()
-    data["fill"] = classes.colors.to_numpy()
-    data["tip"] = unit_tooltips(units, lang=lang, extra=[column])
-    weight = {"kabupaten": 1.5, "kecamatan": 0.7, "desa": 0.4}.get(level, 1.0)
-    layer = folium.GeoJson(
-        data,
-        name=f"{t('map.layer.choropleth', lang)}: {t(f'measure.{column}', lang)}",
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["fill"],
-            "fillOpacity": 0.75,
-            "color": "#636363",
-            "weight": weight,
-        },
-        highlight_function=lambda _feature: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-    )
-    return layer, classes
+    tips = unit_tooltips(units, lang=lang, extra=[column])
+    table = {
+        str(code): (str(colour), tip)
+        for code, colour, tip in zip(units["code"], classes.colors, tips, strict=True)
+    }
+    return ChoroplethFill(table=table, level=level), classes

@@ -21,7 +21,7 @@ from layers import styles
 from layers._assets import use_local_assets
 from layers.boundaries import border_layer, sarawak_layer, units_layer
 from layers.cases import CaseMode, cases_layer, cases_legend
-from layers.choropleth import Scheme, choropleth_layer
+from layers.choropleth import Scheme, choropleth_fill, choropleth_shapes
 from layers.crossings import crossings_layer, crossings_legend, with_reference_posts
 from layers.legend import LegendItem, add_banner, legend_html
 from layers.mapview import Basemap, finish_map, new_map
@@ -103,12 +103,14 @@ class _GroupExtras(MacroElement):
 
 
 def base_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
-    """The layers that do not follow the case filter: Sarawak, outlines, the border,
-    shelters, crossings, the selected unit and the demo banner (no layer switcher yet).
+    """The layers that do not follow the case filter: the shapes of ``data.units`` (hidden
+    until :func:`filtered_layers` fills them), Sarawak, outlines, the border, shelters,
+    crossings, the selected unit and the demo banner (no layer switcher yet).
 
-    ``data.units`` and ``data.case_points`` are not used: :func:`filtered_layers` draws them.
+    Only the geometry and codes of ``data.units`` are used, and not ``data.case_points``.
     """
     m = new_map(basemap=options.basemap, tile_url=options.tile_url)
+    choropleth_shapes(data.units, level=options.level).add_to(m)
     sarawak_layer(data.sarawak, lang=lang).add_to(m)
     if options.level != "kabupaten":
         units_layer(data.kabupaten, level="kabupaten", lang=lang).add_to(m)
@@ -140,9 +142,10 @@ def base_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
 
 
 def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[folium.FeatureGroup]:
-    """The layers that follow the case filter, each in a feature group: the choropleth of
-    ``data.units`` (with the map's legend) and, if any, the cases."""
-    choropleth, classes = choropleth_layer(
+    """The layers that follow the case filter, each in a feature group: the fill of the
+    base's choropleth shapes by ``data.units`` (with the map's legend) and, if any, the
+    cases. Meant for a map made by :func:`base_map` from the same units."""
+    fill, classes = choropleth_fill(
         data.units,
         column=options.measure,
         level=options.level,
@@ -162,9 +165,9 @@ def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[fo
             ],
         },
     )
-    units = folium.FeatureGroup(name=choropleth.layer_name)
-    choropleth.control = False
-    choropleth.add_to(units)
+    name = f"{t('map.layer.choropleth', lang)}: {t(f'measure.{options.measure}', lang)}"
+    units = folium.FeatureGroup(name=name)
+    fill.add_to(units)
     _GroupExtras(legend_html=legend, to_back=True).add_to(units)
     groups = [units]
     if len(data.case_points):

@@ -9,6 +9,7 @@ import re
 import warnings
 from typing import Any
 
+import folium
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,14 @@ import pytest
 from geodata import reference
 from geodata.cases import CaseFilter, count_by_unit, filter_cases
 from layers import styles
-from layers.choropleth import SCHEMES, Classes, choropleth_layer, classify
+from layers.choropleth import (
+    SCHEMES,
+    SHAPES_GLOBAL,
+    Classes,
+    choropleth_fill,
+    choropleth_shapes,
+    classify,
+)
 
 ZERO_COLOR = "#ffffff"
 #: Cases per kabupaten in 2024 (public total 54): many ties, two zeros.
@@ -208,15 +216,27 @@ def test_legend_labels_are_formatted_for_the_language(lang: str, number: str) ->
 # --------------------------------------------------------------------------- the layer
 
 
-def test_choropleth_layer_fills_units_with_their_class_colours(located: pd.DataFrame) -> None:
+def test_choropleth_fill_gives_units_their_class_colours_and_tooltips(
+    located: pd.DataFrame,
+) -> None:
     kabupaten = reference.load_web_layer("kabupaten")
     units = count_by_unit(filter_cases(located, CaseFilter()), kabupaten, level="kabupaten")
-    layer, classes = choropleth_layer(units, column="cases", level="kabupaten", lang="en")
-    features = layer.data["features"]
-    assert len(features) == 14
-    fills = {feature["properties"]["code"]: feature["properties"]["fill"] for feature in features}
-    expected = dict(zip(units["code"], classes.colors, strict=True))
-    assert fills == expected
-    assert layer.layer_name == "Thematic map: Cases" or layer.layer_name.endswith(": Cases")
+    shapes = choropleth_shapes(kabupaten, level="kabupaten")
+    m = folium.Map()
+    shapes.add_to(m)
+    base = m.get_root().render()
+    assert f'window["{SHAPES_GLOBAL}"] = {shapes.get_name()};' in base  # where fills find it
+    assert len(shapes.data["features"]) == 14
+    assert not shapes.show  # drawn when a fill puts it in its group
+    fill, classes = choropleth_fill(units, column="cases", level="kabupaten", lang="en")
+    fills = {code: colour for code, (colour, _tip) in fill.table.items()}
+    assert fills == dict(zip(units["code"], classes.colors, strict=True))
     busiest = units.loc[units["cases"].idxmax(), "code"]
     assert fills[busiest] == styles.SEQUENTIAL[len(classes.bins)][-1]
+    busiest_tip = fill.table[busiest][1]
+    assert f"<td>{int(units['cases'].max()):,}</td>" in busiest_tip  # the measure, in English
+    # The browser gets a colour and a tooltip per unit, never the geometry again.
+    group = folium.FeatureGroup(name="choropleth")
+    fill.add_to(group)
+    script = fill._template.module.script(fill, {})
+    assert "coordinates" not in script and SHAPES_GLOBAL in script

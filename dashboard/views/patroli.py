@@ -7,11 +7,11 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.context import analysis_start, stop_without_cases
 from dashboard.exports import checked_download_button
+from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_table
 from dashboard.text import tr
 from geodata.analysis_input import busiest_kabupaten
@@ -83,13 +83,17 @@ with st.expander(tr("patrol_page.settings"), expanded=True):
     radius_km = last.slider(tr("patrol_page.radius_km"), 5, 50, 15, key=state.PATROL_RADIUS_KM)
 
 st.subheader(tr("patrol.title"))
-ranking = rank_crossings(
-    cases,
-    crossings,
-    period=period,
-    near_km=near_km,
-    half_life_days=half_life,
-    gazetteer=data.gazetteer(),
+# Plans and maps are kept per data, access level, filter and settings (shared by sessions).
+ranking = computed(
+    ("patrol_ranking", page.cache_key, period, near_km, half_life),
+    lambda: rank_crossings(
+        cases,
+        crossings,
+        period=period,
+        near_km=near_km,
+        half_life_days=half_life,
+        gazetteer=data.gazetteer(),
+    ),
 )
 show_table(
     ranking,
@@ -113,21 +117,23 @@ show_table(
 
 st.subheader(tr("patrol.map.title"))
 with st.spinner(tr("patrol_page.solving")):
-    plan = PatrolPlan(sites=sites, radius_km=radius_km, half_life_days=half_life).fit(
-        cases,
-        crossings,
-        reference_date=None if period is None else period.end,
-        gazetteer=data.gazetteer(),
+    plan_key = ("patrol_plan", page.cache_key, period, sites, radius_km, half_life)
+    plan = computed(
+        plan_key,
+        lambda: PatrolPlan(sites=sites, radius_km=radius_km, half_life_days=half_life).fit(
+            cases,
+            crossings,
+            reference_date=None if period is None else period.end,
+            gazetteer=data.gazetteer(),
+        ),
     )
 for line in plan.summary(lang=lang):
     st.markdown(line)
-st_folium(
-    plan.explore(lang=lang, crossings=crossings, synthetic=view.synthetic),
-    key=state.PATROL_MAP,
-    height=560,
-    use_container_width=True,
-    returned_objects=[],
+frame = whole_map(
+    (plan_key, lang),
+    lambda: plan.explore(lang=lang, crossings=crossings, synthetic=view.synthetic),
 )
+show_map(frame, key=state.PATROL_MAP, height=560, returned_objects=[])
 show_table(
     plan.sites_,
     ["order", "name", "kind", "status", "gain_weighted_cases", "gain_pct", "covered_pct"],

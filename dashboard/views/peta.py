@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data, session, state
+from dashboard import data, state
 from dashboard.charts import case_charts
 from dashboard.context import page_start
 from dashboard.exports import checked_download_button
@@ -123,7 +123,7 @@ if view.filter_options().total == 0:
     st.info(tr("peta.no_cases_stored"))
 elif page.totals.cases == 0:
     st.info(tr("peta.no_cases"))
-first_run_pointer(session.current_user(), view)
+first_run_pointer(page.user, view)
 
 known_units = set(data.web_units("kabupaten")["code"]) | set(data.web_units("kecamatan")["code"])
 selected = st.session_state.get(state.SELECTED) or None
@@ -194,9 +194,13 @@ def _full_map_html() -> str:
     )
 
 
-# Everything the base shows; the access level and data version keep one role's map from
-# another. The filtered layers add the case filter.
-base_key = (view.demo, view.version, view.level, state.language(), options, selected)
+# Everything the base shows (of the options: the level's shapes and the base map); the
+# access level and data version keep one role's map from another. The filtered layers add
+# the case filter and the options of the choropleth and the cases.
+base_key = (
+    (view.demo, view.version, view.level, state.language(), selected),
+    (options.level, options.basemap, options.tile_url),
+)
 
 # Layout (issue 11 item 4): a selected unit's panel sits beside the map, so its figures are
 # seen without scrolling at 1440×900; with none selected the map has the whole width and
@@ -209,7 +213,7 @@ with map_area, st.spinner(tr("peta.drawing")):
     frame = map_frame(
         base_key,
         lambda: base_map(_map_data(counted=False), options, lang=state.language()),
-        page.case_filter,
+        (page.case_filter, options),
         _filtered_layers,
     )
     output = show_map(frame, key=state.MAP, height=680, returned_objects=["last_active_drawing"])

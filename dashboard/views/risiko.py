@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.charts import localised
 from dashboard.context import analysis_start, stop_without_cases
+from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
 from geodata.analysis_input import busiest_kabupaten
@@ -124,22 +124,22 @@ def _cutoff(cases: gpd.GeoDataFrame, *, aggregated: bool) -> dt.date | None:
 
 
 def _show_map(
-    layer: folium.map.Layer, legend_title: str, legend: Sequence[LegendItem], key: str
+    map_key: Hashable,
+    build_layer: Callable[[], tuple[folium.map.Layer, Sequence[LegendItem]]],
+    legend_title: str,
+    key: str,
 ) -> dict | None:
-    folium_map = analysis_map(
-        [layer],
-        legend_title=legend_title,
-        legend=legend,
-        lang=lang,
-        synthetic=view.synthetic,
-    )
-    return st_folium(
-        folium_map,
-        key=key,
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-    )
+    """The map of ``build_layer()`` (a layer and its legend), rendered once per data, access
+    level, filter, language and ``map_key`` (what else the layer depends on)."""
+
+    def build() -> folium.Map:
+        layer, legend = build_layer()
+        return analysis_map(
+            [layer], legend_title=legend_title, legend=legend, lang=lang, synthetic=view.synthetic
+        )
+
+    frame = whole_map((key, page.cache_key, lang, map_key), build)
+    return show_map(frame, key=key, height=560, returned_objects=["last_active_drawing"])
 
 
 page, analysis_input = analysis_start("nav.risiko")
@@ -203,7 +203,12 @@ inputs = RiskInputs(
     data_start=cases.attrs.get("data_start"),  # counts per year cover whole years
     population=population,
 )
-ranking = rank_units(inputs, level=level, weights=weights)
+weights_key = tuple(sorted(weights.items()))
+# Kept per data version (a population upload changes it), access level, filter and settings.
+ranking = computed(
+    ("risk_ranking", page.cache_key, level, period, inputs.data_start, weights_key),
+    lambda: rank_units(inputs, level=level, weights=weights),
+)
 # Which people the rates rest on: the office's figures, estimates, or both.
 st.caption(population_note(ranking.indicators, level=level, lang=lang))
 status = ranking.status  # how many cases the ranking rests on, said aloud
@@ -215,10 +220,22 @@ index = ranking.index
 units = _map_units(level, kabupaten)
 
 if analysis == "index":
-    layer, classes = risk_layer(
-        on_units(units, index.scores_), level=level, lang=lang, contributions=index.contributions_
+
+    def _risk_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        layer, classes = risk_layer(
+            on_units(units, index.scores_),
+            level=level,
+            lang=lang,
+            contributions=index.contributions_,
+        )
+        return layer, classes.legend
+
+    clicked = _show_map(
+        (level, kabupaten, period, inputs.data_start, weights_key),
+        _risk_layer,
+        tr("risk_page.score"),
+        state.RISK_MAP,
     )
-    clicked = _show_map(layer, tr("risk_page.score"), classes.legend, state.RISK_MAP)
     ranked = ranking.ranked()
     names = ranking.labels()
     clicked_code = (
@@ -257,7 +274,14 @@ if analysis == "index":
 
 elif analysis == "hotspots":
     hot_level = hotspot_level(level)
-    hot_units = ranking.indicators if level == hot_level else inputs.indicators(hot_level)
+    hot_units = (
+        ranking.indicators
+        if level == hot_level
+        else computed(
+            ("risk_indicators", page.cache_key, hot_level, period, inputs.data_start),
+            lambda: inputs.indicators(hot_level),
+        )
+    )
     column = st.radio(
         tr("risk_page.hot_column"),
         list(HOTSPOT_COLUMNS),  # observed / expected first: counts flag where people live
@@ -265,25 +289,42 @@ elif analysis == "hotspots":
         key=state.HOT_COLUMN,
         format_func=lambda c: tr(f"indicator.{c}"),
     )
-    hot = HotSpots().fit(hot_units, column=column)
+    hot = computed(
+        ("risk_hotspots", page.cache_key, hot_level, period, inputs.data_start, column),
+        lambda: HotSpots().fit(hot_units, column=column),
+    )
     if hot.warning_:
         st.warning(small_counts_message(hot_units["cases"], lang=lang))
     shown = on_units(_map_units(hot_level, kabupaten), hot.result_)
-    layer, legend = hotspot_layer(shown, level=hot_level, lang=lang, column=column)
-    _show_map(layer, tr("risk_page.tab_hotspots"), legend, state.HOT_MAP)
+    _show_map(
+        (hot_level, kabupaten, period, inputs.data_start, column),
+        lambda: hotspot_layer(shown, level=hot_level, lang=lang, column=column),
+        tr("risk_page.tab_hotspots"),
+        state.HOT_MAP,
+    )
     st.caption(tr("risk_page.hot_method"))
 
 elif analysis == "density":
     bandwidth = st.slider(tr("risk_page.bandwidth"), 5, 50, 15, key=state.DENSITY_BANDWIDTH)
-    points = case_points(cases, data.gazetteer())
-    grid = kernel_density(points, bandwidth_km=bandwidth)
-    _show_map(heat_layer(grid, lang=lang), tr("risk_page.tab_density"), [], state.DENSITY_MAP)
+
+    def _density_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        grid = kernel_density(case_points(cases, data.gazetteer()), bandwidth_km=bandwidth)
+        return heat_layer(grid, lang=lang), []
+
+    _show_map(bandwidth, _density_layer, tr("risk_page.tab_density"), state.DENSITY_MAP)
 
 elif analysis == "change":
-    change = change_by_unit(cases, level=level, period=period, data_start=inputs.data_start)
-    shown = on_units(units, change)
-    layer, legend = change_layer(shown, level=level, lang=lang)
-    _show_map(layer, tr("risk_page.tab_change"), legend, state.CHANGE_MAP)
+
+    def _change_layer() -> tuple[folium.map.Layer, Sequence[LegendItem]]:
+        change = change_by_unit(cases, level=level, period=period, data_start=inputs.data_start)
+        return change_layer(on_units(units, change), level=level, lang=lang)
+
+    _show_map(
+        (level, kabupaten, period, inputs.data_start),
+        _change_layer,
+        tr("risk_page.tab_change"),
+        state.CHANGE_MAP,
+    )
 
 else:
     cutoff = _cutoff(cases, aggregated=aggregated)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import data, state
 from dashboard.context import analysis_start, stop_without_cases
+from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_table
 from dashboard.text import tr
 from layers.shelter_plan import ShelterPlan
@@ -31,21 +31,21 @@ left, right = st.columns(2)
 radius_km = left.slider(tr("shelter_page.radius_km"), 10, 150, 50, step=5, key=state.SHELTER_RADIUS)
 new_sites = right.slider(tr("shelter_page.new_sites"), 1, 10, 3, key=state.SHELTER_NEW_SITES)
 
+# The plan and its map are kept per data, access level, filter and settings (shared).
+plan_key = ("shelter_plan", page.cache_key, radius_km, new_sites)
 with st.spinner(tr("shelter_page.solving")):
-    plan = ShelterPlan(radius_km=radius_km, new_sites=new_sites).fit(
-        cases, view.shelters, gazetteer=data.gazetteer()
+    plan = computed(
+        plan_key,
+        lambda: ShelterPlan(radius_km=radius_km, new_sites=new_sites).fit(
+            cases, view.shelters, gazetteer=data.gazetteer()
+        ),
     )
 for line in plan.summary(lang=lang):
     st.markdown(line)
 
 st.subheader(tr("shelter_plan.map.title"))
-st_folium(
-    plan.explore(lang=lang, synthetic=view.synthetic),
-    key=state.SHELTER_MAP,
-    height=560,
-    use_container_width=True,
-    returned_objects=[],
-)
+frame = whole_map((plan_key, lang), lambda: plan.explore(lang=lang, synthetic=view.synthetic))
+show_map(frame, key=state.SHELTER_MAP, height=560, returned_objects=[])
 st.subheader(tr("shelter_page.suggested"))
 show_table(
     plan.suggested_,

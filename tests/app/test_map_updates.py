@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
@@ -28,6 +29,7 @@ from layers.overview import (
     on_grid,
     overview_map,
 )
+from layers.shelter_plan import ShelterPlan
 from tests.app.conftest import NewApp, run
 
 
@@ -51,12 +53,26 @@ def test_a_filter_change_sends_only_the_filtered_layers(new_app: NewApp) -> None
     assert after["script"] == before["script"]  # the browser keeps its map and geometry
     assert after["feature_group"] != before["feature_group"]
     assert len(after["feature_group"]) < len(before["script"])
+    # The choropleth's shapes stay in the browser: only colours and tooltips are sent.
+    assert '"coordinates"' in before["script"]
+    assert '"coordinates"' not in after["feature_group"]
     # The layer switcher is sent with the layers it lists.
     assert "feature_group_feature_group_0" in after["layer_control"]
     # Back to the first filter: the same layers as before, from the cache.
     at.multiselect(key="f_exploitation").set_value([])
     again = _map_args(run(at))
     assert again["feature_group"] == before["feature_group"]
+
+
+def test_a_new_class_scheme_or_measure_keeps_the_base(new_app: NewApp) -> None:
+    at = run(new_app())
+    before = _map_args(at)
+    at.selectbox(key="scheme").set_value("equal_interval")
+    at.selectbox(key="measure").set_value("victims")
+    after = _map_args(run(at))
+    assert after["script"] == before["script"]
+    assert after["feature_group"] != before["feature_group"]
+    assert t("measure.victims", "id") in after["layer_control"]
 
 
 def test_a_new_map_level_redraws_the_whole_map(new_app: NewApp) -> None:
@@ -110,3 +126,47 @@ def test_many_cases_reach_the_browser_on_a_grid_with_their_counts() -> None:
     heat = on_grid(many, mode="heat")
     assert len(heat) == len(places)  # one weighted point per cell
     assert heat["victims_selected"].sum() == many["victims_selected"].sum()
+
+
+def test_an_analysis_plan_is_kept_between_reruns_and_follows_its_settings(
+    new_app: NewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fits: list[int] = []
+    fit = ShelterPlan.fit
+
+    def counted_fit(self: ShelterPlan, *args: Any, **kwargs: Any) -> ShelterPlan:
+        fits.append(self.radius_km)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ShelterPlan, "fit", counted_fit)
+    mapframe.clear()
+    at = run(new_app(page="shelter"))
+    before = _map_args(at)
+    assert _map_args(run(at))["script"] == before["script"]
+    assert len(fits) == 1  # the second run reused the plan and its map
+    at.slider(key="shelter_radius").set_value(30)
+    assert _map_args(run(at))["script"] != before["script"]
+    assert fits[1:] == [30]
+
+
+def test_risk_indicators_are_kept_between_reruns(
+    new_app: NewApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers import indicators
+
+    levels: list[str] = []
+    compute = indicators.compute_indicators
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        levels.append(kwargs["level"])
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(indicators, "compute_indicators", counted)
+    mapframe.clear()
+    at = run(new_app(page="risiko"))
+    before = _map_args(at)
+    run(at)
+    assert levels == ["kecamatan"]  # once, for the page's default level
+    at.selectbox(key="risk_level").set_value("kabupaten")
+    assert _map_args(run(at))["script"] != before["script"]
+    assert levels == ["kecamatan", "kabupaten"]
