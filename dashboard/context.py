@@ -12,9 +12,9 @@ from dashboard import data, session
 from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
-from geodata.analysis_input import analysis_cases
-from geodata.auth import User
-from geodata.cases import CaseFilter
+from geodata.access.analysis_input import analysis_cases
+from geodata.access.auth import User
+from geodata.records.cases import CaseFilter
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class PageData:
         return (self.view.demo, self.view.version, self.view.level, self.case_filter)
 
     def analysis(self) -> AnalysisInput:
-        """Case rows for the analysis pages, for every role (:mod:`geodata.analysis_input`).
+        """Case rows for the analysis pages, for every role (:mod:`geodata.access.analysis_input`).
 
         Roles that see counts only get rows rebuilt from the published counts per kecamatan
         and year, and a notice saying so.

@@ -4,7 +4,7 @@ Streamlit talks to the browser over a websocket, which cannot set a cookie, and 
 by page JavaScript could not be HttpOnly. So :mod:`dashboard.server` mounts these routes on
 Streamlit's own server (``st.App(routes=...)``):
 
-- ``POST /_kalbar/session`` with a one-time code (:func:`geodata.gateway.cookie_code`) in the
+- ``POST /_kalbar/session`` with a one-time code (:func:`geodata.access.gateway.cookie_code`) in the
   body: the code is swapped for the session token, which comes back only as
   ``Set-Cookie: kalbar_session=...; HttpOnly; SameSite=Strict; Path=/`` (``Secure`` behind
   HTTPS), lasting as long as the session. The token is never in a URL, the page or a log.
@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from geodata import gateway
+from geodata.access import gateway
 
 COOKIE: Final = "kalbar_session"
 SESSION_PATH: Final = "/_kalbar/session"

@@ -1,7 +1,7 @@
 """Cached access to the reference geodata (public, the same for every role).
 
 Cases, crossings and shelters never come from here: pages get them from their role's view
-(:mod:`dashboard.session`, through :mod:`geodata.gateway`, which keeps the data caches keyed
+(:mod:`dashboard.session`, through :mod:`geodata.access.gateway`, which keeps the data caches keyed
 on data version and access level). Cached objects are shared between sessions: they hold no
 per-user data, and callers must not modify them.
 """
@@ -14,7 +14,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geodata import gateway, reference
+from geodata import reference
+from geodata.access import gateway
 
 
 def load_report() -> gateway.DemoLoadReport:

@@ -2,7 +2,7 @@
 
 The form is built from the schema; the store checks the record exactly as an import does,
 and every change lands in the audit log under the user's name. Nothing is ever deleted:
-a record is retired with a reason. Reads and writes go through :mod:`geodata.gateway`,
+a record is retired with a reason. Reads and writes go through :mod:`geodata.access.gateway`,
 which checks the role itself; the role checks here only decide what to draw.
 """
 
@@ -17,12 +17,11 @@ import streamlit as st
 
 from dashboard import session, state
 from dashboard.text import tr
-from geodata import gateway
-from geodata.access import allowed
-from geodata.auth import User
+from geodata.access import allowed, gateway
+from geodata.access.auth import User
+from geodata.access.gateway import Kind
 from geodata.errors import ValidationError
-from geodata.gateway import Kind
-from geodata.schemas import SCHEMAS, Entity, Field
+from geodata.records.schemas import SCHEMAS, Entity, Field
 
 _ENTITY: Final[dict[Kind, Entity]] = {
     "cases": "case",

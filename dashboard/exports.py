@@ -1,7 +1,7 @@
 """Download buttons: tables as CSV, XLSX, GeoJSON and GeoPackage; the map as HTML.
 
 Every download is produced when it is clicked (``data=callable``) through
-:mod:`geodata.gateway`, which checks the session and the role at that moment: a session
+:mod:`geodata.access.gateway`, which checks the session and the role at that moment: a session
 that ended, expired or whose user was disabled or given another role since the page was
 drawn gets a small text file saying so (translated), never the data. The ``/media/`` URL
 the browser then fetches is guarded by :mod:`dashboard.media`.
@@ -18,11 +18,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import media, session, state
 from dashboard.text import tr
-from geodata import gateway
-from geodata.access import ExportFormat, RoleView
-from geodata.cases import CaseFilter
+from geodata.access import ExportFormat, RoleView, gateway
 from geodata.errors import AccessDeniedError
 from geodata.i18n import t
+from geodata.records.cases import CaseFilter
 
 #: Format, MIME type; the button's label is ``export.format.<format>`` (it says which CSV it is).
 _FORMATS: Final[tuple[tuple[ExportFormat, str], ...]] = (
@@ -115,7 +114,7 @@ def checked_download_button(
 
     For downloads built from what the page holds (the map, its layers, a briefing): the
     session (and, with ``drawn_level``, the access level the page was drawn for, e.g.
-    ``view.level``) is checked through :func:`geodata.gateway.checked_bytes` when clicked.
+    ``view.level``) is checked through :func:`geodata.access.gateway.checked_bytes` when clicked.
     """
     lang, token = state.language(), session.token()
     (container or st).download_button(

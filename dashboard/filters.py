@@ -17,8 +17,8 @@ import streamlit as st
 from dashboard import state
 from dashboard.text import day, num, tr
 from geodata.access import FilterOptions
-from geodata.cases import AGES, SEXES, CaseFilter
-from geodata.schemas import CASE_STATUS, CROSSING_TYPE, EXPLOITATION
+from geodata.records.cases import AGES, SEXES, CaseFilter
+from geodata.records.schemas import CASE_STATUS, CROSSING_TYPE, EXPLOITATION
 
 
 def _multiselect(

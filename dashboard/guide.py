@@ -17,9 +17,9 @@ import streamlit as st
 from dashboard import state
 from dashboard.text import num, tr
 from geodata.access import RoleView, allowed
-from geodata.auth import User
-from geodata.gateway import Kind
-from geodata.templates import media_type, template_bytes
+from geodata.access.auth import User
+from geodata.access.gateway import Kind
+from geodata.records.templates import media_type, template_bytes
 
 #: The order an office fills a store: crossings and shelters first, so cases can name them.
 STEPS: Final[tuple[Kind, ...]] = ("crossings", "shelters", "cases")

@@ -1,6 +1,6 @@
 """Data management on the Data page: import with a preview, crossing checks, audit, backup.
 
-Every read and write goes through :mod:`geodata.gateway`, which checks the role and puts
+Every read and write goes through :mod:`geodata.access.gateway`, which checks the role and puts
 the user's name in the audit log (the role checks here only decide what to draw). In the
 demo mode a file can be checked but nothing is saved.
 """
@@ -21,14 +21,13 @@ from dashboard.exports import checked_download_button
 from dashboard.guide import template_buttons
 from dashboard.tables import show_dataframe
 from dashboard.text import day, num, tr
-from geodata import gateway
-from geodata.access import allowed
-from geodata.auth import User
+from geodata.access import allowed, gateway
+from geodata.access.auth import User
+from geodata.access.gateway import Kind
 from geodata.errors import GeodataError
-from geodata.gateway import Kind
-from geodata.intake import ImportPreview, preview_import
-from geodata.mapping import remember_mapping
-from geodata.schemas import CROSSING_STATUS
+from geodata.records.intake import ImportPreview, preview_import
+from geodata.records.mapping import remember_mapping
+from geodata.records.schemas import CROSSING_STATUS
 
 _KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
 #: Audit log columns shown, headers from ``manage.audit.<column>``.

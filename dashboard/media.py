@@ -29,7 +29,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard.cookies import COOKIE
-from geodata import gateway
+from geodata.access import gateway
 
 #: How long a download URL answers after its bytes were produced (or first served).
 DOWNLOAD_SECONDS: Final = 60.0

@@ -10,12 +10,16 @@ import streamlit as st
 from dashboard import state
 from dashboard.tables import show_dataframe
 from dashboard.text import num, tr
-from geodata import gateway
-from geodata.access import RoleView, allowed
-from geodata.auth import User
+from geodata.access import RoleView, allowed, gateway
+from geodata.access.auth import User
 from geodata.errors import GeodataError
-from geodata.population import PopulationFile, population_template, read_population, replaced
-from geodata.templates import media_type
+from geodata.records.population import (
+    PopulationFile,
+    population_template,
+    read_population,
+    replaced,
+)
+from geodata.records.templates import media_type
 
 #: Template formats offered, spreadsheet first.
 _FORMATS = ("xlsx", "csv")

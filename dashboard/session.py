@@ -1,9 +1,9 @@
 """Who is using the app, and the view of the data their role allows.
 
-Three modes (:func:`geodata.gateway.app_mode`): ``demo`` (no store configured: the synthetic
+Three modes (:func:`geodata.access.gateway.app_mode`): ``demo`` (no store configured: the synthetic
 sample, no login), ``setup`` (a store without an administrator: the page says which command
 to run) and ``login`` (a store with users: a login form, then the user's role decides what
-the data layer hands out). Everything goes through :mod:`geodata.gateway`: pages only ever
+the data layer hands out). Everything goes through :mod:`geodata.access.gateway`: pages only ever
 get a :class:`geodata.access.RoleView`, and the caches live in the data layer.
 
 A login survives a reload through an HttpOnly cookie (:mod:`dashboard.cookies`): after the
@@ -23,9 +23,8 @@ import streamlit as st
 from dashboard import state
 from dashboard.cookies import COOKIE, LOGOUT_PATH, SESSION_PATH
 from dashboard.text import tr
-from geodata import gateway
-from geodata.access import RoleView
-from geodata.auth import AuthenticationError, User
+from geodata.access import RoleView, gateway
+from geodata.access.auth import AuthenticationError, User
 
 TOKEN: Final = "_session_token"
 #: A one-time code to hand to the browser on the next run (after a login).

@@ -14,8 +14,8 @@ import streamlit as st
 
 from dashboard.state import language
 from dashboard.text import tr
-from geodata.export import spreadsheet_safe
 from geodata.i18n import format_table
+from geodata.records.export import spreadsheet_safe
 
 
 def show_dataframe(
@@ -24,7 +24,7 @@ def show_dataframe(
     """``st.dataframe`` of ``frame`` (or records) as people read it in the session's language
     (numbers ``1.234,5``, dates ``20 Juni 2025``, blanks "–": :func:`geodata.i18n.format_table`,
     floats with ``digits`` decimals), every text cell a spreadsheet would run as a formula
-    neutralised (:func:`geodata.export.spreadsheet_safe`), so the table's "Download as CSV"
+    neutralised (:func:`geodata.records.export.spreadsheet_safe`), so the table's "Download as CSV"
     is as safe as the app's own exports. ``kwargs`` go to ``st.dataframe`` (``hide_index``
     defaults to True; the table fills the width; the deprecated ``use_container_width`` is
     accepted and ignored)."""

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from geodata.report import Report
+    from geodata.records.report import Report
 
 __all__ = [
     "AccessDeniedError",

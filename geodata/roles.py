@@ -1,6 +1,6 @@
 """Roles, the access level each role has, and what each level may do.
 
-One table decides who may do what; :mod:`geodata.access` (reads) and :mod:`geodata.auth`
+One table decides who may do what; :mod:`geodata.access` (reads) and :mod:`geodata.access.auth`
 (users) enforce it.
 
 ======== ============ =================================================================

@@ -54,7 +54,7 @@ DEFAULT_LANGUAGE: Final = "id"
 LOCAL_DIR: Final = PACKAGE_DIR.parent / ".kalbar"
 #: Environment variable naming the JSON file of remembered column mappings.
 COLUMN_MAPPINGS_ENV: Final = "KALBAR_COLUMN_MAPPINGS"
-#: Where confirmed column mappings of imported files are remembered (``geodata.mapping``).
+#: Where confirmed column mappings of imported files are remembered (``geodata.records.mapping``).
 COLUMN_MAPPINGS_FILE: Final = LOCAL_DIR / "column_mappings.json"
 #: Largest file accepted for import, in MB: ``server.maxUploadSize`` in .streamlit/config.toml.
 MAX_UPLOAD_MB: Final = 20
@@ -65,8 +65,9 @@ MAX_IMPORT_COLUMNS: Final = 200
 #: Longest cell accepted, in characters: the most an Excel cell can hold.
 MAX_CELL_CHARS: Final = 32_767
 
-# Bounded uploads (geodata._upload, geodata._sandbox): every file to import or check, for
-# every role and in demo mode, is read in a worker process that is killed over these limits.
+# Bounded uploads (geodata.records._upload, geodata.records._sandbox): every file to import or
+# check, for every role and in demo mode, is read in a worker process that is killed over these
+# limits.
 #: Most seconds (wall time) reading one file may take: 100,000 XLSX rows take 7 s on an idle
 #: server and 35 s on a busy one; the bombs of issue 9 took 89 s to over 300 s.
 UPLOAD_TIME_LIMIT_S: Final = 120.0

@@ -26,7 +26,7 @@ def require_frame(frame: object, name: str, columns: Sequence[str], *, geo: bool
     if missing:
         raise GeodataError(
             f"`{name}` should have the columns {list(columns)}, it lacks {missing}; "
-            "load it with geodata.loaders or geodata.reference"
+            "load it with geodata.records.loaders or geodata.reference"
         )
     if geo:
         require_storage_crs(frame, name)

@@ -1,7 +1,7 @@
 """Trafficking cases on the map: tooltips, the clustered or heat layer, and its legend.
 
 The cases' data work (filtering, placing in units, counting, drawable points) lives in
-:mod:`geodata.cases`, where the data layer's role views use it.
+:mod:`geodata.records.cases`, where the data layer's role views use it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.i18n import format_date, format_number, t
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.schemas import VICTIM_COLUMNS
 from layers import styles
 from layers._html import escape_text
 

@@ -163,7 +163,7 @@ def case_places(cases: gpd.GeoDataFrame, *, gazetteer: pd.DataFrame | None = Non
     Parameters
     ----------
     cases
-        Cases as from :func:`geodata.loaders.load_cases`.
+        Cases as from :func:`geodata.records.loaders.load_cases`.
     gazetteer
         Codes with ``lat``/``lon``; ``None`` loads :func:`geodata.reference.load_gazetteer`.
     """
@@ -195,7 +195,7 @@ def case_kabupaten(
     Parameters
     ----------
     cases
-        Cases as from :func:`geodata.loaders.load_cases`.
+        Cases as from :func:`geodata.records.loaders.load_cases`.
     kabupaten
         Kabupaten units with ``code``; ``None`` loads the reference coverage.
     """

@@ -126,7 +126,7 @@ def kernel_density(
     Parameters
     ----------
     points
-        Points in EPSG:4326 (e.g. :func:`geodata.cases.case_points`); missing and empty
+        Points in EPSG:4326 (e.g. :func:`geodata.records.cases.case_points`); missing and empty
         geometries are skipped.
     bandwidth_km
         Kernel radius: a case counts fully at its point and not at all this far away.

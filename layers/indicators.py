@@ -58,9 +58,9 @@ import shapely
 from scipy import optimize, special
 
 from geodata import reference
-from geodata.cases import locate_cases
 from geodata.errors import GeodataError
-from geodata.population import POPULATION_BASES, PopulationBasis, unit_population
+from geodata.records.cases import locate_cases
+from geodata.records.population import POPULATION_BASES, PopulationBasis, unit_population
 from geodata.settings import LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 from layers.periods import Period
@@ -80,7 +80,7 @@ DEFAULT_NEAR_KM: Final = 10.0
 #: Crossing kinds that are unofficial, and the statuses counted (closed tracks are not).
 UNOFFICIAL_KINDS: Final = frozenset({"land_track", "river_route"})
 OPEN_STATUSES: Final = frozenset({"active", "unverified"})
-#: Columns a case frame needs (as loaded by :func:`geodata.loaders.load_cases`).
+#: Columns a case frame needs (as loaded by :func:`geodata.records.loaders.load_cases`).
 CASE_COLUMNS: Final = ("date_reported", "location_precision", "admin_code")
 #: The indicator columns, in output order (after code, name and the unit's attributes).
 INDICATOR_COLUMNS: Final = (
@@ -306,7 +306,7 @@ def estimate_population(
     """People per unit: Kemendagri 2025 per kabupaten, loaded or estimated below it.
 
     Population is published per kabupaten only. An office may load its own figures per
-    kecamatan or desa (``table``, see :mod:`geodata.population`); units with one use it.
+    kecamatan or desa (``table``, see :mod:`geodata.records.population`); units with one use it.
     Below the kabupaten the rest of its people (its total minus the loaded units, never
     negative) is shared out among the units without a figure, by ``basis``:
 
@@ -358,7 +358,7 @@ def compute_indicators(
     cases
         Cases as loaded (EPSG:4326), *not* filtered by date: the period (and its previous
         period) are taken from them here. Cases through
-        :func:`geodata.cases.locate_cases` are used as they are; others are located first.
+        :func:`geodata.records.cases.locate_cases` are used as they are; others are located first.
     level
         One of ``{"kabupaten", "kecamatan", "desa"}``.
     period
@@ -368,12 +368,12 @@ def compute_indicators(
     desa
         Desa coverage to locate cases with; ``None``: the reference desa.
     crossings, shelters
-        As from :mod:`geodata.loaders`; ``None`` leaves their columns NaN.
+        As from :mod:`geodata.records.loaders`; ``None`` leaves their columns NaN.
     near_km
         Distance for ``unofficial_crossings_near``; ``None``: :data:`DEFAULT_NEAR_KM`.
     victims
         Column counted as victims (``"victims_selected"`` after
-        :func:`geodata.cases.filter_cases`).
+        :func:`geodata.records.cases.filter_cases`).
     data_start
         First day the data covers; ``None``: the first day of the month of the earliest
         date reported in ``cases``.
@@ -381,9 +381,9 @@ def compute_indicators(
         How people are estimated below the kabupaten: ``{"desa_count", "area"}``, see
         :func:`estimate_population`.
     population
-        Population loaded by the office (:data:`geodata.population.POPULATION_COLUMNS`, e.g.
+        Population loaded by the office (:data:`geodata.records.population.POPULATION_COLUMNS`, e.g.
         :meth:`geodata.access.RoleView.population`): units with a figure use it, the others
-        share what remains of their kabupaten (:func:`geodata.population.unit_population`).
+        share what remains of their kabupaten (:func:`geodata.records.population.unit_population`).
     exact_confidential
         Measure to confidential shelters' exact points; by default they count at their
         kecamatan's centre (:func:`shelter_sites`), so the output cannot reveal them.

@@ -93,9 +93,9 @@ def crossing_links(
     Parameters
     ----------
     cases
-        Cases as from :func:`geodata.loaders.load_cases`.
+        Cases as from :func:`geodata.records.loaders.load_cases`.
     crossings
-        Crossings as from :func:`geodata.loaders.load_crossings`.
+        Crossings as from :func:`geodata.records.loaders.load_crossings`.
     near_km
         Distance within which a case that names no crossing belongs to a crossing;
         ``None`` uses :data:`DEFAULT_NEAR_KM`.
@@ -152,9 +152,9 @@ def rank_crossings(
     Parameters
     ----------
     cases
-        Cases as from :func:`geodata.loaders.load_cases` (filtered as the user chose).
+        Cases as from :func:`geodata.records.loaders.load_cases` (filtered as the user chose).
     crossings
-        Crossings as from :func:`geodata.loaders.load_crossings`.
+        Crossings as from :func:`geodata.records.loaders.load_crossings`.
     period
         The period whose cases are counted and compared with the one before; its last
         day is the reference date of the recency weights and of ``days_since_verified``.
@@ -308,7 +308,7 @@ class PatrolPlan:
         Parameters
         ----------
         cases
-            Cases as from :func:`geodata.loaders.load_cases`; those reported after
+            Cases as from :func:`geodata.records.loaders.load_cases`; those reported after
             ``reference_date`` are left out.
         crossings
             Candidate patrol locations (all of them, or those the user kept).

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geodata.records.trends import Frequency, cases_over_time
 from geodata.settings import METRIC_CRS
-from geodata.trends import Frequency, cases_over_time
 
 
 @dataclass(frozen=True)

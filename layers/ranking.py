@@ -46,8 +46,9 @@ class RiskInputs:
         First day the data covers (counts per year cover whole years); ``None``: from
         ``cases``.
     population
-        The office's people per kecamatan or desa (:func:`geodata.population.unit_population`);
-        ``None`` or empty: estimated from the kabupaten totals.
+        The office's people per kecamatan or desa
+        (:func:`geodata.records.population.unit_population`); ``None`` or empty: estimated from the
+        kabupaten totals.
     """
 
     cases: gpd.GeoDataFrame

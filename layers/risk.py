@@ -17,7 +17,7 @@ Command line (prints one row per unit, by rank)::
 
 Examples
 --------
->>> from geodata.datasets import load_sample
+>>> from geodata.records.datasets import load_sample
 >>> from layers.indicators import compute_indicators
 >>> sample = load_sample()
 >>> indicators = compute_indicators(sample.cases, level="kabupaten",
@@ -46,8 +46,8 @@ import pandas as pd
 
 from geodata.errors import GeodataError
 from geodata.i18n import format_date, format_number, t
-from geodata.loaders import load_cases, load_crossings, load_shelters
-from geodata.population import population_note, read_population
+from geodata.records.loaders import load_cases, load_crossings, load_shelters
+from geodata.records.population import population_note, read_population
 from geodata.settings import DEFAULT_LANGUAGE, LANGUAGES, LEVELS, SAMPLE_DIR, Level
 from layers._html import html_table
 from layers._inputs import check_choice, require_frame
@@ -761,7 +761,7 @@ def risk_table(
     ``period`` may be a :class:`~layers.periods.Period`, a ``(start, end)`` pair with
     either end ``None`` (filled by :meth:`Period.from_cases`), or ``None``. Check
     :func:`ranking_status` of the indicators first when the period may hold no case.
-    ``population`` is the office's loaded population (:mod:`geodata.population`).
+    ``population`` is the office's loaded population (:mod:`geodata.records.population`).
     """
     indicators = _indicators(
         cases, level=level, period=period, crossings=crossings, shelters=shelters,

@@ -188,9 +188,9 @@ class ShelterPlan:
         Parameters
         ----------
         cases
-            Cases as from :func:`geodata.loaders.load_cases` (filtered as the user chose).
+            Cases as from :func:`geodata.records.loaders.load_cases` (filtered as the user chose).
         shelters
-            Existing shelters as from :func:`geodata.loaders.load_shelters` (may be empty).
+            Existing shelters as from :func:`geodata.records.loaders.load_shelters` (may be empty).
         candidates
             Candidate sites with ``code``, ``name`` and a point; ``None`` uses
             :func:`desa_candidates`.

@@ -3,9 +3,9 @@
 Fixtures
 --------
 sample
-    The committed synthetic :class:`~geodata.datasets.Dataset` (session).
+    The committed synthetic :class:`~geodata.records.datasets.Dataset` (session).
 located
-    Its cases through :func:`geodata.cases.locate_cases`, with ``destination`` (session).
+    Its cases through :func:`geodata.records.cases.locate_cases`, with ``destination`` (session).
 make_cases
     Build a small case frame from dicts of overrides, on the columns and dtypes of a loaded
     case (``lon``/``lat`` give the point; leave them out for a case without one).
@@ -27,9 +27,9 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata.cases import destination_label, locate_cases
-from geodata.datasets import Dataset, load_sample
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.cases import destination_label, locate_cases
+from geodata.records.datasets import Dataset, load_sample
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_RAW_DIR
 from tests._stores import SKIP_PREFIX, stop_server
 

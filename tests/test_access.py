@@ -23,7 +23,6 @@ import pytest
 import shapely
 
 from geodata import reference
-from geodata._cellkey import PTABLE, ptable_rows
 from geodata.access import (
     EXPORT_FORMATS,
     FACT_COLUMNS,
@@ -42,11 +41,12 @@ from geodata.access import (
     read_for,
     view_for,
 )
-from geodata.auth import User
-from geodata.cases import CaseFilter
-from geodata.datasets import Dataset
+from geodata.access._cellkey import PTABLE, ptable_rows
+from geodata.access.auth import User
 from geodata.errors import AccessDeniedError
-from geodata.population import POPULATION_COLUMNS
+from geodata.records.cases import CaseFilter
+from geodata.records.datasets import Dataset
+from geodata.records.population import POPULATION_COLUMNS
 from geodata.roles import ROLES, Role
 from geodata.store import open_store
 

@@ -18,16 +18,16 @@ import pytest
 
 from geodata import reference
 from geodata.access import RoleView, view_for
-from geodata.analysis_input import (
+from geodata.access.analysis_input import (
     AGGREGATE_COLUMNS,
     analysis_cases,
     analysis_years,
     busiest_kabupaten,
 )
-from geodata.cases import CaseFilter
-from geodata.datasets import Dataset, load_sample
+from geodata.records.cases import CaseFilter
+from geodata.records.datasets import Dataset, load_sample
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.roles import Role
-from geodata.schemas import VICTIM_COLUMNS
 from geodata.settings import DEFAULT_KABUPATEN
 from layers.indicators import compute_indicators
 from layers.periods import Period

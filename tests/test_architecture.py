@@ -1,9 +1,10 @@
 """Access by construction: the import contracts in pyproject.toml ([tool.importlinter]) hold.
 
 - dashboard -> layers -> geodata: a lower layer never imports a higher one, with no
-  exceptions (the data layer counts cases with :mod:`geodata.cases`, issue 13);
-- no dashboard module imports ``geodata.store``, ``geodata.datasets``, ``geodata.loaders``
-  or ``geodata.synthetic``: pages get data only through ``geodata.gateway``.
+  exceptions (the data layer counts cases with :mod:`geodata.records.cases`, issue 13);
+- no dashboard module imports ``geodata.store``, ``geodata.records.datasets``,
+  ``geodata.records.loaders`` or ``geodata.synthetic``: pages get data only through
+  ``geodata.access.gateway``.
 
 The second test plants a forbidden import in a copy of the code, so a contract that checks
 nothing (a wrong module name, a page folder the linter cannot see) fails here.
@@ -65,9 +66,13 @@ def test_the_import_contracts_hold() -> None:
     ("module", "line", "broken"),
     [
         ("dashboard/views/peta.py", "from geodata.store import open_store", "Pages get data"),
-        ("dashboard/panel.py", "from geodata.datasets import load_sample", "Pages get data"),
+        (
+            "dashboard/panel.py",
+            "from geodata.records.datasets import load_sample",
+            "Pages get data",
+        ),
         ("layers/overview.py", "from dashboard import state", "dashboard -> layers"),
-        ("geodata/reference.py", "from layers import styles", "dashboard -> layers"),
+        ("geodata/reference/__init__.py", "from layers import styles", "dashboard -> layers"),
     ],
 )
 def test_a_forbidden_import_breaks_a_contract(
@@ -81,5 +86,5 @@ def test_a_forbidden_import_breaks_a_contract(
     assert "1 kept, 1 broken" in result.stdout
     report = result.stdout.split("Broken contracts")[1]
     assert report.strip("-\n").startswith(broken)
-    importer = module.removesuffix(".py").replace("/", ".")
+    importer = module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
     assert f"{importer} -> {line.split()[1]}" in report

@@ -14,8 +14,8 @@ import pytest
 from scipy import sparse
 
 from geodata import reference
-from geodata.datasets import Dataset
 from geodata.errors import GeodataError
+from geodata.records.datasets import Dataset
 from layers.backtest import (
     TABLE_COLUMNS,
     BacktestResult,

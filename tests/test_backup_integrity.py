@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata.datasets import Dataset
+from geodata.records.datasets import Dataset
 from geodata.store import BackupRefusedError, Store, open_store
 from geodata.store._backup import SIGNATURE_KEY, sign
 from geodata.store._gpkg import GpkgStore

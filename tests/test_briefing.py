@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from geodata.datasets import Dataset
 from geodata.errors import GeodataError
 from geodata.i18n import catalogue
+from geodata.records.datasets import Dataset
 from geodata.settings import LANGUAGES, SAMPLE_DIR
 from layers._assets import external_urls
 from layers.briefing import (

@@ -18,7 +18,8 @@ import pytest
 from folium.plugins import FastMarkerCluster, HeatMap
 
 from geodata import reference
-from geodata.cases import (
+from geodata.i18n import format_date
+from geodata.records.cases import (
     CaseFilter,
     case_points,
     count_by_unit,
@@ -26,8 +27,7 @@ from geodata.cases import (
     filter_cases,
     locate_cases,
 )
-from geodata.i18n import format_date
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.settings import SAMPLE_DIR
 from layers import cases as cases_module
 from layers.cases import cases_layer

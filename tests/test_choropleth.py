@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata.cases import CaseFilter, count_by_unit, filter_cases
+from geodata.records.cases import CaseFilter, count_by_unit, filter_cases
 from layers import styles
 from layers.choropleth import (
     SCHEMES,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata.coded_values import (
+from geodata.i18n import t
+from geodata.records.coded_values import (
     LABEL_SECTIONS,
     coded_values,
     country_code,
@@ -15,9 +16,8 @@ from geodata.coded_values import (
     suggest_country,
     value_key,
 )
-from geodata.i18n import t
-from geodata.loaders import load_cases, load_crossings, load_shelters
-from geodata.schemas import SCHEMAS
+from geodata.records.loaders import load_cases, load_crossings, load_shelters
+from geodata.records.schemas import SCHEMAS
 
 TODAY = dt.date(2025, 6, 20)
 CODED = sorted(LABEL_SECTIONS)

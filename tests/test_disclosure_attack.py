@@ -7,7 +7,7 @@ As a viewer, the attacker asks every surface the view offers (map counts, the un
 one-value filters, two date ranges split around the day, a year split, the filter lists).
 
 The attacker knows the publication method (the perturbation table is public,
-:func:`geodata._cellkey.possible_true_counts`; under the old rule a shown number was exact,
+:func:`geodata.access._cellkey.possible_true_counts`; under the old rule a shown number was exact,
 ``"<3"`` meant 1 or 2 and ``"*"`` any non-zero count) and the filter coarsening. From each
 published value they take the true counts it can stand for and, for each attack, work out
 the set of values of the hidden count consistent with everything published. An attack wins
@@ -17,7 +17,7 @@ surface.
 
 Run over :data:`SECRETS` store keys (the cell keys change with the key), the share of keys
 for which the attacker can rule out 0 is measured: a published 0 stays a true 0, so a true 1
-published as 3 (one time in three, :data:`geodata._cellkey.PTABLE`) tells that the unit has
+published as 3 (one time in three, :data:`geodata.access._cellkey.PTABLE`) tells that the unit has
 *some* case (1 to 5); the attacks must not do better than that.
 """
 
@@ -34,10 +34,10 @@ import pandas as pd
 import pytest
 
 from geodata import access, reference
-from geodata._cellkey import possible_true_counts
 from geodata.access import RoleView, export_bytes, view_for
-from geodata.cases import CaseFilter
-from geodata.datasets import Dataset
+from geodata.access._cellkey import possible_true_counts
+from geodata.records.cases import CaseFilter
+from geodata.records.datasets import Dataset
 from geodata.store import open_store
 
 THRESHOLD: Final = 3

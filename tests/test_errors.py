@@ -10,20 +10,20 @@ import pandas as pd
 import pytest
 
 from geodata import errors
-from geodata.auth import check_new_password, normalise_username
+from geodata.access.auth import check_new_password, normalise_username
 from geodata.errors import AccountError, ArgumentError, ConfigError, GeodataError, not_one_of
-from geodata.export import to_csv_bytes
+from geodata.records.export import to_csv_bytes
 from geodata.store import open_store
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 #: Exceptions that are signals inside one module, never shown to a user as such.
 INTERNAL_SIGNALS: Final = {
     ("geodata/_cli.py", "UsageError"),  # the parser's message, printed by run_cli
-    ("geodata/_sandbox.py", "LimitExceededError"),  # becomes a problem of the uploaded file
-    ("geodata/intake.py", "_ArgumentError"),  # carries an argument error out of a worker
+    ("geodata/records/_sandbox.py", "LimitExceededError"),  # becomes a problem of the uploaded file
+    ("geodata/records/intake.py", "_ArgumentError"),  # carries an argument error out of a worker
 }
 #: ``raise ValueError`` kept on purpose: caught a few lines below and turned into a message.
-INTERNAL_VALUE_ERRORS: Final = {"geodata/_xlsx.py", "layers/risk.py"}
+INTERNAL_VALUE_ERRORS: Final = {"geodata/records/_xlsx.py", "layers/risk.py"}
 
 
 def _modules() -> list[tuple[str, ast.Module]]:

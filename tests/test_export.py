@@ -17,10 +17,10 @@ import pyogrio
 import pytest
 import shapely
 
-from geodata import auth
-from geodata.cases import CaseFilter, filter_cases
-from geodata.datasets import Dataset
-from geodata.export import (
+from geodata.access import auth
+from geodata.records.cases import CaseFilter, filter_cases
+from geodata.records.datasets import Dataset
+from geodata.records.export import (
     is_formula_like,
     neutralise_formula,
     spreadsheet_safe,

@@ -25,11 +25,11 @@ from starlette.types import Message, Receive, Scope, Send
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cookies, exports, media, session
-from geodata import auth, gateway
+from geodata.access import auth, gateway
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
-from geodata.datasets import load_sample
 from geodata.errors import AccessDeniedError
 from geodata.i18n import t
+from geodata.records.datasets import load_sample
 from geodata.roles import ROLES
 from geodata.store import open_store
 from tests.app.conftest import APP, TIMEOUT

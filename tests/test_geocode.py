@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from geodata.geocode import PlaceIndex, geocode, geocode_many, main
+from geodata.reference.geocode import PlaceIndex, geocode, geocode_many, main
 
 ENTIKONG_DESA = "61.03.21.2003"
 ENTIKONG_KEC = "61.03.21"
@@ -266,7 +266,7 @@ def test_every_desa_written_out_in_full_words() -> None:
 
 
 def test_an_import_places_full_word_names_on_their_desa() -> None:
-    from geodata.intake import preview_import
+    from geodata.records.intake import preview_import
 
     text = (
         "id kasus;tanggal laporan;lokasi;korban perempuan dewasa;status\n"
@@ -282,7 +282,7 @@ def test_an_import_places_full_word_names_on_their_desa() -> None:
 
 def test_an_import_reads_a_whole_place_written_in_the_desa_column() -> None:
     """Offices fill the template's Desa column with the whole place, or prefix each column."""
-    from geodata.intake import preview_import
+    from geodata.records.intake import preview_import
 
     text = (
         "id kasus;tanggal laporan;desa/kelurahan;kecamatan;korban perempuan dewasa;status\n"

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata import _sources
-from geodata.build import build
+from geodata.build import _sources, build
 from geodata.settings import DATA_DIR, DEFAULT_RAW_DIR, METRIC_CRS
 
 needs_raw = pytest.mark.skipif(

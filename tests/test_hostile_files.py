@@ -1,8 +1,8 @@
 """Malformed and hostile files through the validate entry point: a clear message, never a crash.
 
 Each file in ``tests/fixtures/hostile/`` (written by ``tests/fixtures/make_hostile.py``) goes
-through ``python -m geodata.validate``'s :func:`~geodata.validate.main` and through
-:func:`~geodata.intake.preview_import`. For each: no exception escapes, the exit code is the
+through ``python -m geodata.records.validate``'s :func:`~geodata.records.validate.main` and through
+:func:`~geodata.records.intake.preview_import`. For each: no exception escapes, the exit code is the
 expected one (0 only for files that are legitimately valid, see ``VALID``), the expected
 problems are reported in Indonesian and English, no message carries a raw control character,
 and user text is kept exactly as typed (escaping HTML is the renderer's job, neutralising
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from geodata import settings
-from geodata.intake import ImportPreview, preview_import
-from geodata.validate import main
+from geodata.records.intake import ImportPreview, preview_import
+from geodata.records.validate import main
 from tests.fixtures.make_hostile import (
     CONTROL_NOTE,
     FORMULAS,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from geodata.datasets import load_sample
-from geodata.intake import preview_import
+from geodata.records.datasets import load_sample
+from geodata.records.intake import preview_import
 from geodata.store import Store, open_store
 from tests.fixtures.make_hostile import HOSTILE_DIR
 

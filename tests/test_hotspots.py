@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata.cases import case_points
-from geodata.datasets import Dataset
 from geodata.errors import GeodataError
+from geodata.records.cases import case_points
+from geodata.records.datasets import Dataset
 from geodata.settings import METRIC_CRS
 from layers.density import DensityGrid, heat_layer, kernel_density, quartic_kernel
 from layers.hotspots import (

@@ -18,8 +18,8 @@ import geopandas as gpd
 import pytest
 
 from geodata import reference
-from geodata.cases import case_points, count_by_unit, destination_label, locate_cases
-from geodata.datasets import Dataset
+from geodata.records.cases import case_points, count_by_unit, destination_label, locate_cases
+from geodata.records.datasets import Dataset
 from layers import cases as cases_module
 from layers._html import escape_text, html_table
 from layers.cases import case_tooltip_values, cases_layer

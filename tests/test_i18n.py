@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata import reference, schemas
-from geodata.cases import AGES, SEXES
-from geodata.export import to_csv_bytes
+from geodata import reference
 from geodata.i18n import catalogue, format_date, format_number, format_table, t, vega_locale
+from geodata.records import schemas
+from geodata.records.cases import AGES, SEXES
+from geodata.records.export import to_csv_bytes
 from geodata.roles import ROLE_LEVEL
 from geodata.settings import LANGUAGES, LEVELS
 from layers.choropleth import SCHEMES

@@ -7,7 +7,7 @@ kecamatan (``HIDDEN_UNIT``) and alone in 2025: a female child, sexual exploitati
 Brunei (``BN``, no other case goes there), with a free-text destination state and source.
 
 Each attack asks what a viewer's page or link can ask of :class:`geodata.access.RoleView`,
-the exports and :mod:`geodata.analysis_input`. Where a published 0 can hide the case (two
+the exports and :mod:`geodata.access.analysis_input`. Where a published 0 can hide the case (two
 store keys in three), the attack picks such a key: the hidden case then must leave no trace.
 Each hole found by attacking the first version is a test here; all are closed now.
 """
@@ -27,10 +27,10 @@ import pytest
 
 from geodata import reference
 from geodata.access import EXPORT_FORMATS, RoleView, export_bytes, view_for
-from geodata.analysis_input import analysis_cases, analysis_years, published_counts
-from geodata.cases import CaseFilter
-from geodata.datasets import Dataset
+from geodata.access.analysis_input import analysis_cases, analysis_years, published_counts
 from geodata.errors import AccessDeniedError
+from geodata.records.cases import CaseFilter
+from geodata.records.datasets import Dataset
 from geodata.store import open_store
 
 THRESHOLD: Final = 3

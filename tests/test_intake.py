@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata import intake, settings
+from geodata import settings
 from geodata.errors import ValidationError
-from geodata.intake import ImportPreview, preview_import
-from geodata.loaders import load_cases
-from geodata.mapping import (
+from geodata.records import intake
+from geodata.records.intake import ImportPreview, preview_import
+from geodata.records.loaders import load_cases
+from geodata.records.mapping import (
     guess_entity,
     header_signature,
     header_words,

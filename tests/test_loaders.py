@@ -19,9 +19,9 @@ import pytest
 import shapely
 
 from geodata.errors import ValidationError
-from geodata.loaders import LoadResult, load_cases, load_crossings, load_shelters
-from geodata.report import Problem, Report
-from geodata.schemas import CASE, CROSSING, SHELTER, VICTIMS_TOTAL, Schema
+from geodata.records.loaders import LoadResult, load_cases, load_crossings, load_shelters
+from geodata.records.report import Problem, Report
+from geodata.records.schemas import CASE, CROSSING, SHELTER, VICTIMS_TOTAL, Schema
 from geodata.settings import SAMPLE_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "loaders"

@@ -7,9 +7,9 @@ import geopandas as gpd
 import pytest
 
 from geodata import reference
-from geodata.cases import CaseFilter, count_by_unit, filter_cases, locate_cases
-from geodata.datasets import load_sample
 from geodata.i18n import t
+from geodata.records.cases import CaseFilter, count_by_unit, filter_cases, locate_cases
+from geodata.records.datasets import load_sample
 from layers.crossings import POST_SOURCE, with_reference_posts
 from layers.overview import MapData, MapOptions, overview_map
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.parsing import (
+from geodata.records.parsing import (
     normalise_place_name,
     parse_coordinate,
     parse_dates,

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from geodata.datasets import Dataset
 from geodata.errors import GeodataError
 from geodata.i18n import catalogue
+from geodata.records.datasets import Dataset
 from geodata.settings import LANGUAGES, METRIC_CRS
 from layers._assets import external_urls, standalone_html
 from layers.coverage import (

@@ -21,10 +21,10 @@ import pytest
 
 from geodata import reference
 from geodata.access import RoleStore, view_for
-from geodata.auth import User
-from geodata.datasets import Dataset
+from geodata.access.auth import User
 from geodata.errors import AccessDeniedError, ValidationError
-from geodata.population import (
+from geodata.records.datasets import Dataset
+from geodata.records.population import (
     POPULATION_COLUMNS,
     empty_table,
     population_note,

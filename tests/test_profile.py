@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata.cases import CaseFilter, filter_cases
-from geodata.datasets import Dataset
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.cases import CaseFilter, filter_cases
+from geodata.records.datasets import Dataset
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.settings import METRIC_CRS, SAMPLE_DIR
 from layers.profile import UnitProfile, unit_profile
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata.datasets import Dataset
+from geodata.records.datasets import Dataset
 from layers.periods import Period
 from layers.ranking import RiskInputs, backtest_level, hotspot_level, on_units, rank_units
 from layers.risk import DEFAULT_WEIGHTS, risk_table

@@ -21,9 +21,9 @@ import shapely
 from esda.smoothing import Empirical_Bayes
 
 from geodata import reference
-from geodata.datasets import Dataset
 from geodata.errors import GeodataError
 from geodata.i18n import catalogue
+from geodata.records.datasets import Dataset
 from geodata.settings import LANGUAGES, SAMPLE_DIR, Level
 from layers.change import change_classes, change_layer
 from layers.indicators import (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geodata.i18n import catalogue
-from geodata.schemas import (
+from geodata.records.schemas import (
     CASE,
     CROSSING,
     SCHEMAS,

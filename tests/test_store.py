@@ -19,8 +19,8 @@ import pyogrio
 import pytest
 
 from geodata import reference
-from geodata.datasets import Dataset
 from geodata.errors import ValidationError
+from geodata.records.datasets import Dataset
 from geodata.store import (
     DuplicateRecordError,
     GpkgStore,
@@ -127,7 +127,7 @@ def test_a_frame_without_required_columns_is_refused(store: Store, sample: Datas
 KILLED_IMPORT = textwrap.dedent(
     """
     import sys, time
-    from geodata.datasets import load_sample
+    from geodata.records.datasets import load_sample
     from geodata.store import open_store
     from geodata.store._base import Store
 

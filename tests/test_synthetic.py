@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata import reference, schemas, synthetic
+from geodata import reference, synthetic
 from geodata.errors import GeodataError
+from geodata.records import schemas
 from geodata.settings import METRIC_CRS, SAMPLE_DIR
 
 FILES = ("cases", "crossings", "shelters")
@@ -276,7 +277,7 @@ def test_another_seed_gives_other_data_with_the_same_2024_totals(tmp_path: Path)
 
 
 def test_the_files_pass_the_loaders() -> None:
-    loaders = pytest.importorskip("geodata.loaders")
+    loaders = pytest.importorskip("geodata.records.loaders")
     crossings = loaders.load_crossings(SAMPLE_DIR / "crossings.csv")
     results = {
         "crossings": crossings,

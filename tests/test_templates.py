@@ -12,9 +12,9 @@ import pytest
 import shapely
 
 from geodata import reference
-from geodata.intake import ImportPreview, preview_import
-from geodata.schemas import SCHEMAS
-from geodata.templates import (
+from geodata.records.intake import ImportPreview, preview_import
+from geodata.records.schemas import SCHEMAS
+from geodata.records.templates import (
     ENTITY_OF_KIND,
     main,
     media_type,

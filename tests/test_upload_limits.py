@@ -1,7 +1,7 @@
 """Bounded uploads (issue 9, item 6): every resource bomb of the issue is refused, quickly, with
 the message that names its limit, through the path every role's file check, demo mode, the
-import and ``python -m geodata.validate`` use (:func:`geodata.intake.preview_import` →
-:func:`geodata._upload.read_upload`, a worker process with a time and a memory limit); a
+import and ``python -m geodata.records.validate`` use (:func:`geodata.records.intake.preview_import`
+→ :func:`geodata.records._upload.read_upload`, a worker process with a time and a memory limit); a
 normal 50-row file of each format still imports; a parse over the time limit is killed and
 its worker is gone.
 
@@ -25,13 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from geodata import _sandbox, _upload, settings
-from geodata._read import read_geo
-from geodata._sandbox import LimitExceededError, run_bounded
-from geodata._upload import read_upload
+from geodata import settings
 from geodata.i18n import catalogue
-from geodata.intake import preview_import
-from geodata.validate import main
+from geodata.records import _sandbox, _upload
+from geodata.records._read import read_geo
+from geodata.records._sandbox import LimitExceededError, run_bounded
+from geodata.records._upload import read_upload
+from geodata.records.intake import preview_import
+from geodata.records.validate import main
 from tests.fixtures.make_hostile import (
     blank_rows_csv,
     deep_geojson,
@@ -288,7 +289,7 @@ def test_a_worker_never_runs_the_main_module(tmp_path: Path) -> None:
     script.write_text(
         "import sys\n"
         "print('MAIN RAN as', __name__, file=sys.stderr)\n"
-        "from geodata.intake import preview_import\n"
+        "from geodata.records.intake import preview_import\n"
         "data = 'id kasus;tanggal laporan;kode wilayah;status\\n'\n"
         "data += 'A-1;01/05/2024;61.03.21;Dilaporkan\\n'\n"
         "preview = preview_import(data.encode(), filename='k.csv', remembered=False)\n"

@@ -1,4 +1,5 @@
-"""``python -m geodata.validate``: exit codes, text and JSON reports, languages, no traceback."""
+"""``python -m geodata.records.validate``: exit codes, text and JSON reports, languages, no
+traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geodata import settings
-from geodata.validate import main
+from geodata.records.validate import main
 
 ROOT = Path(__file__).resolve().parents[1]
 LOADERS = Path(__file__).parent / "fixtures" / "loaders"
@@ -27,7 +28,7 @@ def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """The command in a fresh interpreter, as scripts call it."""
     env = {**os.environ, settings.COLUMN_MAPPINGS_ENV: str(tmp_path / "mappings.json")}
     return subprocess.run(
-        [sys.executable, "-m", "geodata.validate", *args],
+        [sys.executable, "-m", "geodata.records.validate", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -121,7 +122,7 @@ def test_an_unexpected_failure_is_a_message_and_a_log_not_a_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("geodata.validate.preview_import", broken)
+    monkeypatch.setattr("geodata.records.validate.preview_import", broken)
     assert main([str(LOADERS / "cases_good.csv"), "--lang", "en"]) == 1
     captured = capsys.readouterr()
     assert "unexpected problem" in captured.err and "boom" not in captured.err + captured.out

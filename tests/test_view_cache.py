@@ -6,8 +6,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 
-from geodata import access, gateway
-from geodata.cases import CaseFilter
+from geodata import access
+from geodata.access import gateway
+from geodata.records.cases import CaseFilter
 
 
 def test_the_same_filter_is_applied_once_and_cases_are_the_callers_own(

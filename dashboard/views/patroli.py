@@ -14,7 +14,7 @@ from dashboard.exports import checked_download_button
 from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_table
 from dashboard.text import tr
-from geodata.analysis_input import busiest_kabupaten
+from geodata.access.analysis_input import busiest_kabupaten
 from layers.briefing import (
     briefing_html,
     build_briefing,

@@ -25,8 +25,8 @@ from dashboard.panel import unit_panel
 from dashboard.text import count_text, day, num, tr
 from geodata import reference
 from geodata.codes import code_level
-from geodata.export import to_geopackage_bytes
-from geodata.population import rate_levels, rates_note
+from geodata.records.export import to_geopackage_bytes
+from geodata.records.population import rate_levels, rates_note
 from geodata.settings import Level
 from layers._assets import standalone_html
 from layers.cases import CaseMode

@@ -16,9 +16,9 @@ from dashboard.context import analysis_start, stop_without_cases
 from dashboard.mapframe import computed, show_map, whole_map
 from dashboard.tables import show_dataframe, show_table
 from dashboard.text import day, num, tr
-from geodata.analysis_input import busiest_kabupaten
-from geodata.cases import case_points
-from geodata.population import population_note
+from geodata.access.analysis_input import busiest_kabupaten
+from geodata.records.cases import case_points
+from geodata.records.population import population_note
 from geodata.settings import Level
 from layers.backtest import backtest
 from layers.change import change_layer

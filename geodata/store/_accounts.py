@@ -1,4 +1,4 @@
-"""Users and login sessions kept in the store (the rules live in :mod:`geodata.auth`).
+"""Users and login sessions kept in the store (the rules live in :mod:`geodata.access.auth`).
 
 Changes to a user's role, state or password are audited under entity ``users``; a password
 change is logged as ``password`` without any value. Session tokens are kept only as hashes.

@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 
 from geodata.errors import BackupRefusedError
-from geodata.report import ParamValue, Problem, Report
+from geodata.records.report import ParamValue, Problem, Report
 from geodata.roles import ROLE_LEVEL, ROLES
 from geodata.store._base import (
     Columns,

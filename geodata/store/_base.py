@@ -31,8 +31,8 @@ from geodata.errors import (
     ValidationError,
     not_one_of,
 )
-from geodata.report import Problem, Report
-from geodata.schemas import CROSSING_STATUS
+from geodata.records.report import Problem, Report
+from geodata.records.schemas import CROSSING_STATUS
 from geodata.store._records import (
     Columns,
     check_frame,
@@ -57,7 +57,7 @@ from geodata.store._schema import (
 )
 
 if TYPE_CHECKING:
-    from geodata.datasets import Dataset
+    from geodata.records.datasets import Dataset
     from geodata.store._accounts import Accounts
 
 log = logging.getLogger(__name__)
@@ -324,7 +324,7 @@ class Store(ABC):
             ``{"cases", "crossings", "shelters"}``.
         frame
             Records with the schema's columns, e.g. the ``frame`` of
-            :func:`geodata.loaders.load_cases`. Every row is checked again here.
+            :func:`geodata.records.loaders.load_cases`. Every row is checked again here.
         user
             Who imports (written to the audit log, one ``create`` entry per record).
 
@@ -549,7 +549,7 @@ class Store(ABC):
             self._bump_version(cursor, [kind, AUDIT.name])
 
     def read(self, kind: Kind, *, include_retired: bool = False) -> gpd.GeoDataFrame:
-        """Records of ``kind`` shaped like :mod:`geodata.loaders` output (EPSG:4326).
+        """Records of ``kind`` shaped like :mod:`geodata.records.loaders` output (EPSG:4326).
 
         With ``include_retired``, retired records are included and ``retired_at``,
         ``retired_by`` and ``retired_reason`` are added.
@@ -605,14 +605,14 @@ class Store(ABC):
         return frame
 
     def dataset(self) -> Dataset:
-        """The current records as a :class:`~geodata.datasets.Dataset` (no file reports).
+        """The current records as a :class:`~geodata.records.datasets.Dataset` (no file reports).
 
         Every row is checked again as an import checks it (dates up to tomorrow, UTC): a row
         that fails (e.g. written around the store) is left out, counted in ``rejected_rows``
         and logged, so one bad record cannot take every page down. The five PLBN are always
         included: from the reference data when the store lacks them (an older store).
         """
-        from geodata.datasets import Dataset
+        from geodata.records.datasets import Dataset
 
         frames: dict[Kind, gpd.GeoDataFrame] = {}
         rejected = 0
@@ -641,8 +641,8 @@ class Store(ABC):
         Parameters
         ----------
         frame
-            :data:`geodata.population.POPULATION_COLUMNS`, e.g. the ``frame`` of a
-            :func:`geodata.population.read_population` that is ``ok``; checked again here.
+            :data:`geodata.records.population.POPULATION_COLUMNS`, e.g. the ``frame`` of a
+            :func:`geodata.records.population.read_population` that is ``ok``; checked again here.
         user
             Who loads it (audit log: one ``retire`` per replaced row, one ``create`` per row).
 
@@ -651,7 +651,7 @@ class Store(ABC):
         ValidationError
             The table breaks a rule (``report`` lists every problem); nothing is written.
         """
-        from geodata.population import check_table
+        from geodata.records.population import check_table
 
         user = _check_user(user)
         report = check_table(frame)
@@ -695,9 +695,9 @@ class Store(ABC):
         return PopulationResult(count=len(rows), batch=batch, replaced=len(old))
 
     def read_population(self) -> pd.DataFrame:
-        """The current population table (:data:`geodata.population.POPULATION_COLUMNS`);
+        """The current population table (:data:`geodata.records.population.POPULATION_COLUMNS`);
         empty when none was loaded."""
-        from geodata.population import empty_table
+        from geodata.records.population import empty_table
 
         with self._transaction(write=False) as cursor:
             columns = self._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
@@ -749,11 +749,11 @@ class Store(ABC):
 
         restore_store(self, Path(path), user=_check_user(user), trust_foreign=trust_foreign)
 
-    # --- accounts (used by geodata.auth) ----------------------------------------------------
+    # --- accounts (used by geodata.access.auth) ---------------------------------------------------
 
     @property
     def accounts(self) -> Accounts:
-        """Users and sessions of this store (used by :mod:`geodata.auth`)."""
+        """Users and sessions of this store (used by :mod:`geodata.access.auth`)."""
         from geodata.store._accounts import Accounts
 
         return Accounts(self)

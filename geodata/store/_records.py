@@ -1,9 +1,9 @@
 """Records between frames and the store: check and convert a frame, rebuild it from columns.
 
-A frame going in may come from :mod:`geodata.loaders` (already validated) or be built from a
-form; either way every row is checked here against :mod:`geodata.schemas` (types, required
+A frame going in may come from :mod:`geodata.records.loaders` (already validated) or be built from a
+form; either way every row is checked here against :mod:`geodata.records.schemas` (types, required
 fields, allowed values, ranges) and every problem is collected in one
-:class:`~geodata.report.Report`. Values are converted to plain Python values (``str``,
+:class:`~geodata.records.report.Report`. Values are converted to plain Python values (``str``,
 ``datetime.date``, ``float``, ``int``, ``bool``, shapely points, ``None``) that each backend
 then adapts.
 """
@@ -23,9 +23,9 @@ import shapely
 
 from geodata import reference
 from geodata.errors import GeodataError
-from geodata.loaders import TOLERANCE_KM
-from geodata.report import ParamValue, Problem, Report
-from geodata.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
+from geodata.records.loaders import TOLERANCE_KM
+from geodata.records.report import ParamValue, Problem, Report
+from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
 from geodata.settings import MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
 from geodata.store._schema import POINT_FIELDS, SCHEMA_OF, Kind
 
@@ -337,7 +337,7 @@ def _points(columns: Columns, check: _Checker) -> list[object]:
 def columns_to_frame(
     kind: Kind, columns: Columns, *, extra: tuple[str, ...] = ()
 ) -> gpd.GeoDataFrame:
-    """Rebuild a frame shaped like :mod:`geodata.loaders` output from plain column values.
+    """Rebuild a frame shaped like :mod:`geodata.records.loaders` output from plain column values.
 
     ``columns`` holds every schema field but ``lon``/``lat``, ``geom`` (shapely points or
     None) and the ``extra`` columns, which are appended as they are.

@@ -1,7 +1,7 @@
 """The store's tables, described once for both backends (each turns them into its own DDL).
 
 Record tables (``cases``, ``crossings``, ``shelters``) hold the fields of
-:mod:`geodata.schemas` except ``lon``/``lat``, which live in the point geometry ``geom``
+:mod:`geodata.records.schemas` except ``lon``/``lat``, which live in the point geometry ``geom``
 (EPSG:4326), plus who created, changed and retired each record and when.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from geodata.errors import not_one_of
+from geodata.records.schemas import CASE, CROSSING, SHELTER, Field, Schema
 from geodata.roles import ROLES
-from geodata.schemas import CASE, CROSSING, SHELTER, Field, Schema
 
 ColumnType = Literal["serial", "text", "date", "float", "int", "bool", "timestamp", "geom"]
 TableKind = Literal["features", "attributes", "hidden"]

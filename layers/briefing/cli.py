@@ -68,8 +68,8 @@ def _load_inputs(
     cases_path: Path | None, crossings_path: Path | None, *, lang: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cases and crossings from files, or the committed sample for what is not given."""
-    from geodata.datasets import load_sample
-    from geodata.loaders import load_cases, load_crossings
+    from geodata.records.datasets import load_sample
+    from geodata.records.loaders import load_cases, load_crossings
 
     sample = load_sample() if cases_path is None or crossings_path is None else None
     if crossings_path is None:

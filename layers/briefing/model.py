@@ -116,10 +116,10 @@ def build_briefing(
     Parameters
     ----------
     cases
-        All cases, as from :func:`geodata.loaders.load_cases` (crossings are ranked on
+        All cases, as from :func:`geodata.records.loaders.load_cases` (crossings are ranked on
         every case that used them, wherever the victim came from).
     crossings
-        All crossings, as from :func:`geodata.loaders.load_crossings`.
+        All crossings, as from :func:`geodata.records.loaders.load_crossings`.
     kabupaten
         Kemendagri code (``"61.03"``) or name (``"Sanggau"``) of the kabupaten.
     period

@@ -26,7 +26,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.i18n import t
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.settings import DATA_DIR_ENV, SAMPLE_DIR
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"

@@ -21,9 +21,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
 from dashboard import session
-from geodata import auth, gateway
+from geodata.access import auth, gateway
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
-from geodata.datasets import load_sample
+from geodata.records.datasets import load_sample
 from geodata.store import open_store
 from tests.app.conftest import APP, TIMEOUT
 

@@ -22,10 +22,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import session
-from geodata import auth, gateway
+from geodata.access import auth, gateway
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
-from geodata.datasets import load_sample
 from geodata.i18n import catalogue, t
+from geodata.records.datasets import load_sample
 from geodata.roles import ROLES
 from geodata.store import Kind, open_store
 from tests.app.conftest import APP, TIMEOUT, NewApp, run

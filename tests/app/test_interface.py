@@ -9,8 +9,8 @@ import pytest
 from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
-from geodata.datasets import load_sample
 from geodata.i18n import t
+from geodata.records.datasets import load_sample
 from layers.briefing import default_week
 from tests.app.conftest import NewApp, run, shown_dates, texts, type_dates
 

@@ -16,9 +16,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
-from geodata import gateway, reference
-from geodata.cases import CaseFilter
+from geodata import reference
+from geodata.access import gateway
 from geodata.i18n import t
+from geodata.records.cases import CaseFilter
 from layers.overview import (
     GRID_ABOVE,
     GRID_DEGREES,

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geodata import gateway
-from geodata.datasets import load_sample
+from geodata.access import gateway
 from geodata.errors import AccessDeniedError
 from geodata.i18n import t
-from geodata.templates import template_bytes
+from geodata.records.datasets import load_sample
+from geodata.records.templates import template_bytes
 from tests.app.conftest import NewApp, raw_cases, run, texts, type_dates
 from tests.app.office import Downloads, OfficeStore, download, office_store, spy_downloads
 

@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata import reference
-from geodata.datasets import load_sample
 from geodata.i18n import t
+from geodata.records.datasets import load_sample
 from tests.app.conftest import (
     APP,
     TIMEOUT,

@@ -14,7 +14,7 @@ import pytest
 
 from geodata import reference
 from geodata.i18n import t
-from geodata.population import read_population
+from geodata.records.population import read_population
 from geodata.store import open_store
 from tests.app.conftest import NewApp, run, texts
 from tests.app.office import Downloads, download, office_store, spy_downloads

@@ -4,7 +4,7 @@ A GeoPackage store in a temporary folder holds the committed synthetic sample an
 per role; ``KALBAR_DATABASE_URL`` points the app at it, so the app runs in login mode.
 
 - The login form itself is driven once per role (:func:`test_each_role_logs_in_through_the_form`).
-  The page tests then put a token from :func:`geodata.auth.login` in session state before
+  The page tests then put a token from :func:`geodata.access.auth.login` in session state before
   their only run: one run per test instead of two, and no AppTest shared between tests.
 - ``dashboard.session`` caches the app mode and the store's dataset in ``st.cache_resource``,
   which lives for the whole pytest process (AppTest isolates ``st.cache_data`` per run, not
@@ -42,21 +42,23 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
 from dashboard import session
-from geodata import auth, gateway, reference
-from geodata._cellkey import possible_true_counts
+from geodata import reference
 from geodata.access import (
     EXPORT_FORMATS,
     DemoDataError,
     ExportFormat,
     RoleView,
+    auth,
     demo_view,
     export_bytes,
+    gateway,
     view_for,
 )
-from geodata.cases import CaseFilter
+from geodata.access._cellkey import possible_true_counts
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV, Config
-from geodata.datasets import load_sample
 from geodata.i18n import t
+from geodata.records.cases import CaseFilter
+from geodata.records.datasets import load_sample
 from geodata.roles import ROLES, Role
 from geodata.settings import Level
 from geodata.store import open_store

@@ -11,7 +11,7 @@ the same run:
 
 - ``shapely point-in-polygon`` queries every case point (exact and desa-level alike)
   against the desa, kecamatan and kabupaten polygons with a bare :class:`shapely.STRtree`;
-- :func:`geodata.cases.locate_cases` queries only the exact points (the others are placed by
+- :func:`geodata.records.cases.locate_cases` queries only the exact points (the others are placed by
   their code) and derives the three levels from one desa lookup, so its own floor is the
   bare query of the exact points against the desa.
 """
@@ -33,9 +33,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from geodata import reference, synthetic
-from geodata.cases import locate_cases
-from geodata.datasets import load_sample
-from geodata.schemas import VICTIM_COLUMNS
+from geodata.records.cases import locate_cases
+from geodata.records.datasets import load_sample
+from geodata.records.schemas import VICTIM_COLUMNS
 from geodata.settings import LEVELS
 from layers.density import kernel_density
 from layers.hotspots import HotSpots

@@ -509,8 +509,8 @@ class Data:
     @classmethod
     def load(cls, folder: Path | None) -> Data:
         from geodata import reference
-        from geodata.cases import destination_label, locate_cases
-        from geodata.datasets import load_dataset, load_sample
+        from geodata.records.cases import destination_label, locate_cases
+        from geodata.records.datasets import load_dataset, load_sample
 
         start = time.perf_counter()
         dataset = load_dataset(folder) if folder else load_sample()
@@ -522,8 +522,8 @@ class Data:
 
     def expected(self) -> dict[str, tuple[str, int]]:
         """Headline count (formatted) and case markers after each step of the rerun run."""
-        from geodata.cases import CaseFilter, case_points, filter_cases
         from geodata.i18n import format_number
+        from geodata.records.cases import CaseFilter, case_points, filter_cases
 
         result = {}
         for n in range(1, len(EXPLOITATION_STEPS) + 1):
@@ -539,7 +539,7 @@ class Data:
 
     def case_points(self) -> int:
         """Cases drawn as points with no filter."""
-        from geodata.cases import CaseFilter, case_points, filter_cases
+        from geodata.records.cases import CaseFilter, case_points, filter_cases
 
         return len(case_points(filter_cases(self.cases, CaseFilter()), self.gazetteer))
 
@@ -571,7 +571,7 @@ def page_steps(
     render: bool = False,
 ) -> tuple[dict[str, float], int]:
     """The page script's layer calls for one rerun, each timed: {step: seconds}, bytes."""
-    from geodata.cases import CaseFilter, case_points, count_by_unit, filter_cases
+    from geodata.records.cases import CaseFilter, case_points, count_by_unit, filter_cases
     from layers.overview import MapData, MapOptions, overview_map
 
     times: dict[str, float] = {}
@@ -679,7 +679,7 @@ def apptest_reruns(folder: Path | None, *, rounds: int) -> list[float]:
 
 def point_payload(data: Data) -> dict[str, int]:
     """Evidence for the size of the case layer: the points as sent, and smaller encodings."""
-    from geodata.cases import CaseFilter, case_points, filter_cases
+    from geodata.records.cases import CaseFilter, case_points, filter_cases
 
     points = case_points(filter_cases(data.cases, CaseFilter()), data.gazetteer)
     lat, lon = points.geometry.y.round(5).tolist(), points.geometry.x.round(5).tolist()
@@ -721,7 +721,7 @@ def explore_html(data: Data, out: Path) -> tuple[float, int]:
     import folium
 
     from geodata import reference
-    from geodata.cases import CaseFilter, case_points, count_by_unit, filter_cases
+    from geodata.records.cases import CaseFilter, case_points, count_by_unit, filter_cases
 
     start = time.perf_counter()
     filtered = filter_cases(data.cases, CaseFilter())

@@ -27,9 +27,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from geodata import reference
-from geodata.geocode import PlaceIndex
-from geodata.intake import preview_import
-from geodata.loaders import load_cases
+from geodata.records.intake import preview_import
+from geodata.records.loaders import load_cases
+from geodata.reference.geocode import PlaceIndex
 
 SEED = 5
 

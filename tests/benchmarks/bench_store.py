@@ -5,7 +5,7 @@ Run from the repository root::
     python tests/benchmarks/bench_store.py [--cases 50000] [--postgres-url URL]
 
 Not a test: it writes synthetic data with ``python -m geodata.synthetic --out DIR --cases N``,
-loads (validates) it with :func:`geodata.loaders.load_cases`, then imports it into a new
+loads (validates) it with :func:`geodata.records.loaders.load_cases`, then imports it into a new
 GeoPackage store and, when a PostgreSQL URL is given (``--postgres-url`` or
 ``KALBAR_TEST_POSTGRES_URL``; start one with ``bash tools/postgres.sh start DIR``), into a
 fresh schema of that database. The issue's target: validate + import under 10 s per backend.
@@ -29,7 +29,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from geodata.loaders import load_cases, load_crossings  # noqa: E402
+from geodata.records.loaders import load_cases, load_crossings  # noqa: E402
 from geodata.store import Store, open_store  # noqa: E402
 
 T = TypeVar("T")
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         crossings = load_crossings(data / "crossings.csv").frame
         loaded = _timed(
-            "load + validate cases (geodata.loaders)",
+            "load + validate cases (geodata.records.loaders)",
             lambda: load_cases(data / "cases.csv", crossings=crossings),
             rows,
         )

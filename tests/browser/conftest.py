@@ -327,7 +327,7 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> HostileData:
     Each goes to the point that stands farthest from the others, so its marker can be
     hovered alone; the case is one with an exact point (drawn where it is).
     """
-    from geodata.datasets import load_sample
+    from geodata.records.datasets import load_sample
     from geodata.settings import SAMPLE_DIR
 
     sample = load_sample()

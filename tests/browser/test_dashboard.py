@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from playwright.sync_api import Frame, Locator, Page
 
-    from geodata.datasets import Dataset
+    from geodata.records.datasets import Dataset
 
     from .conftest import HostileData, RequestLog
 
@@ -150,7 +150,7 @@ class Expected:
     gazetteer: pd.DataFrame
 
     def figures(self, **case_filter: Any) -> Figures:
-        from geodata.cases import CaseFilter, case_points, filter_cases
+        from geodata.records.cases import CaseFilter, case_points, filter_cases
 
         filtered = filter_cases(self.cases, CaseFilter(**case_filter))
         return Figures(
@@ -162,7 +162,7 @@ class Expected:
     def unit_figures(self, code: str, **case_filter: Any) -> UnitFigures:
         """The panel of kabupaten or kecamatan ``code``, on the map's simplified units."""
         from geodata import reference
-        from geodata.cases import CaseFilter, filter_cases
+        from geodata.records.cases import CaseFilter, filter_cases
         from layers.profile import unit_profile
 
         units = reference.load_web_layer("kabupaten" if len(code) == 5 else "kecamatan")
@@ -185,8 +185,8 @@ class Expected:
 def expected() -> Expected:
     """The dataset the server shows (the same ``KALBAR_DATA_DIR`` or the sample), located."""
     from geodata import reference
-    from geodata.cases import destination_label, locate_cases
-    from geodata.datasets import load_configured
+    from geodata.records.cases import destination_label, locate_cases
+    from geodata.records.datasets import load_configured
 
     dataset = load_configured()
     cases = locate_cases(dataset.cases, reference.load_units("desa"))

@@ -90,9 +90,17 @@ def office(
 
 
 def _auth_cli(url: str, *args: str, password: str) -> subprocess.CompletedProcess[str]:
-    """``python -m geodata.auth`` on the store, the password on standard input."""
+    """``python -m geodata.access.auth`` on the store, the password on standard input."""
     return subprocess.run(
-        [sys.executable, "-m", "geodata.auth", "--database-url", url, *args, "--password-stdin"],
+        [
+            sys.executable,
+            "-m",
+            "geodata.access.auth",
+            "--database-url",
+            url,
+            *args,
+            "--password-stdin",
+        ],
         input=f"{password}\n",
         capture_output=True,
         text=True,
@@ -261,7 +269,7 @@ def test_the_office_path_from_a_fresh_store_to_every_role(
     artifacts_dir: Path,
     tmp_path: Path,
 ) -> None:
-    from geodata import auth
+    from geodata.access import auth
     from geodata.store import open_store
 
     backend, url = office

@@ -28,8 +28,8 @@ COOKIE: Final = "kalbar_session"
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from geodata import auth
-    from geodata.datasets import load_sample
+    from geodata.access import auth
+    from geodata.records.datasets import load_sample
     from geodata.store import open_store
 
     url = f"gpkg://{tmp_path_factory.mktemp('session') / 'store.gpkg'}"
@@ -84,7 +84,7 @@ def test_a_login_survives_a_reload_until_logout(
     store_url: str,
     artifacts_dir: Path,
 ) -> None:
-    from geodata import auth
+    from geodata.access import auth
     from geodata.store import open_store
 
     page.goto(f"{server_url}/tentang")
