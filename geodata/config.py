@@ -17,7 +17,7 @@ Nothing secret is committed. Settings come, highest priority first, from
        suppress_below = 3
 
 3. the defaults below. Without any of them the store is ``.kalbar/store.gpkg`` (created with
-   the first administrator by ``python -m geodata.access.auth create-admin``).
+   the first administrator by ``python -m geodata.auth create-admin``).
 
 A PostgreSQL password belongs in ``~/.pgpass`` or ``PGPASSWORD``, not in the URL.
 """

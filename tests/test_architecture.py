@@ -83,7 +83,11 @@ def test_the_import_contracts_hold() -> None:
         ("geodata/reference/__init__.py", "from layers import styles", "dashboard -> layers"),
         ("geodata/records/loaders.py", "from geodata.store import open_store", "Inside geodata"),
         ("geodata/reference/__init__.py", "from geodata.records.schemas import CASE", "Inside"),
-        ("geodata/synthetic.py", "from geodata.records.schemas import CASE", "Inside geodata"),
+        (
+            "geodata/synthetic/__init__.py",
+            "from geodata.records.schemas import CASE",
+            "Inside geodata",
+        ),
         ("layers/risk.py", "from geodata.build import build", "The build is run"),
         ("geodata/store/_base.py", "from geodata.build import build", "The build is run"),
         ("geodata/caching.py", "from geodata.records.schemas import CASE", "Shared plumbing"),

@@ -331,7 +331,7 @@ def test_the_app_is_in_demo_mode_until_a_store_exists(tmp_path: Path) -> None:
 def _cli(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KALBAR_DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "geodata.access.auth", *args],
+        [sys.executable, "-m", "geodata.auth", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
@@ -402,7 +402,7 @@ def test_a_failed_create_admin_leaves_nothing_behind(tmp_path: Path) -> None:
     assert bad_name.returncode == 1 and "user name should be" in bad_name.stderr
     listed = _cli("list-users", url=url)
     assert listed.returncode == 1
-    assert ".venv/bin/python -m geodata.access.auth create-admin --username NAME" in listed.stderr
+    assert ".venv/bin/python -m geodata.auth create-admin --username NAME" in listed.stderr
     for result in (short, same, bad_name, listed):
         assert "Traceback" not in result.stderr
     assert not folder.exists()  # no store file, no folder: the demo keeps running
@@ -440,4 +440,4 @@ def test_the_suggested_commands_work_from_the_repository_root(tmp_path: Path) ->
     assert unlocked.returncode == 0 and "cleared" in unlocked.stdout
     assert login(store, username="admin", password=PASSWORD, config=CONFIG).role == "admin"
     usage = _cli("--help", url=url)
-    assert usage.stdout.startswith("usage: .venv/bin/python -m geodata.access.auth")
+    assert usage.stdout.startswith("usage: .venv/bin/python -m geodata.auth")

@@ -1,7 +1,7 @@
 """Malformed and hostile files through the validate entry point: a clear message, never a crash.
 
 Each file in ``tests/fixtures/hostile/`` (written by ``tests/fixtures/make_hostile.py``) goes
-through ``python -m geodata.records.validate``'s :func:`~geodata.records.validate.main` and through
+through ``python -m geodata.validate``'s :func:`~geodata.records.validate.main` and through
 :func:`~geodata.records.intake.preview_import`. For each: no exception escapes, the exit code is the
 expected one (0 only for files that are legitimately valid, see ``VALID``), the expected
 problems are reported in Indonesian and English, no message carries a raw control character,

@@ -1,6 +1,6 @@
 """Bounded uploads (issue 9, item 6): every resource bomb of the issue is refused, quickly, with
 the message that names its limit, through the path every role's file check, demo mode, the
-import and ``python -m geodata.records.validate`` use (:func:`geodata.records.intake.preview_import`
+import and ``python -m geodata.validate`` use (:func:`geodata.records.intake.preview_import`
 → :func:`geodata.records._upload.read_upload`, a worker process with a time and a memory limit); a
 normal 50-row file of each format still imports; a parse over the time limit is killed and
 its worker is gone.

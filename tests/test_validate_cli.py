@@ -1,4 +1,4 @@
-"""``python -m geodata.records.validate``: exit codes, text and JSON reports, languages, no
+"""``python -m geodata.validate``: exit codes, text and JSON reports, languages, no
 traceback."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """The command in a fresh interpreter, as scripts call it."""
     env = {**os.environ, settings.COLUMN_MAPPINGS_ENV: str(tmp_path / "mappings.json")}
     return subprocess.run(
-        [sys.executable, "-m", "geodata.records.validate", *args],
+        [sys.executable, "-m", "geodata.validate", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

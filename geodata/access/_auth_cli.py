@@ -1,4 +1,4 @@
-"""``.venv/bin/python -m geodata.access.auth``: create the first administrator, manage users.
+"""``.venv/bin/python -m geodata.auth``: create the first administrator, manage users.
 
 Messages go to stderr with exit code 1 (refused) or 2 (bad usage), never a traceback. A
 command that fails leaves nothing behind: the password and user name are checked before the
@@ -31,7 +31,7 @@ from geodata.roles import ROLES
 from geodata.store import StoreError, open_store, store_path
 
 #: How the command is run, as it works from the repository root.
-PROG: Final = ".venv/bin/python -m geodata.access.auth"
+PROG: Final = ".venv/bin/python -m geodata.auth"
 _WITH_PASSWORD: Final = ("create-admin", "add-user", "set-password")
 
 

@@ -26,13 +26,13 @@ client.
 Command line (the store is the configured one, see :mod:`geodata.config`), from the
 repository root::
 
-    .venv/bin/python -m geodata.access.auth create-admin --username NAME [--password-stdin]
-    .venv/bin/python -m geodata.access.auth add-user --username NAME --role ROLE [--password-stdin]
-    .venv/bin/python -m geodata.access.auth list-users
-    .venv/bin/python -m geodata.access.auth disable-user --username NAME
-    .venv/bin/python -m geodata.access.auth enable-user --username NAME
-    .venv/bin/python -m geodata.access.auth set-password --username NAME [--password-stdin]
-    .venv/bin/python -m geodata.access.auth unlock --username NAME
+    .venv/bin/python -m geodata.auth create-admin --username NAME [--password-stdin]
+    .venv/bin/python -m geodata.auth add-user --username NAME --role ROLE [--password-stdin]
+    .venv/bin/python -m geodata.auth list-users
+    .venv/bin/python -m geodata.auth disable-user --username NAME
+    .venv/bin/python -m geodata.auth enable-user --username NAME
+    .venv/bin/python -m geodata.auth set-password --username NAME [--password-stdin]
+    .venv/bin/python -m geodata.auth unlock --username NAME
 
 A password is asked twice on the terminal (never echoed), or read as the first line of
 standard input with ``--password-stdin``. ROLE is one of viewer, planner, analyst, police,
@@ -47,7 +47,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -255,7 +254,7 @@ def create_admin(
     if active_admins(store):
         raise AccountError(
             "an administrator exists already; an administrator adds others with "
-            ".venv/bin/python -m geodata.access.auth add-user --username NAME --role admin"
+            ".venv/bin/python -m geodata.auth add-user --username NAME --role admin"
         )
     return add_user(store, username=username, password=password, role="admin", by=by, config=config)
 
@@ -264,8 +263,7 @@ def _existing(store: Store, username: str) -> User:
     user = get_user(store, username)
     if user is None:
         raise AccountError(
-            f"no user is called {username!r}; see .venv/bin/python -m geodata.access.auth "
-            "list-users"
+            f"no user is called {username!r}; see .venv/bin/python -m geodata.auth list-users"
         )
     return user
 
@@ -513,7 +511,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     from geodata.access._auth_cli import main as run
 
     return run(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -94,7 +94,7 @@ __all__ = [
 
 #: The command that creates the first administrator, as it works from the repository root.
 CREATE_ADMIN_COMMAND: Final = (
-    ".venv/bin/python -m geodata.access.auth create-admin --username admin"
+    ".venv/bin/python -m geodata.auth create-admin --username admin"
 )
 #: How many datasets and views the caches keep (each dataset version x level x language).
 _MAX_DATASETS: Final = 2

@@ -7,7 +7,7 @@ workbook is read as XLSX even when named ``.csv`` (with a warning), an old ``.xl
 or a zipped shapefile gets a message that says how to save it instead.
 
 Every upload is read by :func:`read_upload`, for every role, in demo mode, by the import and
-by ``python -m geodata.records.validate`` alike: in a worker process with a time and a memory limit
+by ``python -m geodata.validate`` alike: in a worker process with a time and a memory limit
 (:mod:`geodata.records._sandbox`, limits in :mod:`geodata.settings`), after checks made before any
 parser runs (the XLSX ZIP directory, the shape of a GeoJSON file); GeoPackages are read by
 SQLite with views and triggers ignored (:mod:`geodata.records._gpkg`). A limit reached gives one

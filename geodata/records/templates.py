@@ -10,7 +10,7 @@ guide to each column (required or not, format). A CSV template is the Indonesian
 
 Usage: ``st.download_button(label, template_bytes("cases", "xlsx"),
 template_filename("cases", "xlsx"), mime=media_type("xlsx"))``, or
-``python -m geodata.records.templates --kind cases --format xlsx --out template_kasus.xlsx``.
+``python -m geodata.templates --kind cases --format xlsx --out template_kasus.xlsx``.
 """
 
 from __future__ import annotations
@@ -326,7 +326,7 @@ def _table(
 
 def _parser() -> Parser:
     parser = Parser(
-        prog="python -m geodata.records.templates",
+        prog="python -m geodata.templates",
         description="Write a blank import template (headers, one example row, allowed values).",
     )
     parser.add_argument("--kind", choices=sorted(ENTITY_OF_KIND), required=True)
@@ -352,7 +352,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     print(t("template.written", args.lang, file=str(args.out)))
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m geodata.records.validate FILE [--kind {cases,crossings,shelters}] [--sheet NAME]
+    python -m geodata.validate FILE [--kind {cases,crossings,shelters}] [--sheet NAME]
                                [--format {text,json}] [--lang {id,en}] [--debug]
 
 The file is read and checked exactly as the import does
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def _parser() -> Parser:
     parser = Parser(
-        prog="python -m geodata.records.validate",
+        prog="python -m geodata.validate",
         description="Check a file of cases, crossings or shelters before importing it.",
     )
     parser.add_argument("file", metavar="FILE")
@@ -98,7 +98,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(t("cli.unexpected_error", args.lang), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK if preview.ok else EXIT_INVALID
-
-
-if __name__ == "__main__":
-    sys.exit(main())

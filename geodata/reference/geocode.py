@@ -11,7 +11,7 @@ exactly; a fuzzy match multiplies in its similarity). A name that fits several p
 (the same desa name in two kecamatan, with no kecamatan given) is *ambiguous*: the candidates
 are returned, none is chosen.
 
-Run ``python -m geodata.reference.geocode [--json] [--lang {id,en}] QUERY...`` to look names up.
+Run ``python -m geodata.geocode [--json] [--lang {id,en}] QUERY...`` to look names up.
 """
 
 from __future__ import annotations
@@ -547,7 +547,7 @@ def _text(result: GeocodeResult, lang: str) -> str:
 
 def _parser() -> Parser:
     parser = Parser(
-        prog="python -m geodata.reference.geocode",
+        prog="python -m geodata.geocode",
         description="Look place names or codes up in the Kalbar gazetteer.",
     )
     parser.add_argument("queries", nargs="+", metavar="QUERY")
@@ -575,7 +575,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(t("cli.unexpected_error", args.lang), file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK if all(result.found for result in results) else EXIT_INVALID
-
-
-if __name__ == "__main__":
-    sys.exit(main())

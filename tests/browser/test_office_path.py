@@ -90,7 +90,7 @@ def office(
 
 
 def _auth_cli(url: str, *args: str, password: str) -> subprocess.CompletedProcess[str]:
-    """``python -m geodata.access.auth`` on the store, the password on standard input."""
+    """``python -m geodata.auth`` on the store, the password on standard input."""
     return subprocess.run(
         [
             sys.executable,
