@@ -99,9 +99,14 @@ def _canonical(value: object) -> object:
     raise TypeError(f"cannot sign a value of type {type(value).__name__}")
 
 
+def _population_signed(dump: Dump) -> bool:
+    """Whether the backup signs (and a restore brings back) its population table."""
+    return _meta(dump).get(POPULATION_KEY) == "signed"
+
+
 def _signed_tables(dump: Dump) -> tuple[Table, ...]:
     """The tables the signature covers: population only in backups that say so."""
-    if _meta(dump).get(POPULATION_KEY) == "signed":
+    if _population_signed(dump):
         return BACKUP_TABLES
     return tuple(table for table in BACKUP_TABLES if table is not POPULATION)
 
@@ -224,7 +229,7 @@ def _check_population(dump: Dump, problems: _Problems) -> None:
     people above 0, years), by the backup's row (``fid``); its dates and authors."""
     from geodata.population import check_table
 
-    if POPULATION.name not in _signed_names(dump):
+    if not _population_signed(dump):
         return
     columns = dump[POPULATION.name]
     current = _population_frame(columns)
@@ -238,10 +243,6 @@ def _check_population(dump: Dump, problems: _Problems) -> None:
     _check_timestamps(POPULATION.name, columns, ("created_at", "retired_at"), problems)
     if any(not str(v or "").strip() for v in columns["created_by"]):
         problems.add("required_missing", field=f"{POPULATION.name}.created_by")
-
-
-def _signed_names(dump: Dump) -> set[str]:
-    return {table.name for table in _signed_tables(dump)}
 
 
 def _records_frame(kind: str, columns: Columns) -> pd.DataFrame:
@@ -398,7 +399,7 @@ def _restore_population(store: Store, cursor: Cursor, dump: Dump, *, user: str) 
     """Make the backup's current population figures the store's (its rows retired, audited
     as one batch by ``user``); how many rows, or None when the store's table stays: the
     backup's table is not signed (a backup made before it was) or holds the same figures."""
-    if POPULATION.name not in _signed_names(dump):
+    if not _population_signed(dump):
         return None
     restored = _population_frame(dump[POPULATION.name])
     current = store._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
