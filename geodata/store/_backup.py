@@ -1,22 +1,26 @@
 """Backup and restore: the whole store as one signed GeoPackage, from and to either backend.
 
-A backup is a store in the GeoPackage layout (records, retired ones, audit log, users and
-meta, without login sessions and without the store's secrets), so it opens in QGIS and
-restores into a GeoPackage or a PostgreSQL store alike.
+A backup is a store in the GeoPackage layout (records, retired ones, audit log, users, meta
+and the population table, without login sessions and without the store's secrets), so it
+opens in QGIS and restores into a GeoPackage or a PostgreSQL store alike.
 
 Integrity: at backup time the file's rows are serialised canonically (table by table, row by
 row, one JSON line each) and signed with HMAC-SHA256 under the store's own
 ``secret("backup")``. The signature and a fingerprint of the key (``backup_key_id``, which
 reveals nothing of the key) go into the backup's ``kalbar_meta``. A restore recomputes the
 signature before anything else; a file changed after the backup (a user added, a role
-raised, a flag cleared, rows cut) no longer verifies and is refused.
+raised, a flag cleared, rows cut, a population figure changed) no longer verifies and is
+refused. The population table is signed when ``kalbar_meta`` holds ``backup_population``
+(every backup made since); an older backup's copy was not signed and is not restored.
 
 Every restore, signed or not, also checks the tables and columns, every record as an import
 checks it, the other tables' values (dates 1990..tomorrow, known actions and roles), and,
 for a backup of another store let in with ``trust_foreign``, that it adds no administrator,
 raises no role and changes no administrator's password. Then, in one transaction, records
-and users are replaced, the audit log is extended (never cut), and the store's own metadata
-is kept.
+and users are replaced, the population table is replaced by the backup's current figures
+(as :meth:`Store.replace_population` does: the store's rows retired, audited; unchanged when
+they are the same or the backup's table is not signed), the audit log is extended (never
+cut), and the store's own metadata is kept.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -54,6 +59,7 @@ from geodata.store._schema import (
     SCHEMA_VERSION,
     SESSIONS,
     USERS,
+    Table,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +70,8 @@ log = logging.getLogger(__name__)
 #: Keys of the backup's ``kalbar_meta`` that carry its signature and key fingerprint.
 SIGNATURE_KEY: Final = "backup_signature"
 KEY_ID_KEY: Final = "backup_key_id"
+#: Key of the backup's ``kalbar_meta`` saying its population table is signed (and restored).
+POPULATION_KEY: Final = "backup_population"
 #: Meta keys that are the store's own and never leave it or get replaced.
 SECRET_PREFIX: Final = "secret_"
 #: Earliest timestamp a backup may hold (bookkeeping, audit, users).
@@ -91,9 +99,21 @@ def _canonical(value: object) -> object:
     raise TypeError(f"cannot sign a value of type {type(value).__name__}")
 
 
+def _population_signed(dump: Dump) -> bool:
+    """Whether the backup signs (and a restore brings back) its population table."""
+    return _meta(dump).get(POPULATION_KEY) == "signed"
+
+
+def _signed_tables(dump: Dump) -> tuple[Table, ...]:
+    """The tables the signature covers: population only in backups that say so."""
+    if _population_signed(dump):
+        return BACKUP_TABLES
+    return tuple(table for table in BACKUP_TABLES if table is not POPULATION)
+
+
 def _canonical_lines(dump: Dump) -> Iterator[bytes]:
-    """Every table's rows as JSON lines, the signature row left out."""
-    for table in BACKUP_TABLES:
+    """Every signed table's rows as JSON lines, the signature row left out."""
+    for table in _signed_tables(dump):
         columns = dump[table.name]
         yield (json.dumps(["table", table.name, list(table.names)]) + "\n").encode()
         for row in zip(*(columns[name] for name in table.names), strict=True):
@@ -135,15 +155,12 @@ def backup_store(store: Store, path: Path, *, overwrite: bool = False) -> Path:
     meta = dump[META.name]
     own = [i for i, key in enumerate(meta["key"]) if not str(key).startswith(SECRET_PREFIX)]
     dump[META.name] = {name: [values[i] for i in own] for name, values in meta.items()}
-    with store._transaction(write=False) as cursor:
-        population = store._read_columns(cursor, POPULATION)
     target = GpkgStore(path)
     with target._transaction(write=True) as cursor:
         target._load(cursor, dump)
-        # For reference only (not signed, not restored): public data the office can reload.
-        target._insert(cursor, POPULATION, {k: v for k, v in population.items() if k != "fid"})
-        target._touch(cursor, [table.name for table in (*BACKUP_TABLES, POPULATION)])
+        target._touch(cursor, [table.name for table in BACKUP_TABLES])
     _set_meta(target, KEY_ID_KEY, key_id(secret))
+    _set_meta(target, POPULATION_KEY, "signed")
     # Signed as read back from the file, so a restore reads exactly what was signed.
     _set_meta(target, SIGNATURE_KEY, sign(target._dump(), secret))
     log.info("Backed up the %s store to %s (signed)", store.backend, path)
@@ -196,6 +213,36 @@ def _check_signature(
     if not trust_foreign:
         problems.add("backup_unsigned" if signature is None else "backup_foreign")
     return False
+
+
+def _population_frame(columns: Columns) -> pd.DataFrame:
+    """The current (not retired) population rows, indexed by ``fid``."""
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype="object") for name, values in columns.items()}
+    )
+    frame.index = pd.Index([int(str(fid)) for fid in columns["fid"]])
+    return frame[frame["retired_at"].isna()]
+
+
+def _check_population(dump: Dump, problems: _Problems) -> None:
+    """A signed population table as a load checks it (known codes of one level, whole
+    people above 0, years), by the backup's row (``fid``); its dates and authors."""
+    from geodata.population import check_table
+
+    if not _population_signed(dump):
+        return
+    columns = dump[POPULATION.name]
+    current = _population_frame(columns)
+    fids = list(current.index)
+    for problem in check_table(current.reset_index(drop=True)):
+        row = None if problem.row is None else fids[problem.row - 1]
+        field = POPULATION.name if problem.field is None else f"{POPULATION.name}.{problem.field}"
+        problems.problems.append(
+            Problem(problems.file, row, field, problem.code, problem.params, problem.severity)
+        )
+    _check_timestamps(POPULATION.name, columns, ("created_at", "retired_at"), problems)
+    if any(not str(v or "").strip() for v in columns["created_by"]):
+        problems.add("required_missing", field=f"{POPULATION.name}.created_by")
 
 
 def _records_frame(kind: str, columns: Columns) -> pd.DataFrame:
@@ -258,6 +305,7 @@ def _check_values(dump: Dump, problems: _Problems) -> None:
         problems.add("required_missing", field=f"{USERS.name}.username")
     if any(not isinstance(v, int) or v < 0 for v in users["failed_logins"]):
         problems.add("negative", field=f"{USERS.name}.failed_logins", value="-")
+    _check_population(dump, problems)
     version = _meta(dump).get("schema_version")
     if version != str(SCHEMA_VERSION):
         problems.add("backup_schema", got=str(version), expected=str(SCHEMA_VERSION))
@@ -347,9 +395,28 @@ def _append_audit(store: Store, cursor: Cursor, restored: Columns) -> int:
     return len(new)
 
 
+def _restore_population(store: Store, cursor: Cursor, dump: Dump, *, user: str) -> int | None:
+    """Make the backup's current population figures the store's (its rows retired, audited
+    as one batch by ``user``); how many rows, or None when the store's table stays: the
+    backup's table is not signed (a backup made before it was) or holds the same figures."""
+    if not _population_signed(dump):
+        return None
+    restored = _population_frame(dump[POPULATION.name])
+    current = store._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
+    keys = ("code", "level", "population", "year", "source")
+    held = sorted(zip(*(map(audit_text, current[name]) for name in keys), strict=True))
+    new = sorted(zip(*(map(audit_text, restored[name]) for name in keys), strict=True))
+    if held == new:
+        return None
+    names = [name for name in POPULATION.names if name not in ("fid", "retired_at", "retired_by")]
+    columns = {name: list(restored[name]) for name in names}
+    store._swap_population(cursor, columns, user=user, batch=uuid.uuid4().hex, at=utc_now())
+    return len(restored)
+
+
 def restore_store(store: Store, path: Path, *, user: str, trust_foreign: bool = False) -> None:
-    """Replace records and users of ``store`` by the verified backup at ``path``
-    (see :meth:`Store.restore`)."""
+    """Replace records, users and (from a backup that signs it) the population table of
+    ``store`` by the verified backup at ``path`` (see :meth:`Store.restore`)."""
     dump, foreign = verify_backup(store, path, trust_foreign=trust_foreign)
     restored = int(_meta(dump).get("data_version", "0"))
     with store._transaction(write=True) as cursor:
@@ -360,6 +427,7 @@ def restore_store(store: Store, path: Path, *, user: str, trust_foreign: bool = 
             store._insert(cursor, table, dump[table.name])
             store._after_load(cursor, table)
         appended = _append_audit(store, cursor, dump[AUDIT.name])
+        population = _restore_population(store, cursor, dump, user=user)
         cursor.execute(
             store._sql(f"UPDATE {META.name} SET value = ? WHERE key = 'data_version'"),
             (str(max(current, restored)),),
@@ -373,3 +441,7 @@ def restore_store(store: Store, path: Path, *, user: str, trust_foreign: bool = 
     log.info(
         "Restored the %s store from %s (%d audit entries appended)", store.backend, path, appended
     )
+    if population is None:
+        log.info("The population table of the %s store was kept as it was", store.backend)
+    else:
+        log.info("The population table was replaced by the backup's %d rows", population)

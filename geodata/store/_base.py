@@ -659,40 +659,52 @@ class Store(ABC):
             raise ValidationError(report.to_text("en", limit=20), report)
         now, batch = utc_now(), uuid.uuid4().hex
         rows = frame.reset_index(drop=True)
+        columns: dict[str, list[object]] = {
+            "code": [str(code) for code in rows["code"]],
+            "level": [str(level) for level in rows["level"]],
+            "population": [int(value) for value in rows["population"]],
+            "year": [None if pd.isna(year) else int(year) for year in rows["year"]],
+            "source": [audit_text(value) or None for value in rows["source"]],
+            "created_at": [now] * len(rows),
+            "created_by": [user] * len(rows),
+        }
         with self._transaction(write=True) as cursor:
-            current = self._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
-            old = current["code"]
-            if old:
-                cursor.execute(
-                    self._sql(
-                        f"UPDATE {POPULATION.name} SET retired_at = ?, retired_by = ? "
-                        "WHERE retired_at IS NULL"
-                    ),
-                    (self._to_db("timestamp", [now])[0], user),
-                )
-            years = [None if pd.isna(year) else int(year) for year in rows["year"]]
-            columns: dict[str, list[object]] = {
-                "code": [str(code) for code in rows["code"]],
-                "level": [str(level) for level in rows["level"]],
-                "population": [int(value) for value in rows["population"]],
-                "year": list(years),
-                "source": [audit_text(value) or None for value in rows["source"]],
-                "created_at": [now] * len(rows),
-                "created_by": [user] * len(rows),
-            }
-            self._insert(cursor, POPULATION, columns)
-            retired = [
-                ("retire", POPULATION.name, str(code), "population", audit_text(people), None)
-                for code, people in zip(old, current["population"], strict=True)
-            ]
-            created = [
-                ("create", POPULATION.name, str(code), "population", None, str(people))
-                for code, people in zip(columns["code"], columns["population"], strict=True)
-            ]
-            self._audit(cursor, [*retired, *created], user=user, batch=batch, at=now)
+            old = self._swap_population(cursor, columns, user=user, batch=batch, at=now)
             self._bump_version(cursor, [POPULATION.name, AUDIT.name])
         log.info("Population table replaced by %d rows (batch %s) by %s", len(rows), batch, user)
-        return PopulationResult(count=len(rows), batch=batch, replaced=len(old))
+        return PopulationResult(count=len(rows), batch=batch, replaced=old)
+
+    def _swap_population(
+        self,
+        cursor: Cursor,
+        columns: Mapping[str, Sequence[object]],
+        *,
+        user: str,
+        batch: str,
+        at: dt.datetime,
+    ) -> int:
+        """Retire the current population rows and add ``columns`` (checked), audited as one
+        ``batch`` of ``retire`` and ``create`` entries by ``user``; how many rows retired."""
+        current = self._read_columns(cursor, POPULATION, where="WHERE retired_at IS NULL")
+        if current["code"]:
+            cursor.execute(
+                self._sql(
+                    f"UPDATE {POPULATION.name} SET retired_at = ?, retired_by = ? "
+                    "WHERE retired_at IS NULL"
+                ),
+                (self._to_db("timestamp", [at])[0], user),
+            )
+        self._insert(cursor, POPULATION, columns)
+        retired = [
+            ("retire", POPULATION.name, str(code), "population", audit_text(people), None)
+            for code, people in zip(current["code"], current["population"], strict=True)
+        ]
+        created = [
+            ("create", POPULATION.name, str(code), "population", None, str(people))
+            for code, people in zip(columns["code"], columns["population"], strict=True)
+        ]
+        self._audit(cursor, [*retired, *created], user=user, batch=batch, at=at)
+        return len(current["code"])
 
     def read_population(self) -> pd.DataFrame:
         """The current population table (:data:`geodata.records.population.POPULATION_COLUMNS`);
@@ -723,7 +735,8 @@ class Store(ABC):
             self._after_load(cursor, table)
 
     def backup(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the whole store (records, retired ones, audit log, users) to a GeoPackage.
+        """Write the whole store (records, retired ones, audit log, users, population) to a
+        signed GeoPackage.
 
         The file opens in QGIS and can be given to :meth:`restore` of either backend. It
         holds victim data and password hashes: keep it as safe as the store.
@@ -742,8 +755,10 @@ class Store(ABC):
         another store, or not signed, is refused unless ``trust_foreign`` is True (the restore
         entry then records it); even then it may not add an administrator, raise a role or
         change an administrator's password. The audit log is never replaced: the backup's
-        entries that are not in it are appended, then the restore entry. The store's own
-        metadata (secrets included) stays; every login session ends.
+        entries that are not in it are appended, then the restore entry. The population
+        table becomes the backup's current figures as :meth:`replace_population` would make
+        it (audited; kept as it is for a backup made before population was signed). The
+        store's own metadata (secrets included) stays; every login session ends.
         """
         from geodata.store._backup import restore_store
 

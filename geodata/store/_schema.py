@@ -224,11 +224,10 @@ POPULATION: Final = Table(
     description="People per kecamatan or desa loaded by the office (replaced ones retired)",
 )
 
-#: Every table, in creation order. Backups hold all of them except ``sessions``.
-#: :data:`POPULATION` is created apart (also in stores made before it existed) and is not in
-#: backups: it is public data the office can load again from its file.
+#: Every table, in creation order; :data:`POPULATION` is created apart (also in stores made
+#: before it existed). Backups hold all of them except ``sessions``, population last.
 TABLES: Final[tuple[Table, ...]] = (*RECORD_TABLES.values(), AUDIT, USERS, SESSIONS, META)
-BACKUP_TABLES: Final[tuple[Table, ...]] = tuple(t for t in TABLES if t is not SESSIONS)
+BACKUP_TABLES: Final[tuple[Table, ...]] = (*(t for t in TABLES if t is not SESSIONS), POPULATION)
 
 
 def check_kind(kind: object) -> Kind:
