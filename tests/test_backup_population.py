@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from geodata import reference
-from geodata.datasets import Dataset
-from geodata.population import read_population
+from geodata.records.datasets import Dataset
+from geodata.records.population import read_population
 from geodata.store import BackupRefusedError, Store, open_store
 from geodata.store._backup import POPULATION_KEY, SIGNATURE_KEY, sign
 from geodata.store._gpkg import GpkgStore

@@ -227,7 +227,7 @@ def _population_frame(columns: Columns) -> pd.DataFrame:
 def _check_population(dump: Dump, problems: _Problems) -> None:
     """A signed population table as a load checks it (known codes of one level, whole
     people above 0, years), by the backup's row (``fid``); its dates and authors."""
-    from geodata.population import check_table
+    from geodata.records.population import check_table
 
     if not _population_signed(dump):
         return
