@@ -153,7 +153,7 @@ def test_an_analysis_plan_is_kept_between_reruns_and_follows_its_settings(
 def test_risk_indicators_are_kept_between_reruns(
     new_app: NewApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from layers import indicators
+    from layers import indicators, ranking
 
     levels: list[str] = []
     compute = indicators.compute_indicators
@@ -162,7 +162,7 @@ def test_risk_indicators_are_kept_between_reruns(
         levels.append(kwargs["level"])
         return compute(*args, **kwargs)
 
-    monkeypatch.setattr(indicators, "compute_indicators", counted)
+    monkeypatch.setattr(ranking, "compute_indicators", counted)  # where the page's ranking calls it
     mapframe.clear()
     at = run(new_app(page="risiko"))
     before = _map_args(at)
