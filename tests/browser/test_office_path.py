@@ -95,7 +95,7 @@ def _auth_cli(url: str, *args: str, password: str) -> subprocess.CompletedProces
         [
             sys.executable,
             "-m",
-            "geodata.access.auth",
+            "geodata.auth",
             "--database-url",
             url,
             *args,
