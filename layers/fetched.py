@@ -29,18 +29,25 @@ _MARK: Final = "kb_public_reference"
 
 _AJAX: Final = re.compile(
     r"\$\.ajax\((?P<url>\"[^\"]*\"), \{dataType: 'json', async: false\}\)\s*"
-    r"\.done\((?P<add>\w+)\);"
+    r"\.done\((?P<layer>\w+)_add\);"
 )
-#: Fetches start at once; each file's features are added after the previous file's.
+#: Fetches start at once; each file's features are added after the previous file's, and
+#: the fetched layers then go back under what the map drew meanwhile (markers, the
+#: selection, the cases), in their own order, as if they had been there from the start.
 _IN_ORDER: Final = """
 window.kbFetchInOrder = window.kbFetchInOrder || (function () {
     var chain = Promise.resolve();
-    return function (url, add) {
+    var loaded = [];
+    return function (url, add, layer) {
         var data = fetch(url, {credentials: "same-origin"}).then(function (response) {
             if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
             return response.json();
         });
-        chain = chain.then(function () { return data; }).then(add).catch(function (error) {
+        chain = chain.then(function () { return data; }).then(function (features) {
+            add(features);
+            loaded.push(layer);
+            for (var i = loaded.length - 1; i >= 0; i--) { loaded[i].bringToBack(); }
+        }).catch(function (error) {
             console.error("map layer not loaded:", error);
         });
     };
@@ -51,7 +58,9 @@ window.kbFetchInOrder = window.kbFetchInOrder || (function () {
 def _fetching_script(this: folium.GeoJson, kwargs: Any) -> str:
     """Folium's script of ``this`` with its jQuery download replaced by an ordered fetch."""
     script = str(folium.GeoJson._template.module.script(this, kwargs))
-    script, found = _AJAX.subn(lambda m: f"window.kbFetchInOrder({m['url']}, {m['add']});", script)
+    script, found = _AJAX.subn(
+        lambda m: f"window.kbFetchInOrder({m['url']}, {m['layer']}_add, {m['layer']});", script
+    )
     if found != 1:
         raise GeodataError(
             f"expected one download in folium's GeoJson script, got {found}; folium's "
