@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import folium
 import pandas as pd
 import pytest
+import streamlit as st
 import streamlit_folium as sf
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
+from dashboard.geostatic import URL_PATH, serve_reference_layers
 from geodata import gateway, reference
 from geodata.cases import CaseFilter
 from geodata.errors import GeodataError
 from geodata.i18n import t
 from layers import styles
-from layers.fetched import REFERENCE_PROPERTIES, geojson_text, mark_reference
+from layers.fetched import REFERENCE_PROPERTIES, geojson_text, mark_reference, reference_layers
 from layers.overview import (
     GRID_ABOVE,
     GRID_DEGREES,
@@ -224,3 +227,18 @@ def test_only_marked_layers_with_public_properties_may_be_served() -> None:
     counted = kabupaten[["code", "geometry"]].assign(cases=1)
     with pytest.raises(GeodataError, match="cases"):
         geojson_text(mark_reference(folium.GeoJson(counted)))
+
+
+def test_the_files_are_fetched_under_the_server_base_path(tmp_path: Path) -> None:
+    data = _demo_data(CaseFilter())
+    old = st.get_option("server.baseUrlPath")
+    try:
+        st.config.set_option("server.baseUrlPath", "/kalbar/")
+        m = serve_reference_layers(base_map(data, MapOptions(), lang="id"), folder=tmp_path)
+    finally:
+        st.config.set_option("server.baseUrlPath", old)
+    urls = [layer.embed_link for layer in reference_layers(m)]
+    assert len(urls) == 3
+    for url in urls:
+        assert url.startswith(f"/kalbar/{URL_PATH}/"), url
+        assert (tmp_path / url.rsplit("/", 1)[1]).is_file()
