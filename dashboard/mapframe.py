@@ -13,7 +13,9 @@ page. Bounds of every feature (which ``st_folium`` computes for its ``bounds`` r
 not asked for here) are skipped.
 
 Streamlit sends a component's arguments as one message, so a filter change still carries
-the base script over the websocket (the browser does not redraw it). The analysis pages use
+the base script over the websocket (the browser does not redraw it): the base's public
+reference geometry is therefore not in it but in static files the browser fetches once
+(:mod:`dashboard.geostatic`), which keeps that message small. The analysis pages use
 :func:`whole_map` (a map without filtered layers) and :func:`computed` (their plans).
 
 Cached frames are shared between sessions: callers must not modify them.
@@ -32,6 +34,7 @@ import geopandas as gpd
 import streamlit as st
 import streamlit_folium as sf
 
+from dashboard.geostatic import serve_reference_layers
 from geodata.caching import LruCache
 from layers._assets import use_local_assets
 
@@ -139,9 +142,10 @@ def map_frame(
     groups and the counted units).
 
     ``base_key`` must hold everything the base shows, the access level and data version
-    included; ``layers_key`` what the filtered layers add (the case filter).
+    included; ``layers_key`` what the filtered layers add (the case filter). The base's
+    public reference layers are fetched by the browser as files.
     """
-    base = _bases.get(base_key, lambda: _render_base(build_base()))
+    base = _bases.get(base_key, lambda: _render_base(serve_reference_layers(build_base())))
 
     def build() -> MapFrame:
         groups, units = build_layers()

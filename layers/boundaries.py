@@ -9,6 +9,7 @@ from geodata import reference
 from geodata.i18n import format_number, t
 from layers import styles
 from layers._html import html_table
+from layers.fetched import mark_reference
 
 
 def _measure_text(unit: dict, column: str, lang: str) -> str:
@@ -47,7 +48,7 @@ def _tooltip_layer(
 ) -> folium.GeoJson:
     data = frame[["code", "geometry"]].copy()
     data["tip"] = tips
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         data,
         name=name,
         show=show,
@@ -56,6 +57,7 @@ def _tooltip_layer(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         zoom_on_click=False,
     )
+    return mark_reference(layer)  # codes and public attributes only
 
 
 def units_layer(
@@ -104,12 +106,13 @@ def border_layer(border: gpd.GeoDataFrame, *, lang: str) -> folium.GeoJson:
     )
     data = border[["geometry"]].copy()
     data["tip"] = tip
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         data,
         name=t("map.layer.border", lang),
         style_function=lambda _feature: {"color": styles.BORDER, "weight": 3.5, "opacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     )
+    return mark_reference(layer)
 
 
 def add_context(

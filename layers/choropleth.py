@@ -18,6 +18,7 @@ from geodata.errors import GeodataError, not_one_of
 from geodata.i18n import format_number, t
 from layers import styles
 from layers.boundaries import unit_tooltips
+from layers.fetched import mark_reference
 from layers.legend import LegendItem
 
 Scheme = Literal["quantiles", "natural_breaks", "equal_interval"]
@@ -122,12 +123,16 @@ SHAPES_GLOBAL: Final = "kbChoroplethShapes"
 
 
 class _Publish(MacroElement):
-    """Makes its parent layer ``window[SHAPES_GLOBAL]``."""
+    """Makes its parent layer ``window[SHAPES_GLOBAL]``; shapes that arrive after a fill
+    (a fetched layer's features) take that fill's colour and tooltip."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window[{{ this.global_name|tojson }}] = {{ this._parent.get_name() }};
+        {{ this._parent.get_name() }}.on("layeradd", function (event) {
+            if (this.kbFill) { this.kbFill(event.layer); }
+        });
         {% endmacro %}
         """
     )
@@ -163,13 +168,14 @@ def choropleth_shapes(units: gpd.GeoDataFrame, *, level: str) -> folium.GeoJson:
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     )
     _Publish().add_to(layer)
-    return layer
+    return mark_reference(layer)  # codes only: the fill and tooltip come with the filter
 
 
 class ChoroplethFill(MacroElement):
     """Fills the map's :func:`choropleth_shapes` from a table (code: [colour, tooltip]) and
     puts them in this element's parent, a feature group: while the group is on the map, the
     shapes are, in these colours. A later fill takes the shapes from an earlier one's group.
+    Shapes that arrive later (fetched) are filled as they are added.
     """
 
     _template = Template(
@@ -183,12 +189,13 @@ class ChoroplethFill(MacroElement):
             shapes.options.style = function (feature) {
                 return Object.assign({fillColor: feature.properties.fill}, style);
             };
-            shapes.eachLayer(function (layer) {
+            shapes.kbFill = function (layer) {
                 var row = table[layer.feature.properties.code];
                 layer.feature.properties.fill = row ? row[0] : {{ this.no_data|tojson }};
                 layer.feature.properties.tip = row ? row[1] : "";
                 shapes.resetStyle(layer);
-            });
+            };
+            shapes.eachLayer(shapes.kbFill);
             if (shapes.kbGroup && shapes.kbGroup !== group) { shapes.kbGroup.removeLayer(shapes); }
             shapes.kbGroup = group;
             group.addLayer(shapes);

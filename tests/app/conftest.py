@@ -17,6 +17,7 @@ AppTest limits worth knowing
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -111,3 +112,12 @@ def raw_cases() -> pd.DataFrame:
     raw = pd.read_csv(SAMPLE_DIR / "cases.csv", dtype=str, keep_default_na=False)
     raw["victims"] = raw[list(VICTIM_COLUMNS)].replace("", "0").astype(int).sum(axis=1)
     return raw
+
+
+def fetched_files(script: str) -> dict[str, str]:
+    """The reference layer files a map ``script`` fetches (URL: the served file's text)."""
+    from dashboard.geostatic import GEO_DIR, URL_PATH
+
+    urls = re.findall(r'kbFetchInOrder\(\\*"([^"\\]+)\\*"', script)  # quotes may be escaped
+    assert all(f"/{URL_PATH}/" in url for url in urls), urls
+    return {url: (GEO_DIR / url.rsplit("/", 1)[1]).read_text(encoding="utf-8") for url in urls}

@@ -8,18 +8,27 @@ part streamlit-folium swaps in place.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
+import folium
 import pandas as pd
 import pytest
+import streamlit as st
+import streamlit_folium as sf
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapframe
+from dashboard.geostatic import URL_PATH, serve_reference_layers
 from geodata import reference
 from geodata.access import gateway
+from geodata.errors import GeodataError
 from geodata.i18n import t
 from geodata.records.cases import CaseFilter
+from layers import styles
+from layers.fetched import REFERENCE_PROPERTIES, geojson_text, mark_reference, reference_layers
 from layers.overview import (
     GRID_ABOVE,
     GRID_DEGREES,
@@ -31,7 +40,7 @@ from layers.overview import (
     overview_map,
 )
 from layers.shelter_plan import ShelterPlan
-from tests.app.conftest import NewApp, run
+from tests.app.conftest import NewApp, fetched_files, run
 
 
 def _map_args(at: AppTest) -> dict[str, Any]:
@@ -54,8 +63,9 @@ def test_a_filter_change_sends_only_the_filtered_layers(new_app: NewApp) -> None
     assert after["script"] == before["script"]  # the browser keeps its map and geometry
     assert after["feature_group"] != before["feature_group"]
     assert len(after["feature_group"]) < len(before["script"])
-    # The choropleth's shapes stay in the browser: only colours and tooltips are sent.
-    assert '"coordinates"' in before["script"]
+    # The choropleth's shapes stay in the browser (fetched as a file): only colours and
+    # tooltips are sent.
+    assert fetched_files(before["script"])
     assert '"coordinates"' not in after["feature_group"]
     # The layer switcher is sent with the layers it lists.
     assert "feature_group_feature_group_0" in after["layer_control"]
@@ -107,6 +117,8 @@ def test_the_base_holds_no_case_and_the_full_map_holds_everything() -> None:
     assert len(groups) == 2  # the choropleth (with the legend) and the cases
     full = overview_map(data, MapOptions(), lang="en").get_root().render()
     assert some_case in full
+    # The offline map embeds its geometry: it fetches nothing.
+    assert '"coordinates"' in full and "kbFetchInOrder" not in full
     assert "kb-legend" in full
     assert json.dumps(t("map.legend.title", "en"))[1:-1] in full
 
@@ -171,3 +183,63 @@ def test_risk_indicators_are_kept_between_reruns(
     at.selectbox(key="risk_level").set_value("kabupaten")
     assert _map_args(run(at))["script"] != before["script"]
     assert levels == ["kecamatan", "kabupaten"]
+
+
+def test_the_map_script_holds_no_unit_geometry_and_the_files_only_public_layers(
+    new_app: NewApp,
+) -> None:
+    mapframe.clear()
+    at = run(new_app())
+    script = _map_args(at)["script"]
+    data = _demo_data(CaseFilter())
+    inline = sf._get_map_string(base_map(data, MapOptions(), lang="id"))
+    # Structural bound: the reference geometry (most of the inline base) is not in it.
+    assert '"coordinates"' not in script
+    assert len(script) < len(inline) / 3, (len(script), len(inline))
+    files = {url: json.loads(text) for url, text in fetched_files(script).items()}
+    # The choropleth's kabupaten, Sarawak and the border; nothing else.
+    codes = [
+        sorted(str(f["properties"].get("code")) for f in layer["features"])
+        for layer in files.values()
+    ]
+    assert sorted(reference.load_web_layer("kabupaten")["code"]) in codes
+    assert len(files) == 3
+    sarawak = reference.load_web_layer("sarawak")
+    assert any(len(layer["features"]) == len(sarawak) for layer in files.values())
+    texts = "\n".join(fetched_files(script).values())
+    for layer in files.values():
+        for feature in layer["features"]:
+            assert set(feature["properties"]) <= REFERENCE_PROPERTIES
+    # No case, count, shelter or crossing leaves as a file.
+    assert str(data.case_points["case_id"].iloc[0]) not in texts
+    for name in data.shelters["name"]:
+        assert str(name) not in texts
+    assert '"fill":"' + styles.NO_DATA + '"' in texts  # the shapes wait for their fill
+    for url in files:  # named by content: a data change gives a new name
+        text = fetched_files(script)[url]
+        assert hashlib.sha256(text.encode()).hexdigest()[:24] in url
+
+
+def test_only_marked_layers_with_public_properties_may_be_served() -> None:
+    kabupaten = reference.load_web_layer("kabupaten")
+    plain = folium.GeoJson(kabupaten[["code", "geometry"]])
+    with pytest.raises(GeodataError, match="marked as public reference"):
+        geojson_text(plain)
+    counted = kabupaten[["code", "geometry"]].assign(cases=1)
+    with pytest.raises(GeodataError, match="cases"):
+        geojson_text(mark_reference(folium.GeoJson(counted)))
+
+
+def test_the_files_are_fetched_under_the_server_base_path(tmp_path: Path) -> None:
+    data = _demo_data(CaseFilter())
+    old = st.get_option("server.baseUrlPath")
+    try:
+        st.config.set_option("server.baseUrlPath", "/kalbar/")
+        m = serve_reference_layers(base_map(data, MapOptions(), lang="id"), folder=tmp_path)
+    finally:
+        st.config.set_option("server.baseUrlPath", old)
+    urls = [layer.embed_link for layer in reference_layers(m)]
+    assert len(urls) == 3
+    for url in urls:
+        assert url.startswith(f"/kalbar/{URL_PATH}/"), url
+        assert (tmp_path / url.rsplit("/", 1)[1]).is_file()

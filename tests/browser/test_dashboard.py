@@ -12,6 +12,7 @@ Screenshots of the main views go to ``tests/artifacts/dashboard_*.png``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -648,3 +649,60 @@ def test_map_option_change_updates_the_link(page: Page, app_url: str, artifacts_
     page.wait_for_load_state("networkidle")  # as a user would: the page has settled
     choose(page, "classes", "4")
     page.wait_for_url(re.compile(r"[?&]classes=4(&|$)"), timeout=10_000)
+
+
+#: The choropleth's drawn shapes: code -> [fill colour, tooltip text] (fetched features).
+_JS_FILLED_SHAPES = f"""() => {{
+    const map = {_JS_MAP};
+    const shapes = {{}};
+    map.eachLayer((layer) => {{
+        const props = layer.feature && layer.feature.properties;
+        if (props && props.code && "fill" in props && layer._path) {{
+            shapes[props.code] = [props.fill, props.tip];
+        }}
+    }});
+    return Object.keys(shapes).length ? shapes : null;
+}}"""
+
+
+def test_the_map_draws_its_shapes_from_fetched_files_and_a_click_selects(
+    page: Page, app_url: str, expected: Expected, artifacts_dir: Path
+) -> None:
+    from geodata import reference
+
+    fetched: list[str] = []
+    page.on(
+        "response",
+        lambda r: fetched.append(r.url) if "/app/static/geo/" in r.url and r.ok else None,
+    )
+    open_dashboard(page, app_url, artifacts_dir)
+    # The choropleth, Sarawak and the border arrive as files; the fill colours the shapes
+    # and gives each its tooltip whether it came before the file or after.
+    wait_in_map(page, f"() => ({_JS_FILLED_SHAPES})() !== null")
+    assert len(set(fetched)) == 3, fetched
+    assert all(url.endswith(".geojson") for url in fetched)
+    shapes = wait_in_map(page, _JS_FILLED_SHAPES)
+    assert set(shapes) == set(reference.load_web_layer("kabupaten")["code"])
+    assert all(tip for _fill, tip in shapes.values())
+    assert len({fill for fill, _tip in shapes.values()}) > 1  # classes, not the placeholder
+    # A filter change refills the shapes already in the browser (the fill after the file).
+    choose(page, "f_exploitation", _t("exploitation.sexual"))
+    page.wait_for_url(re.compile(r"[?&]f_exploitation=sexual(&|$)"))
+    changed = wait_in_map(
+        page,
+        f"""(before) => {{
+            const now = ({_JS_FILLED_SHAPES})();
+            return now !== null && JSON.stringify(now) !== before ? now : null;
+        }}""",
+        json.dumps(shapes),
+    )
+    assert set(changed) == set(shapes)  # the same shapes, not fetched again
+    assert len(set(fetched)) == 3
+    # A click on a fetched shape returns its unit (streamlit-folium's last_active_drawing).
+    iframe = _map_iframe(page)
+    iframe.scroll_into_view_if_needed()
+    point = wait_in_map(page, _JS_UNIT_POINT, CLICK_KABUPATEN)
+    box = iframe.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_url(re.compile(rf"[?&]selected={re.escape(CLICK_KABUPATEN)}(&|$)"))
