@@ -1,9 +1,11 @@
-"""Load test: concurrent sessions of the running dashboard changing filters (localhost only).
+"""Load test: concurrent sessions of the running dashboard logging in and changing filters
+(localhost only).
 
 Run from the repository root::
 
     python tests/benchmarks/bench_load.py [--sessions 20] [--duration 120] [--max-reruns 40]
-    python tests/benchmarks/bench_load.py --sessions 20 50 --targets floor one many --duration 60
+    python tests/benchmarks/bench_load.py --sessions 20 50 --targets floor one many \\
+        --store postgis --duration 60
 
 ``--targets`` picks what is loaded, one after another with the same sessions: ``one`` (one
 dashboard process), ``many`` (the many-users deployment: ``tools/serve.sh`` with
@@ -13,24 +15,32 @@ widget, one process: what Streamlit itself costs under the same load). With more
 target or session count it ends with a side-by-side table. ``--warm`` first runs the page
 once on each process, so the figures leave out the one-time data load of a fresh process.
 
+``--store`` says what the dashboard reads: ``none`` (the demo mode: the synthetic sample, no
+login) or ``postgis``: a throw-away PostgreSQL + PostGIS server (``tools/postgres.sh``, on a
+free loopback port, stopped and removed at the end) holding a new store, into which the
+committed synthetic sample (``geodata/sample``) is imported as an office would (the intake's
+preview, then the administrator's import), with an analyst and a planner for every five
+sessions (password: ``KALBAR_BENCH_PASSWORD``, else a random one). Every dashboard process of
+every target (``one``, and each process of ``many``) is pointed at that same store
+(``KALBAR_DATABASE_URL``), and each session first logs in through the login form (session
+``i`` as the ``i``-th of those users, in turn). The ``floor`` page has no login.
+
 Not a test. It starts ``streamlit run dashboard/app.py`` itself on a free port of 127.0.0.1
 (nothing else is ever contacted), then opens ``--sessions`` websocket clients that speak
 Streamlit's own protocol (the protobuf messages of ``/_stcore/stream``, as the browser does,
 without drawing anything). Sessions start one after another (``--ramp`` seconds apart); each
-loads the page with a link holding a random filter (``?level=…&f_exploitation=…``), then
-changes sidebar filters (exploitation, sex, age, map level) with a short pause between
-reruns, until ``--duration`` seconds or ``--max-reruns`` reruns. Everything is bounded: every
-run waits at most ``--timeout`` seconds, and the server is stopped at the end.
+loads the page with a link holding a random filter (``?level=…&f_exploitation=…``), logs
+in if there is a store (fills in and submits the form, as the browser does; the websocket
+session holds the token from then on), then changes sidebar filters (exploitation, sex, age,
+map level) with a short pause between reruns, until ``--duration`` seconds or
+``--max-reruns`` reruns. Everything is bounded: every run waits at most ``--timeout``
+seconds, and the servers are stopped at the end.
 
-It prints the p50/p95/max page load time (connect to script finished), rerun time (widget
-change to script finished), the errors (exceptions on the page, the app's "unexpected error"
-message, timeouts, dropped connections; target 0) and the server's memory (RSS of the
-Streamlit process) per added session.
-
-Logging in: the app has no login form yet (demo mode, which needs no store). When it does,
-give ``--username`` and the password in ``KALBAR_BENCH_PASSWORD``, and set ``LOGIN_FORM``
-below to the form's widget keys: :func:`log_in` fills them in on the first page of each
-session and waits for the rerun, and that time is reported as the login time.
+It prints the p50/p95/max page load time (connect to script finished), login time (form
+submitted to the logged-in page finished), rerun time (widget change to script finished), the
+errors (exceptions on the page, the app's "unexpected error" message, a refused login,
+timeouts, dropped connections; target 0) and the server's memory (RSS of the Streamlit
+processes) per added session.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ import asyncio
 import contextlib
 import os
 import random
+import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -49,6 +61,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +74,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from dashboard import state  # noqa: E402
+from geodata.config import CONFIG_ENV, DATABASE_URL_ENV  # noqa: E402
 from geodata.i18n import t  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -81,11 +96,14 @@ FILTER_WIDGETS = {
     "level": "selectbox",
     "measure": "selectbox",
 }
-#: Widget keys of the login form: (username key, password key, submit button key). Fill in
-#: when the login page exists; None means demo mode (no login).
-LOGIN_FORM: tuple[str, str, str] | None = None
+#: The login form's submit button, as :func:`_element_widget` names it.
+LOGIN_SUBMIT = f"submit:{state.LOGIN_FORM}"
 #: Texts the app shows when a page failed (counted as errors).
 ERROR_TEXTS = {t("common.unexpected_error", "id"), t("common.unexpected_error", "en")}
+#: Texts the app shows when a login was refused.
+LOGIN_REFUSED = {t("auth.login_failed", "id"), t("auth.login_failed", "en")}
+#: Sessions per analyst and planner account of the ``postgis`` store.
+SESSIONS_PER_USER = 5
 
 
 @dataclass
@@ -105,6 +123,16 @@ class Run:
 
     widgets: dict[str, Any] = field(default_factory=dict)  # user key -> element proto
     problems: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BenchStore:
+    """The throw-away store every dashboard process reads: its URL, users and password."""
+
+    url: str
+    users: tuple[str, ...]
+    password: str
 
 
 def _free_port() -> int:
@@ -126,7 +154,11 @@ def _element_widget(element: Any) -> tuple[str, Any] | None:
         return None
     proto = getattr(element, kind)
     widget_id = getattr(proto, "id", "")
-    return (widget_id, proto) if widget_id else None
+    if not widget_id:
+        return None
+    if kind == "button" and proto.is_form_submitter:
+        return f"submit:{proto.form_id}", proto
+    return widget_id.rsplit("-", 1)[-1], proto
 
 
 async def _run_script(ws: Any, message: BackMsg, *, timeout: float) -> Run:
@@ -145,12 +177,14 @@ async def _run_script(ws: Any, message: BackMsg, *, timeout: float) -> Run:
             element = forward.delta.new_element
             if element.WhichOneof("type") == "exception":
                 run.problems.append(f"exception: {element.exception.message[:120]}")
-            elif element.WhichOneof("type") == "alert" and element.alert.body in ERROR_TEXTS:
-                run.problems.append("the page showed the unexpected-error message")
+            elif element.WhichOneof("type") == "alert":
+                run.alerts.append(element.alert.body)
+                if element.alert.body in ERROR_TEXTS:
+                    run.problems.append("the page showed the unexpected-error message")
             found = _element_widget(element)
             if found:
-                widget_id, proto = found
-                run.widgets[widget_id.rsplit("-", 1)[-1]] = proto
+                key, proto = found
+                run.widgets[key] = proto
         elif kind == "script_finished":
             status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
             if status == "FINISHED_SUCCESSFULLY":
@@ -158,13 +192,15 @@ async def _run_script(ws: Any, message: BackMsg, *, timeout: float) -> Run:
             if status != "FINISHED_EARLY_FOR_RERUN":
                 run.problems.append(f"script finished with {status}")
                 return run
+            run.widgets.clear()  # the page of the run that follows counts, not this one's
+            run.alerts.clear()
 
 
 def _rerun(query: str, states: list[WidgetState] | None = None) -> BackMsg:
     message = BackMsg()
     message.rerun_script.query_string = query
-    for state in states or []:
-        message.rerun_script.widget_states.widgets.append(state)
+    for widget in states or []:
+        message.rerun_script.widget_states.widgets.append(widget)
     return message
 
 
@@ -185,21 +221,29 @@ def _change(widgets: dict[str, Any], rng: random.Random) -> WidgetState | None:
     return state
 
 
-async def log_in(ws: Any, run: Run, query: str, username: str, *, timeout: float) -> Run:
-    """Fill in and submit the login form (see LOGIN_FORM); return the run after it."""
-    if LOGIN_FORM is None:
-        raise RuntimeError("--username given, but LOGIN_FORM names no login widgets yet")
-    password = os.environ.get("KALBAR_BENCH_PASSWORD", "")
-    user_key, password_key, button_key = LOGIN_FORM
-    missing = [key for key in LOGIN_FORM if key not in run.widgets]
+class LoginError(Exception):
+    """The login form was missing or the login was refused."""
+
+
+async def log_in(
+    ws: Any, run: Run, query: str, username: str, password: str, *, timeout: float
+) -> Run:
+    """Fill in and submit the login form of ``run``'s page (dashboard/session.py); return
+    the run of the logged-in page. Raises :class:`LoginError` when the form is not there or
+    the page after it is still the form."""
+    keys = (state.LOGIN_USERNAME, state.LOGIN_PASSWORD, LOGIN_SUBMIT)
+    missing = [key for key in keys if key not in run.widgets]
     if missing:
-        raise RuntimeError(f"the login form's widgets {missing} are not on the page")
+        raise LoginError(f"expected the login form's widgets {list(keys)}, missing {missing}")
     states = [
-        WidgetState(id=run.widgets[user_key].id, string_value=username),
-        WidgetState(id=run.widgets[password_key].id, string_value=password),
-        WidgetState(id=run.widgets[button_key].id, trigger_value=True),
+        WidgetState(id=run.widgets[state.LOGIN_USERNAME].id, string_value=username),
+        WidgetState(id=run.widgets[state.LOGIN_PASSWORD].id, string_value=password),
+        WidgetState(id=run.widgets[LOGIN_SUBMIT].id, trigger_value=True),
     ]
-    return await _run_script(ws, _rerun(query, states), timeout=timeout)
+    after = await _run_script(ws, _rerun(query, states), timeout=timeout)
+    if LOGIN_REFUSED & set(after.alerts) or LOGIN_SUBMIT in after.widgets:
+        raise LoginError(f"{username!r} was not logged in: the page still shows the login form")
+    return after
 
 
 async def session(
@@ -209,8 +253,10 @@ async def session(
     pid: int,
     results: Results,
     loaded: list[int],
+    store: BenchStore | None,
 ) -> None:
-    """One user: load the page, log in if asked, then change filters until time is up."""
+    """One user: load the page, log in if there is a store, then change filters until time
+    is up."""
     rng = random.Random(args.seed + number)
     query = rng.choice(LINKS)
     await asyncio.sleep(number * args.ramp)
@@ -228,10 +274,12 @@ async def session(
             results.errors += [f"session {number} load: {p}" for p in run.problems]
             loaded[0] += 1
             results.memory.append((loaded[0], _streamlit_rss(pid)))
-            if args.username:
+            if store is not None:
+                username = store.users[number % len(store.users)]
                 start = time.perf_counter()
-                run = await log_in(ws, run, query, args.username, timeout=args.timeout)
+                run = await log_in(ws, run, query, username, store.password, timeout=args.timeout)
                 results.logins.append(time.perf_counter() - start)
+                results.errors += [f"session {number} login: {p}" for p in run.problems]
             reruns = 0
             while time.monotonic() < stop_at and reruns < args.max_reruns:
                 await asyncio.sleep(rng.uniform(0.5, 2.0))
@@ -244,7 +292,7 @@ async def session(
                 results.reruns.append(time.perf_counter() - start)
                 results.errors += [f"session {number} rerun: {p}" for p in run.problems]
                 reruns += 1
-    except (TimeoutError, OSError, websockets.WebSocketException) as error:
+    except (TimeoutError, OSError, LoginError, websockets.WebSocketException) as error:
         results.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
 
@@ -272,8 +320,18 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path, *, timeo
     raise RuntimeError(f"{url} did not answer /_stcore/health; see {log}")
 
 
+def _app_env(work: Path, store: BenchStore | None) -> dict[str, str]:
+    """The environment of every dashboard process: the store's URL, or none (the demo mode);
+    never a local config file."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", CONFIG_ENV: str(work / "no-config.toml")}
+    env.pop(DATABASE_URL_ENV, None)
+    if store is not None:
+        env[DATABASE_URL_ENV] = store.url
+    return env
+
+
 def _start_server(
-    port: int, log: Path, *, app: str = "dashboard/app.py"
+    port: int, log: Path, *, env: dict[str, str], app: str = "dashboard/app.py"
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
@@ -293,7 +351,6 @@ def _start_server(
         "--server.fileWatcherType",
         "none",
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as handle:
         server = subprocess.Popen(
             command,
@@ -307,9 +364,11 @@ def _start_server(
     return server
 
 
-def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[bytes], int, int]:
-    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site;
-    (it, the proxy's port, the first process's port)."""
+def _start_deployment(
+    processes: int, work: Path, *, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int, int]:
+    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site, every
+    process given ``env`` (the store); (it, the proxy's port, the first process's port)."""
     if shutil.which("caddy") is None:
         raise RuntimeError("the 'many' target needs caddy: apt-get install -y caddy")
     first = _free_port()
@@ -328,14 +387,15 @@ def _start_deployment(processes: int, work: Path) -> tuple[subprocess.Popen[byte
         server = subprocess.Popen(
             ["bash", str(ROOT / "tools" / "serve.sh"), "--processes", str(processes),
              "--first-port", str(first), "--caddyfile", str(config)],
-            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env=env,
         )  # fmt: skip
     _wait_healthy(f"http://{HOST}:{proxy_port}", server, log, timeout=180)
     return server, proxy_port, first
 
 
-async def _warm_up(ports: list[int], *, timeout: float) -> None:
-    """One page run on each process (its data caches filled), before the sessions come."""
+async def _warm_up(ports: list[int], store: BenchStore | None, *, timeout: float) -> None:
+    """One page run on each process (logged in if there is a store: its data caches
+    filled), before the sessions come."""
     for port in ports:
         async with websockets.connect(
             f"ws://{HOST}:{port}/_stcore/stream",
@@ -343,7 +403,9 @@ async def _warm_up(ports: list[int], *, timeout: float) -> None:
             max_size=None,
             open_timeout=timeout,
         ) as ws:
-            await _run_script(ws, _rerun(""), timeout=timeout)
+            run = await _run_script(ws, _rerun(""), timeout=timeout)
+            if store is not None:
+                await log_in(ws, run, "", store.users[0], store.password, timeout=timeout)
 
 
 def _port_taken(port: int) -> bool:
@@ -397,12 +459,17 @@ def _percentiles(values: list[float]) -> str:
     )
 
 
-async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Results:
-    """``sessions`` sessions against ``target`` (``one``, ``many`` or ``floor``)."""
+async def _measure(
+    target: str, sessions: int, args: argparse.Namespace, store: BenchStore | None
+) -> Results:
+    """``sessions`` sessions against ``target`` (``one``, ``many`` or ``floor``), logged in to
+    ``store`` (not on the floor page, which has no login)."""
     results = Results()
     work = Path(tempfile.mkdtemp(prefix=f"kalbar-load-{target}-"))
+    env = _app_env(work, store)
+    store = None if target == "floor" else store
     if target == "many":
-        server, port, first = _start_deployment(args.processes, work)
+        server, port, first = _start_deployment(args.processes, work, env=env)
         processes = list(range(first, first + args.processes))
     else:
         port = _free_port()
@@ -410,17 +477,20 @@ async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Resu
         if target == "floor":
             (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
             app = str(work / "floor.py")
-        server = _start_server(port, work / "streamlit.log", app=app)
+        server = _start_server(port, work / "streamlit.log", env=env, app=app)
         processes = [port]
     try:
         if args.warm:
-            await _warm_up(processes, timeout=args.timeout * 3)
+            await _warm_up(processes, store, timeout=args.timeout * 3)
         idle = _streamlit_rss(server.pid)
         results.memory.append((0, idle))
         loaded = [0]
         await asyncio.wait_for(
             asyncio.gather(
-                *(session(i, args, port, server.pid, results, loaded) for i in range(sessions))
+                *(
+                    session(i, args, port, server.pid, results, loaded, store)
+                    for i in range(sessions)
+                )
             ),
             timeout=args.duration + args.timeout + 30,
         )
@@ -429,6 +499,46 @@ async def _measure(target: str, sessions: int, args: argparse.Namespace) -> Resu
         _stop(server)
         print(f"server log: {work}")
     return results
+
+
+@contextlib.contextmanager
+def _postgis_store(sessions: int) -> Iterator[BenchStore]:
+    """A throw-away PostGIS server holding a new store with the committed sample and an
+    analyst and a planner per :data:`SESSIONS_PER_USER` sessions; stopped at the end."""
+    from geodata.access import RoleStore, auth
+    from geodata.records.intake import preview_import
+    from geodata.store import open_store
+
+    script = ROOT / "tools" / "postgres.sh"
+    folder = Path(tempfile.mkdtemp(prefix="kalbar-load-pg-", dir="/tmp"))
+    try:
+        started = subprocess.run(
+            ["bash", str(script), "start", str(folder)],
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        if started.returncode != 0:
+            raise RuntimeError(f"tools/postgres.sh start failed: {started.stderr.strip()}")
+        url = shlex.split(started.stdout.strip().removeprefix("export "))[0].split("=", 1)[1]
+        password = os.environ.get("KALBAR_BENCH_PASSWORD") or secrets.token_urlsafe(18)
+        store = open_store(url)
+        admin = auth.create_admin(store, username="bench-admin", password=password, by="bench")
+        office = RoleStore(admin, store)
+        for kind in ("crossings", "shelters", "cases"):
+            existing = {"crossings": store.read("crossings")} if kind == "cases" else {}
+            preview = preview_import(ROOT / "geodata" / "sample" / f"{kind}.csv", kind=kind,
+                                     **existing)  # fmt: skip
+            preview.raise_for_errors("en")
+            office.import_batch(kind, preview.frame)
+        users = []
+        for number in range(1, -(-sessions // SESSIONS_PER_USER) + 1):
+            for role in ("analyst", "planner"):
+                user = auth.add_user(store, username=f"bench-{role}-{number:02d}",
+                                     password=password, role=role, by=admin.username)  # fmt: skip
+                users.append(user.username)
+        print(f"store: PostGIS in {folder}, the sample imported, {len(users)} users")
+        yield BenchStore(url=url, users=tuple(users), password=password)
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
 
 
 def _p95(values: list[float]) -> float:
@@ -459,6 +569,7 @@ def _report(target: str, sessions: int, args: argparse.Namespace, results: Resul
         "target": target if target != "many" else f"many ({args.processes} processes)",
         "sessions": sessions,
         "p95 load s": _p95(results.page_loads),
+        "p95 login s": _p95(results.logins) if results.logins else float("nan"),
         "p95 rerun s": _p95(results.reruns),
         "reruns": len(results.reruns),
         "errors": len(results.errors),
@@ -480,17 +591,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warm", action="store_true", help="one page run per process before the sessions"
     )
-    parser.add_argument("--username", help="log in as this user (password: KALBAR_BENCH_PASSWORD)")
+    parser.add_argument(
+        "--store",
+        choices=["none", "postgis"],
+        default="none",
+        help="none: the demo mode; postgis: a throw-away shared store, sessions log in",
+    )
     args = parser.parse_args(argv)
     if not all(1 <= n <= 50 for n in args.sessions) or not 0 < args.duration <= 600:
         parser.error("keep it bounded: 1 to 50 sessions, at most 600 seconds")
     if not 1 <= args.processes <= 8:
         parser.error(f"--processes should be from 1 to 8, got {args.processes}")
     rows = []
-    for sessions in args.sessions:
-        for target in args.targets:
-            results = asyncio.run(_measure(target, sessions, args))
-            rows.append(_report(target, sessions, args, results))
+    with contextlib.ExitStack() as stack:
+        store = None
+        if args.store == "postgis":
+            store = stack.enter_context(_postgis_store(max(args.sessions)))
+        for sessions in args.sessions:
+            for target in args.targets:
+                results = asyncio.run(_measure(target, sessions, args, store))
+                rows.append(_report(target, sessions, args, results))
     if len(rows) > 1:
         print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
         for row in rows:
