@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data, session
+from dashboard import data, session, state
 from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
@@ -27,19 +27,21 @@ class AnalysisInput:
 
 @dataclass(frozen=True)
 class PageData:
-    """Who is there (None in demo mode), the role's view of the data, the user's filter and
-    the filtered totals."""
+    """Who is there (None in demo mode), the role's view of the data, the user's filter, the
+    filtered totals and the language."""
 
     user: User | None
     view: RoleView
     case_filter: CaseFilter
     totals: Totals
+    lang: str
 
     @property
     def cache_key(self) -> tuple[object, ...]:
         """What every result drawn from this page's data depends on: demo or store, the data
-        version, the access level and the case filter (for :mod:`dashboard.mapframe`)."""
-        return (self.view.demo, self.view.version, self.view.level, self.case_filter)
+        version, the access level, the case filter and the language (the view's generalised
+        shelter names are in it) (for :mod:`dashboard.mapframe`)."""
+        return (self.view.demo, self.view.version, self.view.level, self.case_filter, self.lang)
 
     def analysis(self) -> AnalysisInput:
         """Case rows for the analysis pages, for every role (:mod:`geodata.access.analysis_input`).
@@ -71,7 +73,8 @@ def page_start(title_key: str) -> PageData:
         st.error(tr("common.rows_rejected", count=num(data.load_report().rejected_rows)))
     if not view.records_allowed:
         st.caption(tr("access.suppressed_note", below=view.threshold - 1, threshold=view.threshold))
-    return PageData(user, view, case_filter, view.case_totals(case_filter=case_filter))
+    totals = view.case_totals(case_filter=case_filter)
+    return PageData(user, view, case_filter, totals, state.language())
 
 
 def analysis_start(title_key: str) -> tuple[PageData, AnalysisInput]:
