@@ -21,6 +21,7 @@ import folium
 from jinja2 import Environment
 
 from geodata.errors import GeodataError
+from layers import styles
 
 #: Feature properties a fetched file may hold: unit code, tooltip of public attributes
 #: (name, type, code, area), the choropleth's placeholder fill.
@@ -105,11 +106,17 @@ def geojson_text(layer: folium.GeoJson) -> str:
             "only layers built by layers.boundaries or layers.choropleth may be served"
         )
     for feature in layer.data["features"]:
-        extra = set(feature.get("properties") or {}) - REFERENCE_PROPERTIES
+        properties = feature.get("properties") or {}
+        extra = set(properties) - REFERENCE_PROPERTIES
         if extra:
             raise GeodataError(
                 f"expected only the properties {sorted(REFERENCE_PROPERTIES)} in a public "
                 f"reference layer, got also {sorted(extra)}; keep them out of served files"
+            )
+        if properties.get("fill", styles.NO_DATA) != styles.NO_DATA:
+            raise GeodataError(  # a class colour would publish what the counts are
+                f"expected the no-data fill {styles.NO_DATA} in a public reference layer, got "
+                f"{properties['fill']}; send a unit's colour in the page's fill, not the file"
             )
     return json.dumps(layer.data, separators=(",", ":"), ensure_ascii=False)
 

@@ -228,6 +228,11 @@ def test_only_marked_layers_with_public_properties_may_be_served() -> None:
     counted = kabupaten[["code", "geometry"]].assign(cases=1)
     with pytest.raises(GeodataError, match="cases"):
         geojson_text(mark_reference(folium.GeoJson(counted)))
+    classed = kabupaten[["code", "geometry"]].assign(fill=styles.NO_DATA)
+    classed.loc[classed.index[0], "fill"] = "#b2182b"  # a class colour says what counts are
+    with pytest.raises(GeodataError, match="no-data fill"):
+        geojson_text(mark_reference(folium.GeoJson(classed)))
+    assert geojson_text(mark_reference(folium.GeoJson(classed.assign(fill=styles.NO_DATA))))
 
 
 def test_the_files_are_fetched_under_the_server_base_path(tmp_path: Path) -> None:
