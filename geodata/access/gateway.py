@@ -93,9 +93,7 @@ __all__ = [
 ]
 
 #: The command that creates the first administrator, as it works from the repository root.
-CREATE_ADMIN_COMMAND: Final = (
-    ".venv/bin/python -m geodata.auth create-admin --username admin"
-)
+CREATE_ADMIN_COMMAND: Final = ".venv/bin/python -m geodata.auth create-admin --username admin"
 #: How many datasets and views the caches keep (each dataset version x level x language).
 _MAX_DATASETS: Final = 2
 _MAX_VIEWS: Final = 12
@@ -108,13 +106,19 @@ T = TypeVar("T")
 
 
 _login_modes: set[str] = set()
+#: The open store of the configured URL (one per process: opening checks the schema, and a
+#: PostgreSQL store keeps a pool of connections), and the lock that guards opening it.
+_open_stores: dict[str, Store] = {}
+_open_lock = threading.Lock()
 _datasets: LruCache[tuple[Dataset, gpd.GeoDataFrame]] = LruCache(_MAX_DATASETS)
 _views: LruCache[RoleView] = LruCache(_MAX_VIEWS)
 
 
 def clear_caches() -> None:
-    """Forget the app mode, the datasets and the views (tests; a store switched under us)."""
+    """Forget the app mode, the open store, the datasets and the views (tests; a store
+    switched under us)."""
     _login_modes.clear()
+    _close_stores()
     _datasets.clear()
     _views.clear()
     _desa_units.cache_clear()
@@ -126,7 +130,20 @@ def _desa_units() -> gpd.GeoDataFrame:
 
 
 def _store() -> Store:
-    return open_store(load_config().database_url)
+    """The configured store, opened once per process (a store of another URL is closed)."""
+    url = load_config().database_url
+    with _open_lock:
+        store = _open_stores.get(url)
+        if store is None:
+            store = open_store(url, pooled=True)
+            _close_stores()
+            _open_stores[url] = store
+    return store
+
+
+def _close_stores() -> None:
+    while _open_stores:
+        _open_stores.popitem()[1].close()
 
 
 # --- sessions -------------------------------------------------------------------------------

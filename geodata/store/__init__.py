@@ -57,7 +57,7 @@ def store_path(url: str) -> Path | None:
     return Path(url.removeprefix("gpkg://"))
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
+def open_store(url: str | None = None, *, create: bool = True, pooled: bool = False) -> Store:
     """Open the store at ``url`` (default: the configured one, see :mod:`geodata.config`).
 
     Parameters
@@ -67,6 +67,9 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     create
         Create the tables (and the GeoPackage file) if they do not exist yet; if False, a
         missing store raises :class:`StoreError` and nothing is written.
+    pooled
+        Keep connections open between operations (PostgreSQL; call :meth:`Store.close`):
+        for a long-running process that reads the store on every page run.
     """
     url = url or load_config().database_url
     path = store_path(url)
@@ -75,7 +78,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     if url.startswith(("postgresql://", "postgres://")):
         from geodata.store._postgis import PostgisStore
 
-        return PostgisStore(url, create=create)
+        return PostgisStore(url, create=create, pooled=pooled)
     raise ConfigError(
         f"`url` should start with gpkg:// or postgresql://, got {redact_url(url)!r}; "
         "for example gpkg:///srv/kalbar/store.gpkg"

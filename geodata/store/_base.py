@@ -142,6 +142,10 @@ class Store(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({redact_url(self.url)!r})"
 
+    def close(self) -> None:
+        """Let go of what the store holds open between operations (a backend's pool)."""
+        return  # a store that opens a connection per operation holds nothing
+
     # --- what a backend supplies ------------------------------------------------------------
 
     @abstractmethod

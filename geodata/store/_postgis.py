@@ -2,8 +2,10 @@
 
 Tables are created in the first schema of the connection's ``search_path`` (``public``
 unless the URL says otherwise, e.g. ``?options=-csearch_path%3Dkalbar,public``). Geometry is
-``geometry(Point, 4326)`` with a GiST index; bulk imports use ``COPY``. Each operation opens
-its own connection (safe with Streamlit's threads) and runs in one transaction.
+``geometry(Point, 4326)`` with a GiST index; bulk imports use ``COPY``. Each operation runs
+in one transaction on its own connection: a new one (commands and tests), or one borrowed from
+the store's pool (``pooled=True``: the app, where every page run reads the store several times
+and a new connection each time cost more than the page itself under load).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 SRID: Final = 4326
 #: Seconds to wait for the server before giving up.
 CONNECT_TIMEOUT_S: Final = 10
+#: Connections a pooled store keeps open at most (per process), and how long one stays idle.
+POOL_SIZE: Final = 4
+POOL_IDLE_S: Final = 300.0
 
 _TYPES: Final[dict[ColumnType, str]] = {
     "serial": "BIGSERIAL PRIMARY KEY",
@@ -49,6 +54,22 @@ def _psycopg() -> Any:
     return psycopg
 
 
+def _pool(url: str) -> Any:
+    """A pool of connections to ``url`` that checks each one before lending it."""
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=POOL_SIZE,
+        max_idle=POOL_IDLE_S,
+        kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
+        check=ConnectionPool.check_connection,
+        name="kalbar-store",
+        open=True,
+    )
+
+
 class PostgisStore(Store):
     """The store in a PostgreSQL database with the PostGIS extension.
 
@@ -59,15 +80,28 @@ class PostgisStore(Store):
         ``PGPASSWORD``).
     create
         Create the tables if they do not exist (else raise :class:`StoreError`).
+    pooled
+        Borrow connections from a pool of at most :data:`POOL_SIZE` (call :meth:`close` when
+        done), instead of opening one per operation.
     """
 
     backend = "postgis"
     _for_update = " FOR UPDATE"
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, pooled: bool = False) -> None:
         super().__init__(url)
         self._driver = _psycopg()
-        self._initialise(create=create)
+        self._pool = _pool(url) if pooled else None
+        try:
+            self._initialise(create=create)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the pool's connections (a store opened without a pool holds none)."""
+        if self._pool is not None:
+            self._pool.close()
 
     def _connect(self) -> psycopg.Connection:
         try:
@@ -78,18 +112,38 @@ class PostgisStore(Store):
             ) from None
 
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Cursor]:
-        connection = self._connect()
+    def _borrowed(self) -> Iterator[psycopg.Connection]:
+        """A connection for one operation: from the pool, else a new one closed after."""
+        if self._pool is None:
+            connection = self._connect()
+            try:
+                yield connection
+            finally:
+                connection.close()
+            return
+        from psycopg_pool import PoolTimeout
+
         try:
-            if not write:
-                connection.isolation_level = self._driver.IsolationLevel.REPEATABLE_READ
-                connection.read_only = True
-            with connection.transaction(), connection.cursor() as cursor:
-                yield cursor
-        except self._driver.DatabaseError as error:
-            raise StoreError(f"the store could not be used: {str(error).strip()}") from error
-        finally:
-            connection.close()
+            with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as connection:
+                yield connection
+        except PoolTimeout:
+            self._connect().close()  # says why the server cannot be reached, if it cannot
+            raise StoreError(
+                f"no free connection to {redact_url(self.url)} within {CONNECT_TIMEOUT_S} s"
+            ) from None
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Cursor]:
+        with self._borrowed() as connection:
+            try:
+                connection.isolation_level = (
+                    None if write else self._driver.IsolationLevel.REPEATABLE_READ
+                )
+                connection.read_only = not write
+                with connection.transaction(), connection.cursor() as cursor:
+                    yield cursor
+            except self._driver.DatabaseError as error:
+                raise StoreError(f"the store could not be used: {str(error).strip()}") from error
 
     def _sql(self, query: str) -> str:
         return query.replace("?", "%s")
