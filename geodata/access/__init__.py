@@ -30,8 +30,7 @@ hold both, so one role's view is never handed to another), produces exports thro
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
@@ -49,6 +48,7 @@ from geodata.access._disclosure import (
     publish_counts,
     shelters_for_aggregates,
 )
+from geodata.caching import LruCache
 from geodata.codes import code_level
 from geodata.config import load_config
 from geodata.errors import AccessDeniedError, ArgumentError, DemoDataError, not_one_of
@@ -108,6 +108,9 @@ EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gp
 _VICTIM_KEYS: Final = {column: f"_key_{column}" for column in VICTIM_COLUMNS}
 #: Filters whose cases a view keeps (the page's current one and the one before).
 _FILTERS_KEPT: Final = 2
+#: Published results (totals, trends, breakdowns: small tables) a view keeps, by filter. The
+#: view is shared by every session of its level, so one user's filters serve the next.
+_RESULTS_KEPT: Final = 512
 #: Case columns an aggregate view keeps: coded values to filter and count, the record keys,
 #: nothing about a person and no free text (``destination`` is the country code only,
 #: ``destination_state`` is emptied).
@@ -278,8 +281,8 @@ class RoleView:
             self.__records = located
         # The cases of the last filters: one page run asks for the same filter many times
         # (views are shared by sessions; the frames handed out must not be modified).
-        self.__filtered: OrderedDict[CaseFilter, pd.DataFrame] = OrderedDict()
-        self.__filtered_lock = threading.Lock()
+        self.__filtered: LruCache[pd.DataFrame] = LruCache(_FILTERS_KEPT)
+        self.__results: LruCache[object] = LruCache(_RESULTS_KEPT)
 
     def __repr__(self) -> str:
         return f"RoleView(level={self.level!r}, version={self.version!r}, demo={self.demo})"
@@ -300,15 +303,12 @@ class RoleView:
 
     def _filtered(self, case_filter: CaseFilter) -> pd.DataFrame:
         """``filter_cases`` of this view's records; the last :data:`_FILTERS_KEPT` remembered."""
-        with self.__filtered_lock:
-            found = self.__filtered.get(case_filter)
-        if found is None:
-            found = filter_cases(cast(gpd.GeoDataFrame, self.__records), case_filter)
-            with self.__filtered_lock:
-                self.__filtered[case_filter] = found
-                while len(self.__filtered) > _FILTERS_KEPT:
-                    self.__filtered.popitem(last=False)
-        return found
+        records = cast(gpd.GeoDataFrame, self.__records)
+        return self.__filtered.get(case_filter, lambda: filter_cases(records, case_filter))
+
+    def _remembered(self, key: Hashable, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``build()``'s table, made once per ``key`` (the caller's own copy each time)."""
+        return cast(pd.DataFrame, self.__results.get(key, build)).copy()
 
     def _selected(self, case_filter: CaseFilter | None, unit: str | None = None) -> pd.DataFrame:
         """The cases of the filter (coarsened for aggregates), with the victims' cell keys."""
@@ -416,6 +416,14 @@ class RoleView:
         self, *, case_filter: CaseFilter | None = None, unit: str | None = None
     ) -> Totals:
         """Cases and victims of the selection (of one unit if ``unit`` is a code)."""
+        return cast(
+            Totals,
+            self.__results.get(
+                ("totals", case_filter, unit), lambda: self._case_totals(case_filter, unit)
+            ),
+        )
+
+    def _case_totals(self, case_filter: CaseFilter | None, unit: str | None) -> Totals:
         selected = self._selected(case_filter, unit)
         frame = pd.DataFrame(
             {"cases": [len(selected)], "victims": [int(selected["victims_selected"].sum())]}
@@ -445,6 +453,14 @@ class RoleView:
         """
         if not self.records_allowed:
             frequency = "year"
+        return self._remembered(
+            ("trend", frequency, case_filter, unit),
+            lambda: self._case_trend(frequency, case_filter, unit),
+        )
+
+    def _case_trend(
+        self, frequency: Frequency, case_filter: CaseFilter | None, unit: str | None
+    ) -> pd.DataFrame:
         selected = self._selected(case_filter, unit)
         trend = cases_over_time(selected, frequency=frequency)
         span = "Y" if frequency == "year" else "M"
@@ -471,6 +487,14 @@ class RoleView:
         """
         if column not in BREAKDOWNS:
             raise not_one_of("column", BREAKDOWNS, column)
+        return self._remembered(
+            ("breakdown", column, case_filter, unit),
+            lambda: self._case_breakdown(column, case_filter, unit),
+        )
+
+    def _case_breakdown(
+        self, column: str, case_filter: CaseFilter | None, unit: str | None
+    ) -> pd.DataFrame:
         selected = self._selected(case_filter, unit)
         counted = cases_by(selected, column)
         published = self._published(self._with_keys(counted, selected, selected[column], on=column))
