@@ -91,7 +91,10 @@ class PostgisStore(Store):
     def __init__(self, url: str, *, create: bool = True, pooled: bool = False) -> None:
         super().__init__(url)
         self._driver = _psycopg()
-        self._pool = _pool(url) if pooled else None
+        self._pool = None
+        if pooled:
+            self._connect().close()  # an unreachable server says why at once
+            self._pool = _pool(url)
         try:
             self._initialise(create=create)
         except BaseException:
