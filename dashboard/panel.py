@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.charts import localised
 from dashboard.context import PageData
 from dashboard.tables import show_dataframe
 from dashboard.text import count_text, num, tr
 from geodata.codes import code_level
+from layers.charts import trend_svg
 from layers.profile import crossings_near, nearest_shelters
 
 
@@ -26,29 +25,6 @@ def _unit_choices(kabupaten: gpd.GeoDataFrame, kecamatan: gpd.GeoDataFrame) -> d
         else:
             choices[code] = f"   {tr('unit_type.kecamatan')} {names[code]} ({names[code[:5]]})"
     return choices
-
-
-def _trend_chart(trend: pd.DataFrame) -> alt.Chart:
-    long = trend.melt(id_vars="period", value_vars=["cases", "victims"], var_name="measure")
-    long["measure"] = long["measure"].map(
-        {"cases": tr("measure.cases"), "victims": tr("measure.victims")}
-    )
-    return localised(
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("year(period):O", title=tr("panel.year")),
-            xOffset="measure:N",
-            y=alt.Y("value:Q", title="", axis=alt.Axis(format=",d", tickMinStep=1)),
-            color=alt.Color("measure:N", title="", scale=alt.Scale(range=["#d7191c", "#fdae61"])),
-            tooltip=[
-                alt.Tooltip("year(period):O", title=tr("panel.year")),
-                alt.Tooltip("measure:N", title=tr("charts.measure")),
-                alt.Tooltip("value:Q", title=tr("charts.count"), format=",d"),
-            ],
-        )
-        .properties(height=220)
-    )
 
 
 def _table(table: pd.DataFrame) -> None:
@@ -97,7 +73,9 @@ def unit_panel(
         st.info(tr("panel.no_cases"))
     else:
         trend = view.case_trend(case_filter=page.case_filter, unit=code)
-        st.altair_chart(_trend_chart(trend), width="stretch")
+        st.markdown(
+            trend_svg(trend, frequency="year", lang=state.language()), unsafe_allow_html=True
+        )
     # One under the other: the panel sits in a column beside the map (see views/peta.py).
     st.markdown(f"**{tr('panel.crossings_title')}**")
     if near.empty:

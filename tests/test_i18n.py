@@ -148,7 +148,7 @@ def _value_sets() -> dict[str, frozenset[str]]:
         "measure": frozenset(
             {"cases", "victims", "cases_per_100k", "victims_per_100k", "area_km2", "population"}
         ),
-        "charts": frozenset({"year", "month", "exploitation", "destination"}),
+        "charts": frozenset({"year", "month"}),
         "data.guide_step": frozenset({"crossings", "shelters", "cases"}),
         "data.guide_help": frozenset({"crossings", "shelters", "cases"}),
         "manage.audit": frozenset(
