@@ -3,7 +3,9 @@ keeps reads read-only, rolls back failures and lets go when closed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -89,3 +91,26 @@ def test_the_gateway_opens_the_configured_store_once(
                 assert gateway._store() is not first
         finally:
             gateway.clear_caches()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sessions_asking_at_once_for_a_new_secret_get_the_same_one(
+    backend: str, tmp_path: Path
+) -> None:
+    """The first page runs of a new store ask for its cell-key secret at the same moment (a
+    load test found one of them failing on the unique key)."""
+    with store_url(backend, tmp_path) as url:
+        store = open_store(url, pooled=True)
+        try:
+            start = threading.Barrier(6)
+
+            def ask() -> bytes:
+                start.wait()
+                return store.secret("cell_key")
+
+            with ThreadPoolExecutor(6) as pool:
+                found = list(pool.map(lambda _: ask(), range(6)))
+            assert len(set(found)) == 1 and len(found[0]) == 32
+            assert store.secret("cell_key") == found[0]
+        finally:
+            store.close()

@@ -259,17 +259,19 @@ class Store(ABC):
         Kept in the metadata table, never shown to any role; a restore keeps the store's own.
         """
         key = f"secret_{name}"
+        select = self._sql(f"SELECT value FROM {META.name} WHERE key = ?")
         with self._transaction(write=True) as cursor:
-            cursor.execute(self._sql(f"SELECT value FROM {META.name} WHERE key = ?"), (key,))
-            row = cursor.fetchone()
-            if row is not None:
-                return bytes.fromhex(str(row[0]))
-            value = secrets.token_bytes(32)
+            # Two sessions may ask first at the same moment: the first insert wins, the
+            # other is ignored, and both read back the one stored.
             cursor.execute(
-                self._sql(f"INSERT INTO {META.name} (key, value) VALUES (?, ?)"),
-                (key, value.hex()),
+                self._sql(
+                    f"INSERT INTO {META.name} (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO NOTHING"
+                ),
+                (key, secrets.token_bytes(32).hex()),
             )
-            return value
+            cursor.execute(select, (key,))
+            return bytes.fromhex(str(cursor.fetchone()[0]))
 
     # --- low-level helpers ------------------------------------------------------------------
 
