@@ -375,7 +375,9 @@ def test_click_on_a_kabupaten_opens_its_panel(
     expect(metric(page, 6)).to_have_text(_num(unit.crossings_near))
     expect(metric_label(page, 6)).to_have_text(_t("panel.crossings_near"))
     expect(page.locator(".st-key-selected input[role=combobox]")).to_have_value(unit.name)
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    trend = page.get_by_role("img", name=_t("charts.title"))
+    expect(trend.first).to_be_visible()
+    expect(trend.first.locator("circle").first).to_be_attached()
     # The map zoomed to the kabupaten.
     wait_in_map(page, f"() => ({_JS_ZOOM})() > {start_zoom}")
     shot(page, artifacts_dir, "selected_map", _map_iframe(page))
