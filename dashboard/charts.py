@@ -10,6 +10,7 @@ from dashboard import state
 from dashboard.context import PageData
 from dashboard.text import tr
 from geodata.i18n import vega_locale
+from geodata.records.trends import Frequency
 from layers.charts import category_svg, trend_svg
 
 
@@ -21,7 +22,7 @@ def localised(chart: alt.Chart) -> alt.Chart:
 def case_charts(page: PageData) -> None:
     """Cases and victims over time, by type of exploitation and by destination.
 
-    Counts come from the role's view: hidden small counts are gaps, never numbers.
+    Counts come from the role's view: published values only (a viewer's are perturbed).
     """
     if page.totals.cases == 0:
         return
@@ -39,10 +40,9 @@ def case_charts(page: PageData) -> None:
         format_func=lambda v: tr(f"charts.{v}"),
     )
     lang = state.language()
-    trend = view.case_trend(
-        frequency="month" if frequency == "month" else "year", case_filter=case_filter
-    )
-    st.markdown(trend_svg(trend, frequency=frequency, lang=lang), unsafe_allow_html=True)
+    period: Frequency = "month" if frequency == "month" else "year"
+    trend = view.case_trend(frequency=period, case_filter=case_filter)
+    st.markdown(trend_svg(trend, frequency=period, lang=lang), unsafe_allow_html=True)
     left, right = st.columns(2)
     by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}

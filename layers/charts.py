@@ -3,7 +3,10 @@
 Drawn on the server as plain markup, in the language's number and date formats: the page
 needs no chart library (Vega and its data format were a megabyte of the first page load and
 a tenth of a rerun's server time), and the charts print and work offline like the text
-around them. Hidden small counts (None) are gaps, never numbers. Every label is escaped.
+around them. Hidden small counts (None) are gaps, never numbers. Every label is plain text:
+its line breaks become spaces and it is escaped, and each chart is one line of HTML in a
+``<div>``, which Markdown (``st.markdown``) passes through untouched: a ``*`` or ``$`` in an
+imported name stays a character.
 
 Functions
 ---------
@@ -22,6 +25,7 @@ from typing import Final
 import pandas as pd
 
 from geodata.i18n import format_date, format_number, t
+from geodata.records.trends import Frequency
 
 __all__ = ["MEASURE_COLOURS", "category_svg", "trend_svg"]
 
@@ -46,36 +50,45 @@ def _nice_top(largest: float) -> tuple[float, float]:
     return step * math.ceil(largest / step), step
 
 
+def _text(value: str) -> str:
+    """``value`` as SVG text: runs of whitespace (line breaks too) as one space, escaped."""
+    return escape(" ".join(value.split()))
+
+
 def _values(frame: pd.DataFrame, column: str) -> list[int | None]:
+    """The counts of ``column``, a hidden one (NA) as None."""
     return [None if pd.isna(v) else int(v) for v in frame[column].tolist()]
 
 
 def _legend(x: float, y: float, lang: str) -> str:
+    """A colour box and name per measure, in a row from (``x``, ``y``)."""
     items = []
     for measure, colour in MEASURE_COLOURS.items():
         label = t(f"measure.{measure}", lang)
         items.append(
             f'<rect x="{x:.0f}" y="{y - 9:.0f}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14:.0f}" y="{y:.0f}">{escape(label)}</text>'
+            f'<text x="{x + 14:.0f}" y="{y:.0f}">{_text(label)}</text>'
         )
         x += 14 + 7 * len(label) + 16  # about 7 px a character at 12 px
     return "".join(items)
 
 
 def _svg(body: str, *, width: int, height: int, title: str) -> str:
+    """``body`` in an SVG element scaled to the page's width, named ``title``, in a div."""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'<div><svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" height="{height}" preserveAspectRatio="xMinYMin meet" {_FONT}>'
-        f"<title>{escape(title)}</title>"
-        f"{body}</svg>"
+        f"<title>{_text(title)}</title>"
+        f"{body}</svg></div>"
     )
 
 
-def _period_text(period: dt.date, frequency: str, lang: str) -> str:
+def _period_text(period: dt.date, frequency: Frequency, lang: str) -> str:
+    """A year, or a month and year in the language (``Agu 2024``)."""
     return str(period.year) if frequency == "year" else format_date(period, lang, style="MMM y")
 
 
-def trend_svg(trend: pd.DataFrame, *, frequency: str, lang: str) -> str:
+def trend_svg(trend: pd.DataFrame, *, frequency: Frequency, lang: str) -> str:
     """Cases and victims per ``period`` (``trend``'s columns ``period``, ``cases``,
     ``victims``) as two lines with points; ``frequency`` ``{"year", "month"}`` says how the
     periods are written. A hidden count (None) breaks its line."""
@@ -99,18 +112,20 @@ def trend_svg(trend: pd.DataFrame, *, frequency: str, lang: str) -> str:
         if i % every == 0 or i == count - 1:
             parts.append(
                 f'<text x="{x_of(i):.1f}" y="{_HEIGHT - 8}" text-anchor="middle">'
-                f"{escape(_period_text(period, frequency, lang))}</text>"
+                f"{_text(_period_text(period, frequency, lang))}</text>"
             )
     for measure, values in series.items():
         parts.append(_line(values, x_of, y_of, MEASURE_COLOURS[measure]))
         for i, value in enumerate(values):
             if value is None:
                 continue
-            tip = f"{_period_text(periods[i], frequency, lang)} · {t(f'measure.{measure}', lang)}: "
+            tip = (
+                f"{_period_text(periods[i], frequency, lang)} · "
+                f"{t(f'measure.{measure}', lang)}: {format_number(value, lang)}"
+            )
             parts.append(
                 f'<circle cx="{x_of(i):.1f}" cy="{y_of(value):.1f}" r="3.5" '
-                f'fill="{MEASURE_COLOURS[measure]}"><title>{escape(tip)}'
-                f"{format_number(value, lang)}</title></circle>"
+                f'fill="{MEASURE_COLOURS[measure]}"><title>{_text(tip)}</title></circle>'
             )
     title = t("charts.title", lang)
     return _svg("".join(parts), width=_TREND_WIDTH, height=_HEIGHT, title=title)
@@ -152,7 +167,7 @@ def _y_axis(
         parts.append(
             f'<line x1="{left}" x2="{left + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(format_number(value, lang))}</text>"
+            f"{_text(format_number(value, lang))}</text>"
         )
     return "".join(parts)
 
@@ -173,7 +188,7 @@ def category_svg(
     parts = [_legend(label_w, 14, lang)]
     for i, value in enumerate(rows[column].tolist()):
         name = labels.get(value, value) if isinstance(value, str) else None
-        name = name or "–"
+        name = " ".join((name or "").split()) or "–"
         y = top + i * row_h
         parts.append(
             f'<text x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end">'
@@ -187,9 +202,9 @@ def category_svg(
             length = 0.0 if count is None else bar_w * count / axis_top
             parts.append(
                 f'<rect x="{label_w}" y="{bar_y}" width="{length:.1f}" height="11" '
-                f'fill="{MEASURE_COLOURS[measure]}"><title>{escape(tip)}</title></rect>'
+                f'fill="{MEASURE_COLOURS[measure]}"><title>{_text(tip)}</title></rect>'
                 f'<text x="{label_w + length + 4:.1f}" y="{bar_y + 10}" font-size="11">'
-                f"{escape(shown)}</text>"
+                f"{_text(shown)}</text>"
             )
     return _svg("".join(parts), width=_BARS_WIDTH, height=height, title=title)
 

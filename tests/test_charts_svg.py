@@ -113,3 +113,18 @@ def test_a_viewers_published_trend_draws_only_published_numbers() -> None:
         trend["victims"].dropna().astype(int)
     )
     assert shown and shown <= published
+
+
+def test_markdown_passes_a_chart_through_untouched() -> None:
+    """The page shows a chart with ``st.markdown``: an imported name with Markdown in it (and
+    a blank line) must stay plain text, not become emphasis, maths or a second paragraph."""
+    from markdown_it import MarkdownIt
+
+    name = "*Sara_wak* $x$ :red[y]\n\n[z](javascript:alert(1))"
+    counted = pd.DataFrame({"destination": [name], "cases": [3], "victims": [4]})
+    bars = category_svg(counted, "destination", {}, title="Tujuan", lang="id")
+    for svg in (bars, trend_svg(_trend([3], [4]), frequency="year", lang="id")):
+        assert "\n" not in svg
+        assert MarkdownIt("commonmark").render(svg) == svg  # an HTML block, as it is
+    titles = [el.text or "" for el in _parsed(bars).iter(f"{SVG}title")]
+    assert "*Sara_wak* $x$ :red[y] [z](javascript:alert(1))" in titles
