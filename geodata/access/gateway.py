@@ -118,7 +118,8 @@ def clear_caches() -> None:
     """Forget the app mode, the open store, the datasets and the views (tests; a store
     switched under us)."""
     _login_modes.clear()
-    _close_stores()
+    with _open_lock:
+        _close_stores()
     _datasets.clear()
     _views.clear()
     _desa_units.cache_clear()

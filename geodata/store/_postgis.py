@@ -24,6 +24,7 @@ from geodata.store._schema import TABLES, ColumnType, Table, column_sql
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg_pool import ConnectionPool
 
 SRID: Final = 4326
 #: Seconds to wait for the server before giving up.
@@ -54,7 +55,7 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def _pool(url: str) -> Any:
+def _pool(url: str) -> ConnectionPool:
     """A pool of connections to ``url`` that checks each one before lending it."""
     from psycopg_pool import ConnectionPool
 
@@ -91,7 +92,7 @@ class PostgisStore(Store):
     def __init__(self, url: str, *, create: bool = True, pooled: bool = False) -> None:
         super().__init__(url)
         self._driver = _psycopg()
-        self._pool = None
+        self._pool: ConnectionPool | None = None
         if pooled:
             self._connect().close()  # an unreachable server says why at once
             self._pool = _pool(url)
@@ -102,9 +103,11 @@ class PostgisStore(Store):
             raise
 
     def close(self) -> None:
-        """Close the pool's connections (a store opened without a pool holds none)."""
-        if self._pool is not None:
-            self._pool.close()
+        """Close the pool's connections (a store opened without a pool holds none); later
+        operations, if any, connect once each."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def _connect(self) -> psycopg.Connection:
         try:
@@ -116,19 +119,31 @@ class PostgisStore(Store):
 
     @contextmanager
     def _borrowed(self) -> Iterator[psycopg.Connection]:
-        """A connection for one operation: from the pool, else a new one closed after."""
-        if self._pool is None:
+        """A connection for one operation: from the pool (which rolls back whatever the
+        operation left open when it takes the connection back), else a new one closed
+        after (also when the pool was closed meanwhile)."""
+        pool = self._pool
+        connection = self._from_pool(pool) if pool is not None else None
+        if pool is None or connection is None:
             connection = self._connect()
             try:
                 yield connection
             finally:
                 connection.close()
             return
-        from psycopg_pool import PoolTimeout
+        try:
+            yield connection
+        finally:
+            pool.putconn(connection)
+
+    def _from_pool(self, pool: ConnectionPool) -> psycopg.Connection | None:
+        """A connection of ``pool``; None if the pool has been closed."""
+        from psycopg_pool import PoolClosed, PoolTimeout
 
         try:
-            with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as connection:
-                yield connection
+            return pool.getconn(timeout=CONNECT_TIMEOUT_S)
+        except PoolClosed:
+            return None
         except PoolTimeout:
             self._connect().close()  # says why the server cannot be reached, if it cannot
             raise StoreError(
