@@ -260,6 +260,11 @@ class Store(ABC):
         """
         key = f"secret_{name}"
         select = self._sql(f"SELECT value FROM {META.name} WHERE key = ?")
+        with self._transaction(write=False) as cursor:
+            cursor.execute(select, (key,))
+            row = cursor.fetchone()
+        if row is not None:
+            return bytes.fromhex(str(row[0]))
         with self._transaction(write=True) as cursor:
             # Two sessions may ask first at the same moment: the first insert wins, the
             # other is ignored, and both read back the one stored.
