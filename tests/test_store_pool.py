@@ -71,6 +71,20 @@ def test_a_pooled_read_stays_read_only_after_a_write(pg_url: str, sample: Datase
         store.close()
 
 
+def test_a_closed_store_still_answers_one_connection_at_a_time(
+    pg_url: str, sample: Dataset
+) -> None:
+    """A session may hold the store the gateway has just closed (the configuration changed):
+    its next read connects once instead of failing on the closed pool."""
+    before = _backends_of_the_server(pg_url)
+    store = open_store(pg_url, pooled=True)
+    store.import_batch("cases", sample.cases.head(4), user="ana")
+    store.close()
+    assert _backends_of_the_server(pg_url) == before
+    assert len(store.dataset().cases) == 4
+    assert _backends_of_the_server(pg_url) == before  # nothing left open
+
+
 def test_a_pooled_store_that_cannot_connect_says_so() -> None:
     with pytest.raises(StoreError, match="cannot connect"):
         open_store("postgresql://nobody@127.0.0.1:1/none", pooled=True)
