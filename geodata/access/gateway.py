@@ -131,7 +131,11 @@ def _desa_units() -> gpd.GeoDataFrame:
 
 
 def _store() -> Store:
-    """The configured store, opened once per process (a store of another URL is closed)."""
+    """The configured store, opened once per process (a store of another URL is closed).
+
+    Opening checks the store's schema (a store newer than this program is refused), so that
+    check runs once per process and URL, not on every call; a restart repeats it.
+    """
     url = load_config().database_url
     with _open_lock:
         store = _open_stores.get(url)
