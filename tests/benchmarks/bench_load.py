@@ -40,7 +40,9 @@ It prints the p50/p95/max page load time (connect to script finished), login tim
 submitted to the logged-in page finished), rerun time (widget change to script finished), the
 errors (exceptions on the page, the app's "unexpected error" message, a refused login,
 timeouts, dropped connections; target 0) and the server's memory (RSS of the Streamlit
-processes) per added session.
+processes) per added session: from the first session to the last of one run (which counts the
+per-process caches filling as the sessions explore filters), and, in the closing table, from a
+target's smallest run to each larger one (what one more session costs once they are full).
 """
 
 from __future__ import annotations
@@ -574,7 +576,22 @@ def _report(target: str, sessions: int, args: argparse.Namespace, results: Resul
         "reruns": len(results.reruns),
         "errors": len(results.errors),
         "MiB/session": per_session,
+        "RSS MiB": last[1] / 2**20,
     }
+
+
+def _with_marginal_memory(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the memory each session beyond a target's smallest run added: the
+    difference of the final RSS over the difference of sessions (caches that fill once per
+    process and the first sessions' warm-up cancel out)."""
+    out = []
+    for row in rows:
+        same = [r for r in rows if r["target"] == row["target"]]
+        fewest = min(same, key=lambda r: r["sessions"])
+        added = row["sessions"] - fewest["sessions"]
+        marginal = (row["RSS MiB"] - fewest["RSS MiB"]) / added if added else float("nan")
+        out.append(row | {"MiB/session beyond fewest": marginal})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -611,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
             for target in args.targets:
                 results = asyncio.run(_measure(target, sessions, args, store))
                 rows.append(_report(target, sessions, args, results))
+    rows = _with_marginal_memory(rows)
     if len(rows) > 1:
         print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
         for row in rows:
