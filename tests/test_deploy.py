@@ -3,7 +3,8 @@
 The configuration (deploy/Caddyfile, deploy/kalbar-app.caddy) and tools/serve.sh are checked
 as text without Caddy; with the ``caddy`` binary installed, Caddy's own parser checks the
 configuration, and a smoke test starts two processes and the proxy on free loopback ports
-and talks to the app through the proxy (health, sticky cookie, websocket upgrade).
+and talks to the app through the proxy (health, sticky cookie, websocket upgrade, which
+responses are compressed and cached).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from dashboard.geostatic import GEO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
@@ -150,6 +153,15 @@ def _free_ports(count: int) -> int:
     raise RuntimeError(f"no {count} consecutive free ports on 127.0.0.1")
 
 
+def _headers(url: str, *, cookie: str) -> dict[str, str]:
+    """Response headers of a GET that accepts gzip (lower-case names; body not decoded)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
+    with opener.open(request, timeout=5) as response:
+        response.read()
+        return {name.lower(): value for name, value in response.headers.items()}
+
+
 def _get(url: str, *, cookie: str = "") -> tuple[int, str, str]:
     """Status, body and the proxy's ``kalbar_lb`` Set-Cookie ('' if none) of a GET (no
     proxy from the environment)."""
@@ -222,3 +234,24 @@ def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
             open_timeout=10, proxy=None,
         ) as ws:  # fmt: skip
             assert ws.subprotocol == "streamlit"
+        _check_compression_and_caching(url, sticky, page[1])
+
+
+def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
+    """Public code and geometry go compressed, geometry cached for good; the page and the
+    app's own answers never compressed (they may hold victim data: BREACH)."""
+    script = re.search(r'src="\.?(/static/js/[^"]+\.js)"', page)
+    assert script is not None, page[:500]
+    leaflet = "/app/static/node_modules/leaflet/dist/leaflet.js"
+    for path in (script.group(1), leaflet):
+        assert _headers(f"{url}{path}", cookie=cookie).get("content-encoding") == "gzip", path
+    for path in ("/", "/_stcore/host-config"):
+        assert "content-encoding" not in _headers(f"{url}{path}", cookie=cookie), path
+    GEO_DIR.mkdir(parents=True, exist_ok=True)  # made when a map first needs it
+    geometry = GEO_DIR / f"deploy-test-{os.getpid()}.geojson"
+    geometry.write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
+    try:
+        headers = _headers(f"{url}/app/static/geo/{geometry.name}", cookie=cookie)
+    finally:
+        geometry.unlink()
+    assert headers.get("cache-control") == "public, max-age=31536000, immutable"
