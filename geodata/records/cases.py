@@ -57,15 +57,16 @@ def destination_label(cases: pd.DataFrame) -> pd.Series:
 def filter_cases(cases: gpd.GeoDataFrame, case_filter: CaseFilter) -> gpd.GeoDataFrame:
     """Cases matching ``case_filter``, with ``victims_selected`` (victims of the chosen sex/age).
 
-    A case stays only if it has at least one victim of the chosen sex and age group.
+    A case stays only if it has at least one victim of the chosen sex and age group. The rows
+    are selected once, after every condition is known (a million cases have many columns).
     """
-    cases = cases.copy()
+    victims = cases[case_filter.victim_columns()].sum(axis=1).astype("int64")
+    keep = victims.to_numpy() > 0
     reported = pd.to_datetime(cases["date_reported"])
-    keep = pd.Series(True, index=cases.index)
     if case_filter.date_from is not None:
-        keep &= reported >= pd.Timestamp(case_filter.date_from)
+        keep &= (reported >= pd.Timestamp(case_filter.date_from)).to_numpy()
     if case_filter.date_to is not None:
-        keep &= reported <= pd.Timestamp(case_filter.date_to)
+        keep &= (reported <= pd.Timestamp(case_filter.date_to)).to_numpy()
     choices = {
         "exploitation": case_filter.exploitation,
         "status": case_filter.statuses,
@@ -74,12 +75,12 @@ def filter_cases(cases: gpd.GeoDataFrame, case_filter: CaseFilter) -> gpd.GeoDat
     }
     for column, allowed in choices.items():
         if allowed:
-            keep &= cases[column].isin(allowed)
+            keep &= cases[column].isin(allowed).to_numpy()
     if case_filter.destinations:
-        keep &= destination_label(cases).isin(case_filter.destinations)
-    cases["victims_selected"] = cases[case_filter.victim_columns()].sum(axis=1).astype("int64")
-    keep &= cases["victims_selected"] > 0
-    return cases[keep]
+        keep &= destination_label(cases).isin(case_filter.destinations).to_numpy()
+    selected = cases.copy(deep=False) if keep.all() else cases[keep]
+    selected["victims_selected"] = victims.to_numpy()[keep]
+    return selected
 
 
 def locate_cases(cases: gpd.GeoDataFrame, desa: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
