@@ -2,7 +2,8 @@
 
 A folium ``Marker`` with its own icon and tooltip element per point costs a Jinja template
 compile each (about 0.4 ms) and repeats the markup on the page; these layers send one
-array and let Leaflet build the markers, so reruns stay fast and pages light.
+array and let Leaflet build the markers and their tooltip tables, so reruns stay fast and
+pages light.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 import folium
 from jinja2 import Template
 
+from layers._html import TABLE_JS
+
 
 class IconLayer(folium.FeatureGroup):
-    """Markers whose icon is one of a few SVG snippets, each with an escaped tooltip.
+    """Markers whose icon is one of a few SVG snippets, each with a tooltip table.
 
     Parameters
     ----------
     rows
-        ``[lat, lon, icon_key, tooltip_html]`` per point; the tooltip must already be escaped.
+        ``[lat, lon, icon_key, tooltip_cells]`` per point: the tooltip as
+        :func:`layers._html.table_cells` (escaped).
     icons
         SVG markup per icon key (project-made, not user text).
     sizes
@@ -30,6 +34,7 @@ class IconLayer(folium.FeatureGroup):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup({});
+        {{ this.table_js }}
         (function () {
             var icons = {{ this.icons|tojson }};
             var sizes = {{ this.sizes|tojson }}, offsets = {{ this.z_offsets|tojson }};
@@ -40,7 +45,7 @@ class IconLayer(folium.FeatureGroup):
                     iconSize: [size, size], iconAnchor: [size / 2, size / 2]
                 });
                 L.marker([row[0], row[1]], {icon: icon, zIndexOffset: offsets[row[2]] || 0})
-                    .bindTooltip(row[3], {sticky: true})
+                    .bindTooltip(window.kbTable(row[3]), {sticky: true})
                     .addTo({{ this.get_name() }});
             });
         })();
@@ -64,15 +69,17 @@ class IconLayer(folium.FeatureGroup):
         self.icons = icons
         self.sizes = sizes or {}
         self.z_offsets = z_offsets or {}
+        self.table_js = TABLE_JS
 
 
 class CircleLayer(folium.FeatureGroup):
-    """Circle markers with a radius and style per point, each with an escaped tooltip.
+    """Circle markers with a radius and style per point, each with a tooltip table.
 
     Parameters
     ----------
     rows
-        ``[lat, lon, radius_px, dashed, tooltip_html]`` per point (tooltip already escaped).
+        ``[lat, lon, radius_px, dashed, tooltip_cells]`` per point: the tooltip as
+        :func:`layers._html.table_cells` (escaped).
     style
         Leaflet path options shared by every circle (colour, fill, weight, ...).
     """
@@ -81,13 +88,14 @@ class CircleLayer(folium.FeatureGroup):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup({});
+        {{ this.table_js }}
         (function () {
             var style = {{ this.style|tojson }};
             {{ this.rows|tojson }}.forEach(function (row) {
                 var options = Object.assign({}, style, {radius: row[2]});
                 if (row[3]) { options.dashArray = "4 3"; }
                 L.circleMarker([row[0], row[1]], options)
-                    .bindTooltip(row[4], {sticky: true})
+                    .bindTooltip(window.kbTable(row[4]), {sticky: true})
                     .addTo({{ this.get_name() }});
             });
         })();
@@ -102,3 +110,4 @@ class CircleLayer(folium.FeatureGroup):
         self._name = "CircleLayer"
         self.rows = rows
         self.style = style
+        self.table_js = TABLE_JS

@@ -22,10 +22,11 @@ def _measure_text(unit: dict, column: str, lang: str) -> str:
     return format_number(value, lang, digits=0 if whole else 1)
 
 
-def unit_tooltips(
+def unit_tooltip_rows(
     units: gpd.GeoDataFrame, *, lang: str, extra: list[str] | None = None
-) -> list[str]:
-    """One escaped tooltip table per unit: name, type, code, area and any ``extra`` columns.
+) -> list[list[tuple[str, object]]]:
+    """The rows (label, value; not yet escaped) of each unit's tooltip: name, type, code,
+    area and any ``extra`` columns.
 
     ``extra`` names numeric columns; their labels come from the catalogue key
     ``measure.<column>``.
@@ -39,7 +40,7 @@ def unit_tooltips(
         ]
         for column in extra or []:
             rows.append((t(f"measure.{column}", lang), _measure_text(unit, column, lang)))
-        tips.append(html_table(rows))
+        tips.append(rows)
     return tips
 
 
@@ -73,7 +74,7 @@ def units_layer(
         name=t(f"map.layer.{level}", lang),
         style=style,
         show=show,
-        tips=unit_tooltips(units, lang=lang),
+        tips=[html_table(rows) for rows in unit_tooltip_rows(units, lang=lang)],
     )
 
 

@@ -17,7 +17,8 @@ from jinja2 import Template
 from geodata.errors import GeodataError, not_one_of
 from geodata.i18n import format_number, t
 from layers import styles
-from layers.boundaries import unit_tooltips
+from layers._html import TABLE_JS, table_cells
+from layers.boundaries import unit_tooltip_rows
 from layers.fetched import mark_reference
 from layers.legend import LegendItem
 
@@ -172,7 +173,8 @@ def choropleth_shapes(units: gpd.GeoDataFrame, *, level: str) -> folium.GeoJson:
 
 
 class ChoroplethFill(MacroElement):
-    """Fills the map's :func:`choropleth_shapes` from a table (code: [colour, tooltip]) and
+    """Fills the map's :func:`choropleth_shapes` from a table (code: [colour, tooltip cells
+    as :func:`layers._html.table_cells`]) and
     puts them in this element's parent, a feature group: while the group is on the map, the
     shapes are, in these colours. A later fill takes the shapes from an earlier one's group.
     Shapes that arrive later (fetched) are filled as they are added.
@@ -181,6 +183,7 @@ class ChoroplethFill(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this.table_js }}
         (function () {
             var group = {{ this._parent.get_name() }};
             var shapes = window[{{ this.global_name|tojson }}];
@@ -192,7 +195,7 @@ class ChoroplethFill(MacroElement):
             shapes.kbFill = function (layer) {
                 var row = table[layer.feature.properties.code];
                 layer.feature.properties.fill = row ? row[0] : {{ this.no_data|tojson }};
-                layer.feature.properties.tip = row ? row[1] : "";
+                layer.feature.properties.tip = row ? window.kbTable(row[1]) : "";
                 shapes.resetStyle(layer);
             };
             shapes.eachLayer(shapes.kbFill);
@@ -204,13 +207,14 @@ class ChoroplethFill(MacroElement):
         """
     )
 
-    def __init__(self, *, table: dict[str, tuple[str, str]], level: str) -> None:
+    def __init__(self, *, table: dict[str, tuple[str, list[str]]], level: str) -> None:
         super().__init__()
         self._name = "ChoroplethFill"
         self.global_name = SHAPES_GLOBAL
         self.table = table
         self.style = _style(level)
         self.no_data = styles.NO_DATA
+        self.table_js = TABLE_JS
 
 
 def choropleth_fill(
@@ -223,9 +227,9 @@ def choropleth_fill(
     k: int = 5,
 ) -> tuple[ChoroplethFill, Classes]:
     """The fill of the map's :func:`choropleth_shapes` by the classes of ``column``, with
-    tooltips (escaped HTML tables); returns the fill and the classes."""
+    tooltips (escaped table cells); returns the fill and the classes."""
     classes = classify(units[column], scheme=scheme, k=k, lang=lang)
-    tips = unit_tooltips(units, lang=lang, extra=[column])
+    tips = [table_cells(rows) for rows in unit_tooltip_rows(units, lang=lang, extra=[column])]
     table = {
         str(code): (str(colour), tip)
         for code, colour, tip in zip(units["code"], classes.colors, tips, strict=True)

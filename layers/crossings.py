@@ -11,7 +11,7 @@ import pandas as pd
 
 from geodata.i18n import format_date, t
 from layers import styles
-from layers._html import html_table
+from layers._html import table_cells
 from layers._inputs import require_frame
 from layers._symbols import IconLayer
 from layers.legend import LegendItem
@@ -56,8 +56,9 @@ def _icon_svg(kind: str, status: str) -> str:
     return f'<svg width="20" height="20">{shape} style="{dash}"/></svg>'
 
 
-def crossing_tooltip(crossing: Mapping[str, Any], *, lang: str) -> str:
-    """Escaped tooltip table of one crossing."""
+def crossing_tooltip_rows(crossing: Mapping[str, Any], *, lang: str) -> list[tuple[str, object]]:
+    """Label and value of each row of one crossing's tooltip (not yet escaped: see
+    :func:`layers._html.html_table` and :func:`layers._html.table_cells`)."""
     verified = crossing.get("last_verified")
     rows: list[tuple[str, object]] = [
         (t("crossing.name", lang), crossing["name"]),
@@ -71,7 +72,7 @@ def crossing_tooltip(crossing: Mapping[str, Any], *, lang: str) -> str:
     ]
     if crossing.get("synthetic"):
         rows.append(("", t("crossing.synthetic_position", lang)))
-    return html_table(rows)
+    return rows
 
 
 def with_reference_posts(crossings: gpd.GeoDataFrame, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -126,7 +127,12 @@ def crossings_layer(
         icons.setdefault(key, _icon_svg(crossing["kind"], crossing["status"]))
         point = crossing["geometry"]
         rows.append(
-            [round(point.y, 5), round(point.x, 5), key, crossing_tooltip(crossing, lang=lang)]
+            [
+                round(point.y, 5),
+                round(point.x, 5),
+                key,
+                table_cells(crossing_tooltip_rows(crossing, lang=lang)),
+            ]
         )
     posts = [key for key in icons if key.startswith("plbn:")]
     return IconLayer(

@@ -11,7 +11,7 @@ import geopandas as gpd
 
 from geodata.i18n import format_number, t
 from layers import styles
-from layers._html import html_table
+from layers._html import table_cells
 from layers._symbols import CircleLayer
 from layers.legend import LegendItem
 
@@ -25,8 +25,9 @@ def shelter_radius(capacity: object) -> float:
     return 5.0 + math.sqrt(known) if known > 0 else 5.0
 
 
-def shelter_tooltip(shelter: Mapping[str, Any], *, lang: str) -> str:
-    """Escaped tooltip table of one shelter."""
+def shelter_tooltip_rows(shelter: Mapping[str, Any], *, lang: str) -> list[tuple[str, object]]:
+    """Label and value of each row of one shelter's tooltip (not yet escaped: see
+    :func:`layers._html.html_table` and :func:`layers._html.table_cells`)."""
     services = ", ".join(
         t(f"service.{item.strip()}", lang)
         for item in str(shelter.get("services") or "").split(";")
@@ -42,7 +43,7 @@ def shelter_tooltip(shelter: Mapping[str, Any], *, lang: str) -> str:
         rows.append((t("shelter.location", lang), t("shelter.location_generalised", lang)))
     if shelter.get("synthetic"):
         rows.append(("", t("common.sample_data", lang)))
-    return html_table(rows)
+    return rows
 
 
 def shelters_layer(
@@ -55,7 +56,7 @@ def shelters_layer(
             round(shelter["geometry"].x, 5),
             shelter_radius(shelter["capacity"]),
             bool(shelter.get("location_generalised")),
-            shelter_tooltip(shelter, lang=lang),
+            table_cells(shelter_tooltip_rows(shelter, lang=lang)),
         ]
         for shelter in shelters.to_dict("records")
     ]

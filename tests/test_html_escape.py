@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 
 import folium
@@ -21,12 +23,12 @@ from geodata import reference
 from geodata.records.cases import case_points, count_by_unit, destination_label, locate_cases
 from geodata.records.datasets import Dataset
 from layers import cases as cases_module
-from layers._html import escape_text, html_table
+from layers._html import TABLE_JS, escape_text, html_table, table_cells
 from layers.cases import case_tooltip_values, cases_layer
-from layers.crossings import crossing_tooltip, crossings_layer
+from layers.crossings import crossing_tooltip_rows, crossings_layer
 from layers.mapview import new_map
 from layers.overview import MapData, MapOptions, overview_map
-from layers.shelters import shelter_tooltip, shelters_layer
+from layers.shelters import shelter_tooltip_rows, shelters_layer
 from tests.conftest import MakeCases
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -170,14 +172,32 @@ def test_case_tooltip_values_are_escaped(evil_case: gpd.GeoDataFrame, lang: str)
     assert f"MY · {IMG}" in shown
 
 
+def test_the_browsers_tooltip_table_is_html_tables_markup() -> None:
+    """``kbTable`` (``TABLE_JS``), run by Node.js as the browser runs it, writes exactly the
+    markup of ``html_table`` from ``table_cells``: hostile text stays escaped text."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed (tools/setup.sh installs the map's npm packages with it)"
+    rows: list[tuple[str, object]] = [(IMG, EVIL), ("plain", 3), ("", "sintetis")]
+    program = (
+        "var window = globalThis;" + TABLE_JS + "process.stdout.write(window.kbTable("
+        "JSON.parse(require('fs').readFileSync(0, 'utf8'))));"
+    )
+    drawn = subprocess.run(
+        [node, "-e", program], input=json.dumps(table_cells(rows)), capture_output=True,
+        text=True, check=True, timeout=30,
+    ).stdout  # fmt: skip
+    assert drawn == html_table(rows) == _kb_table(table_cells(rows))
+    _assert_shows_as_text(drawn, EVIL, IMG)
+
+
 def test_crossing_tooltip_shows_payloads_as_text(evil_crossing: gpd.GeoDataFrame) -> None:
-    tip = crossing_tooltip(evil_crossing.iloc[0], lang="id")
+    tip = html_table(crossing_tooltip_rows(evil_crossing.iloc[0], lang="id"))
     _assert_shows_as_text(tip, EVIL, IMG)
     _assert_safe_in_template_literal(tip)
 
 
 def test_shelter_tooltip_shows_payloads_as_text(evil_shelter: gpd.GeoDataFrame) -> None:
-    tip = shelter_tooltip(evil_shelter.iloc[0], lang="id")
+    tip = html_table(shelter_tooltip_rows(evil_shelter.iloc[0], lang="id"))
     _assert_shows_as_text(tip, EVIL, IMG)
     _assert_safe_in_template_literal(tip)
 
@@ -196,8 +216,9 @@ def _data_tooltips(page: str) -> list[str]:
     """Tooltip HTML of markers drawn by JavaScript from JSON rows, built as the page builds it.
 
     Rows are JSON arrays (``var data = [[...]];`` of FastMarkerCluster, ``[[...]].forEach``
-    of the project's point layers). A row's tooltip is either a ready HTML string or, for
-    cases, a list of values that the callback joins with ``var labels`` into table rows.
+    of the project's point layers). A case's tooltip is a list of values that the callback
+    joins with ``var labels`` into table rows; a point layer's is the cells (label, value,
+    ...) that ``kbTable`` (``layers._html.TABLE_JS``) makes a table of.
     """
     labels_found = re.findall(r"var labels = (\[.*?\]);", page)
     labels = json.loads(labels_found[0]) if labels_found else []
@@ -207,8 +228,8 @@ def _data_tooltips(page: str) -> list[str]:
     for match in re.finditer(rows, page):
         for row in json.loads(match.group(1) or match.group(2)):
             for item in row:
-                if isinstance(item, str) and item.startswith("<table"):
-                    tips.append(item)
+                if isinstance(item, list) and match.group(2):
+                    tips.append(_kb_table(item))
                 elif isinstance(item, list):
                     cells = "".join(
                         f"<tr><th>{labels[i]}</th><td>{value}</td></tr>"
@@ -217,6 +238,15 @@ def _data_tooltips(page: str) -> list[str]:
                     )
                     tips.append(f'<table class="kb-table">{cells}</table>')
     return tips
+
+
+def _kb_table(cells: list[str]) -> str:
+    """What ``kbTable(cells)`` returns in the browser (checked against it below)."""
+    rows = "".join(
+        f"<tr><th>{label}</th><td>{value}</td></tr>"
+        for label, value in zip(cells[::2], cells[1::2], strict=True)
+    )
+    return f'<table class="kb-table">{rows}</table>'
 
 
 def _template_literal_tooltips(page: str) -> list[str]:
