@@ -36,7 +36,7 @@ def escape_text(value: object) -> str:
 #: Defines ``kbTable(cells)`` in the page: the table of :func:`table_cells`, the same markup
 #: as :func:`html_table` (every label and value arrived escaped).
 TABLE_JS: Final = """
-window.kbTable = window.kbTable || function (cells) {
+window.kbTable = function (cells) {
     var rows = "";
     for (var i = 0; i + 1 < cells.length; i += 2) {
         rows += "<tr><th>" + cells[i] + "</th><td>" + cells[i + 1] + "</td></tr>";

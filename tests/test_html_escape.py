@@ -25,6 +25,7 @@ from geodata.records.datasets import Dataset
 from layers import cases as cases_module
 from layers._html import TABLE_JS, escape_text, html_table, table_cells
 from layers.cases import case_tooltip_values, cases_layer
+from layers.choropleth import choropleth_fill
 from layers.crossings import crossing_tooltip_rows, crossings_layer
 from layers.mapview import new_map
 from layers.overview import MapData, MapOptions, overview_map
@@ -191,13 +192,13 @@ def test_the_browsers_tooltip_table_is_html_tables_markup() -> None:
 
 
 def test_crossing_tooltip_shows_payloads_as_text(evil_crossing: gpd.GeoDataFrame) -> None:
-    tip = html_table(crossing_tooltip_rows(evil_crossing.iloc[0], lang="id"))
+    tip = _kb_table(table_cells(crossing_tooltip_rows(evil_crossing.iloc[0], lang="id")))
     _assert_shows_as_text(tip, EVIL, IMG)
     _assert_safe_in_template_literal(tip)
 
 
 def test_shelter_tooltip_shows_payloads_as_text(evil_shelter: gpd.GeoDataFrame) -> None:
-    tip = html_table(shelter_tooltip_rows(evil_shelter.iloc[0], lang="id"))
+    tip = _kb_table(table_cells(shelter_tooltip_rows(evil_shelter.iloc[0], lang="id")))
     _assert_shows_as_text(tip, EVIL, IMG)
     _assert_safe_in_template_literal(tip)
 
@@ -303,6 +304,22 @@ def test_crossing_and_shelter_layers_render_payloads_as_text(
         _assert_shows_as_text(tip, EVIL)
     for literal in _template_literal_tooltips(page):
         _assert_safe_in_template_literal(literal)
+
+
+def test_choropleth_tooltips_show_a_hostile_unit_name_as_text() -> None:
+    """The fill's table of tooltip cells (code: [colour, cells]) escapes what a unit shows."""
+    kabupaten = reference.load_web_layer("kabupaten")
+    units = kabupaten.assign(cases=range(len(kabupaten)), name=EVIL)
+    fill, _ = choropleth_fill(units, column="cases", level="kabupaten", lang="id")
+    folium.FeatureGroup(name="fill").add_child(fill)
+    script = fill._template.module.script(fill, {})
+    _assert_no_raw_payload(script)
+    found = re.search(r"var table = (\{[^\n]*\});", script)
+    assert found is not None
+    table = json.loads(found.group(1))
+    assert set(table) == set(units["code"])
+    for _colour, cells in table.values():
+        _assert_shows_as_text(_kb_table(cells), EVIL)
 
 
 def _overview(
