@@ -29,7 +29,7 @@ GEO_DIR: Final = Path(__file__).resolve().with_name("static") / "geo"
 URL_PATH: Final = "app/static/geo"
 
 
-def _write(path: Path, text: str) -> None:
+def write_static(path: Path, text: str) -> None:
     """Write ``path`` unless a complete copy is there (atomic: no reader sees half a file)."""
     data = text.encode("utf-8")
     if path.is_file() and path.stat().st_size == len(data):
@@ -58,6 +58,6 @@ def serve_reference_layers(m: folium.Map, *, folder: Path = GEO_DIR) -> folium.M
     for layer in reference_layers(m):
         text = geojson_text(layer)
         name = f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.geojson"
-        _write(folder / name, text)
+        write_static(folder / name, text)
         fetch_from(layer, f"{base_path()}/{URL_PATH}/{name}")
     return m

@@ -15,8 +15,10 @@ not asked for here) are skipped.
 Streamlit sends a component's arguments as one message, so a filter change still carries
 the base script over the websocket (the browser does not redraw it): the base's public
 reference geometry is therefore not in it but in static files the browser fetches once
-(:mod:`dashboard.geostatic`), which keeps that message small. The analysis pages use
-:func:`whole_map` (a map without filtered layers) and :func:`computed` (their plans).
+(:mod:`dashboard.geostatic`), which keeps that message small. The component loads the
+libraries as one file and starts those downloads before them (:mod:`dashboard.mapassets`).
+The analysis pages use :func:`whole_map` (a map without filtered layers) and
+:func:`computed` (their plans).
 
 Cached frames are shared between sessions: callers must not modify them.
 """
@@ -35,8 +37,10 @@ import streamlit as st
 import streamlit_folium as sf
 
 from dashboard.geostatic import serve_reference_layers
+from dashboard.mapassets import script_links
 from geodata.caching import LruCache
 from layers._assets import use_local_assets
+from layers.fetched import fetched_urls
 
 #: Base maps kept per process (each holds its map objects, a few MB at most).
 MAX_BASES: Final = 16
@@ -50,13 +54,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class BaseFrame:
-    """A rendered base map: the map (renamed in place by the rendering) and its text."""
+    """A rendered base map: the map (renamed in place by the rendering), its text and the
+    URLs of the geometry files its script fetches."""
 
     folium_map: folium.Map
     script: str
     header: str
     html: str
     map_id: str
+    geometry_urls: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ def _render_base(m: folium.Map) -> BaseFrame:
         header = sf._get_header(m)
         map_id = sf.get_full_id(m)
         script = sf._get_map_string(m)
-    return BaseFrame(m, script, header, html, map_id)
+    return BaseFrame(m, script, header, html, map_id, tuple(fetched_urls(m)))
 
 
 def _render_layers(
@@ -128,6 +134,7 @@ def _render_layers(
         finally:
             for name in added:
                 m._children.pop(name, None)
+    js = script_links(js, base.geometry_urls)
     return MapFrame(base, units, script, layer_control, css, js)
 
 
@@ -163,6 +170,7 @@ def whole_map(key: Hashable, build: Callable[[], folium.Map]) -> MapFrame:
         m = build()
         base = _render_base(m)
         css, js = _links(m)
+        js = script_links(js, base.geometry_urls)
         return MapFrame(base, gpd.GeoDataFrame(geometry=[]), "", "", css, js)
 
     return _frames.get(("whole", key), render)

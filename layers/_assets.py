@@ -41,6 +41,7 @@ __all__ = [
     "NODE_MODULES_DIR",
     "SETUP_COMMAND",
     "external_urls",
+    "local_script",
     "standalone_html",
     "use_local_assets",
 ]
@@ -399,10 +400,15 @@ def _local_file(url: str) -> Path:
     return path
 
 
+def local_script(url: str) -> str:
+    """The code of the installed library behind ``url`` (a link under
+    :data:`DEFAULT_BASE_URL`), without its source-map comment."""
+    return _SOURCE_MAP.sub("", _local_file(url).read_text(encoding="utf-8"))
+
+
 def _inline_script(url: str) -> str:
     """Return a ``<script>`` element holding the file behind ``url``."""
-    code = _SOURCE_MAP.sub("", _local_file(url).read_text(encoding="utf-8"))
-    code = code.replace("</script", "<\\/script")
+    code = local_script(url).replace("</script", "<\\/script")
     extra = _default_icon_script() if url.endswith("/" + _LEAFLET_JS) else ""
     return f"<script>\n{code}\n</script>{extra}"
 

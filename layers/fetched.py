@@ -32,15 +32,18 @@ _AJAX: Final = re.compile(
     r"\$\.ajax\((?P<url>\"[^\"]*\"), \{dataType: 'json', async: false\}\)\s*"
     r"\.done\((?P<layer>\w+)_add\);"
 )
-#: Fetches start at once; each file's features are added after the previous file's, and
-#: the fetched layers then go back under what the map drew meanwhile (markers, the
-#: selection, the cases), in their own order, as if they had been there from the start.
+#: Fetches start at once (or were started earlier by the page: a promise of the response in
+#: ``window.kbEarly[url]``, taken once); each file's features are added after the previous
+#: file's, and the fetched layers then go back under what the map drew meanwhile (markers,
+#: the selection, the cases), in their own order, as if they had been there from the start.
 _IN_ORDER: Final = """
 window.kbFetchInOrder = window.kbFetchInOrder || (function () {
     var chain = Promise.resolve();
     var loaded = [];
     return function (url, add, layer) {
-        var data = fetch(url, {credentials: "same-origin"}).then(function (response) {
+        var early = window.kbEarly && window.kbEarly[url];  // a download started already
+        if (early) { delete window.kbEarly[url]; }
+        var data = (early || fetch(url, {credentials: "same-origin"})).then(function (response) {
             if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
             return response.json();
         });
@@ -129,3 +132,13 @@ def fetch_from(layer: folium.GeoJson, url: str) -> None:
     layer.embed = False
     layer.embed_link = url
     layer._template = _TEMPLATE
+
+
+def fetched_urls(m: folium.Map) -> list[str]:
+    """The URLs the reference layers of ``m`` fetch (those given to :func:`fetch_from`),
+    in drawing order."""
+    return [
+        str(layer.embed_link)
+        for layer in reference_layers(m)
+        if not layer.embed and layer.embed_link
+    ]

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from dashboard.geostatic import GEO_DIR
+from dashboard.mapassets import JS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
@@ -238,8 +239,9 @@ def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
 
 
 def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
-    """Public code and geometry go compressed, geometry cached for good; the page and the
-    app's own answers never compressed (they may hold victim data: BREACH)."""
+    """Public code and geometry go compressed, files named by their content (geometry, the
+    map's script bundles) cached for good; the page and the app's own answers never
+    compressed (they may hold victim data: BREACH)."""
     script = re.search(r'src="\.?(/static/js/[^"]+\.js)"', page)
     assert script is not None, page[:500]
     leaflet = "/app/static/node_modules/leaflet/dist/leaflet.js"
@@ -247,11 +249,12 @@ def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
         assert _headers(f"{url}{path}", cookie=cookie).get("content-encoding") == "gzip", path
     for path in ("/", "/_stcore/host-config"):
         assert "content-encoding" not in _headers(f"{url}{path}", cookie=cookie), path
-    GEO_DIR.mkdir(parents=True, exist_ok=True)  # made when a map first needs it
-    geometry = GEO_DIR / f"deploy-test-{os.getpid()}.geojson"
-    geometry.write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
-    try:
-        headers = _headers(f"{url}/app/static/geo/{geometry.name}", cookie=cookie)
-    finally:
-        geometry.unlink()
-    assert headers.get("cache-control") == "public, max-age=31536000, immutable"
+    for folder, suffix in ((GEO_DIR, ".geojson"), (JS_DIR, ".js")):  # named by content
+        folder.mkdir(parents=True, exist_ok=True)  # made when a map first needs it
+        named = folder / f"deploy-test-{os.getpid()}{suffix}"
+        named.write_text("{}", encoding="utf-8")
+        try:
+            headers = _headers(f"{url}/app/static/{folder.name}/{named.name}", cookie=cookie)
+        finally:
+            named.unlink()
+        assert headers.get("cache-control") == "public, max-age=31536000, immutable", named

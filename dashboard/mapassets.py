@@ -1,0 +1,65 @@
+"""A map frame's scripts in two links, not one round trip per library.
+
+streamlit-folium loads a map's scripts one after another, each once the one before has run,
+and only then does the base map start downloading its public reference geometry
+(:mod:`dashboard.geostatic`): on a slow link every step costs a round trip.
+:func:`script_links` gives the component two links instead:
+
+- a few bytes inline (a ``data:`` URL: no request) that start downloading the geometry files
+  at once, while the libraries load; :mod:`layers.fetched` takes the responses up;
+- one file holding every library script in order, written under ``dashboard/static/js/``
+  (served at ``<baseUrlPath>/app/static/js/``) and named by its content, so a browser keeps
+  it for good and every map with the same libraries shares it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+from urllib.parse import quote
+
+from dashboard.geostatic import base_path, write_static
+from layers._assets import DEFAULT_BASE_URL, local_script
+
+#: Where the bundles go (under the folder Streamlit serves at ``/app/static``).
+JS_DIR: Final = Path(__file__).resolve().with_name("static") / "js"
+#: Their URL path under the server's base path.
+URL_PATH: Final = "app/static/js"
+
+
+@functools.cache
+def _bundle_text(js_links: tuple[str, ...]) -> str:
+    return "\n;\n".join(local_script(link) for link in js_links) + "\n"
+
+
+def bundle_url(js_links: tuple[str, ...], *, folder: Path = JS_DIR) -> str:
+    """The URL of one file holding the scripts of ``js_links`` (local library links, see
+    :func:`layers._assets.use_local_assets`) in order; written to ``folder`` if missing."""
+    text = _bundle_text(js_links)
+    name = f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.js"
+    write_static(folder / name, text)
+    return f"{base_path()}/{URL_PATH}/{name}"
+
+
+def early_fetches(urls: Sequence[str]) -> str:
+    """A ``data:`` URL of a script that starts downloading ``urls`` (same-origin files) and
+    keeps each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`."""
+    script = (
+        "window.kbEarly=window.kbEarly||{};"
+        f"{json.dumps(list(urls))}.forEach(function(u){{"
+        "if(!window.kbEarly[u]){window.kbEarly[u]=fetch(u,{credentials:'same-origin'});}});"
+    )
+    return "data:text/javascript;charset=utf-8," + quote(script, safe="")
+
+
+def script_links(js_links: Sequence[str], geometry_urls: Sequence[str]) -> tuple[str, ...]:
+    """What the component loads: the early geometry downloads (if any), then the libraries
+    as one bundle (as they are if one of them is not a local library)."""
+    local = bool(js_links) and all(link.startswith(f"{DEFAULT_BASE_URL}/") for link in js_links)
+    libraries = (bundle_url(tuple(js_links)),) if local else tuple(js_links)
+    early = (early_fetches(geometry_urls),) if geometry_urls else ()
+    return early + libraries
