@@ -7,6 +7,7 @@ Run from the repository root (needs ``/usr/bin/chromium``; nothing leaves 127.0.
     python tests/benchmarks/bench_ratios.py --cases 100000 1000000 --rounds 5
     python tests/benchmarks/bench_ratios.py --label before        # name the JSON written
     python tests/benchmarks/bench_ratios.py --baseline /tmp/old   # an older checkout beside
+    python tests/benchmarks/bench_ratios.py --cases --latency-ms 300 --mbps 2   # a slow link
 
 Not a test (nothing is asserted). It starts, side by side on free ports of 127.0.0.1:
 
@@ -24,8 +25,11 @@ message has arrived and, for the dashboard, the map iframe holds its polygons (a
 animation frames passed). *Payload* is every HTTP body plus every websocket frame the
 browser received for one load. *Rerun* is the server time of a filter change (adding an
 exploitation kind in the sidebar): from the browser's ``rerun_script`` to the
-``script_finished`` it gets back. The machine is shared: single numbers are noisy; the
-ratios against the floor measured in the same rounds are what count.
+``script_finished`` it gets back. ``--latency-ms`` and ``--mbps`` make every page load go
+over an emulated slow link (Chromium's network emulation: that much time before each
+response, that much bandwidth down and up), as near the border; reruns are not slowed.
+The machine is shared: single numbers are noisy; the ratios against the floor measured in
+the same rounds are what count.
 
 Prints a table and writes ``tests/artifacts/bench_ratios[_LABEL].json``.
 """
@@ -123,10 +127,37 @@ def _finished_at(traffic: Traffic, *, timeout_s: float, page: Any) -> float:
     raise TimeoutError("the script never finished")
 
 
-def load(browser: Any, url: str, *, has_map: bool, timeout_s: float) -> Sample:
-    """Open ``url`` in a new context; time until metrics, script end and (if any) map."""
+@dataclass(frozen=True)
+class Link:
+    """An emulated network link: milliseconds before each response, megabits per second."""
+
+    latency_ms: float = 0.0
+    mbps: float = 0.0
+
+    def apply(self, context: Any, page: Any) -> None:
+        """Slow ``page``'s network (and its same-origin map frame's) down to this link."""
+        if not (self.latency_ms or self.mbps):
+            return
+        rate = self.mbps * 1e6 / 8 if self.mbps else -1  # bytes per second; -1: no limit
+        session = context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": self.latency_ms,
+                "downloadThroughput": rate,
+                "uploadThroughput": rate,
+            },
+        )
+
+
+def load(browser: Any, url: str, *, has_map: bool, timeout_s: float, link: Link = Link()) -> Sample:
+    """Open ``url`` in a new context over ``link``; time until metrics, script end and (if
+    any) map."""
     context = browser.new_context(viewport=VIEWPORT, locale="id-ID")
     page = context.new_page()
+    link.apply(context, page)
     traffic = Traffic()
     traffic.attach(context, page)
     try:
@@ -205,6 +236,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    link = Link(latency_ms=args.latency_ms, mbps=args.mbps)
     samples: dict[str, list[Sample]] = {}
     cold: dict[str, float] = {}
     rerun_ms: dict[str, list[float]] = {}
@@ -217,12 +249,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         for label, url in urls.items():
             cold[label] = load(
-                browser, url, has_map=label != "floor", timeout_s=args.timeout
+                browser, url, has_map=label != "floor", timeout_s=args.timeout, link=link
             ).drawn_s
             print(f"cold {label}: {cold[label]:.2f} s", flush=True)
         for i in range(args.rounds):
             for label, url in urls.items():
-                sample = load(browser, url, has_map=label != "floor", timeout_s=args.timeout)
+                sample = load(
+                    browser, url, has_map=label != "floor", timeout_s=args.timeout, link=link
+                )
                 samples.setdefault(label, []).append(sample)
             print(f"round {i + 1}: " + ", ".join(
                 f"{label} {s[-1].drawn_s:.2f} s" for label, s in samples.items()
@@ -298,6 +332,12 @@ def main() -> None:
     parser.add_argument("--rerun-steps", type=int, default=3, help="filter changes per app")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per load")
     parser.add_argument("--label", default="", help="suffix of the JSON file written")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="emulated time before each response"
+    )
+    parser.add_argument(
+        "--mbps", type=float, default=0.0, help="emulated bandwidth down and up (0: no limit)"
+    )
     parser.add_argument(
         "--baseline",
         type=Path,
