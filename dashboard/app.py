@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from dashboard import memory, state
+from dashboard import state
 from dashboard.text import tr
 
 log = logging.getLogger("dashboard")
@@ -62,7 +62,6 @@ pages = [
 ]
 try:
     st.navigation(pages).run()
-    memory.freeze_loaded_data()  # once per process, after a page drew data
 except Exception:  # Streamlit's rerun/stop signals are BaseExceptions and pass through.
     log.exception("A page failed")
     st.error(tr("common.unexpected_error"))

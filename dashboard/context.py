@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data, memory, session, state
+from dashboard import data, session, state
 from dashboard.filters import case_filter_sidebar
 from dashboard.text import num, tr
 from geodata.access import RoleView, Totals
@@ -65,7 +65,6 @@ def page_start(title_key: str) -> PageData:
     user = session.current_user()
     session.logout_button(user)
     view = session.role_view(user)
-    memory.note_data_loaded()
     case_filter = case_filter_sidebar(view.filter_options())
     st.title(tr(title_key))
     if view.synthetic:

@@ -33,6 +33,7 @@ URL_PATH: Final = "app/static/js"
 
 @functools.cache
 def _bundle_text(js_links: tuple[str, ...]) -> str:
+    """The scripts of ``js_links`` in order, each ended so the next starts a statement."""
     return "\n;\n".join(local_script(link) for link in js_links) + "\n"
 
 
@@ -56,10 +57,12 @@ def early_fetches(urls: Sequence[str]) -> str:
     return "data:text/javascript;charset=utf-8," + quote(script, safe="")
 
 
-def script_links(js_links: Sequence[str], geometry_urls: Sequence[str]) -> tuple[str, ...]:
+def script_links(
+    js_links: Sequence[str], geometry_urls: Sequence[str], *, folder: Path = JS_DIR
+) -> tuple[str, ...]:
     """What the component loads: the early geometry downloads (if any), then the libraries
-    as one bundle (as they are if one of them is not a local library)."""
+    as one bundle in ``folder`` (as they are if one of them is not a local library)."""
     local = bool(js_links) and all(link.startswith(f"{DEFAULT_BASE_URL}/") for link in js_links)
-    libraries = (bundle_url(tuple(js_links)),) if local else tuple(js_links)
+    libraries = (bundle_url(tuple(js_links), folder=folder),) if local else tuple(js_links)
     early = (early_fetches(geometry_urls),) if geometry_urls else ()
     return early + libraries

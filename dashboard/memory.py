@@ -1,40 +1,54 @@
-"""Keep the process's long-lived data out of the garbage collector's way.
+"""Keep the dashboard process's long-lived objects out of the garbage collector's way.
 
-Python's cyclic collector walks every tracked object in its oldest generation from time to
-time. In a dashboard process that is hundreds of thousands of objects (boundaries, the
-gazetteer, the role's view of the store, rendered maps) which live as long as the process:
-under load each full collection stopped every session's page run for up to a third of a
-second (``tests/benchmarks/bench_load.py``, 20 sessions). Once a page has drawn data, the
-end of that run calls :func:`freeze_loaded_data`, which moves everything alive then into the
-collector's permanent generation (:func:`gc.freeze`), so later collections only walk what
-was made since. Reference counting still frees frozen objects; only a reference cycle among
-them that becomes garbage later is kept, and this happens once per process.
+Python's cyclic collector walks every tracked object of its oldest generation from time to
+time. In a dashboard process most of them belong to the modules of the app and of its
+libraries (Streamlit, pandas, GeoPandas, Folium, ...: about 280,000 objects), alive as long
+as the process: under 20 sessions each full collection stopped every session's page run for
+up to a third of a second (``tests/benchmarks/bench_load.py``). :func:`freeze_app_modules`,
+run by ``dashboard/server.py`` when the server starts, imports the modules of ``geodata``
+and ``layers`` (and with them the libraries) and moves everything alive then into the
+collector's permanent generation (:func:`gc.freeze`), so later collections walk only what
+was made since. No session and no data exist yet, so no user's data is ever frozen;
+reference counting still frees frozen objects as usual. ``dashboard``'s own modules are left
+to the first session: a Streamlit component declared outside a session's run is never
+registered with the server (streamlit-folium's map would not load), and the two packages
+frozen never import Streamlit (``pyproject.toml``'s import contracts).
 """
 
 from __future__ import annotations
 
 import gc
-import threading
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from typing import Final
 
-_lock = threading.Lock()
-_loaded = False
-_frozen = False
-
-
-def note_data_loaded() -> None:
-    """A page has the process's data (its view of the store or the demo) in hand."""
-    global _loaded
-    _loaded = True
+#: Packages whose modules the pages import, and which never import Streamlit.
+PACKAGES: Final = ("geodata", "layers")
+#: Never imported by the app: the build (run, never imported: ``pyproject.toml``).
+LEFT_OUT: Final = ("geodata.build",)
 
 
-def freeze_loaded_data() -> None:
-    """At the end of a page run: once per process, when data has been loaded, collect and
-    then freeze every object alive."""
-    global _frozen
-    if _frozen or not _loaded:
-        return
-    with _lock:
-        if not _frozen:
-            gc.collect()
-            gc.freeze()
-            _frozen = True
+def app_modules() -> list[str]:
+    """The modules of :data:`PACKAGES`, without :data:`LEFT_OUT` and the commands."""
+    return [name for package in PACKAGES for name in _modules(package)]
+
+
+def _modules(package: str) -> Iterator[str]:
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        name = f"{package}.{info.name}"
+        if name in LEFT_OUT or info.name == "__main__":
+            continue
+        yield name
+        if info.ispkg:
+            yield from _modules(name)
+
+
+def freeze_app_modules() -> int:
+    """Import :func:`app_modules`, collect, and freeze every object alive; how many are
+    frozen. Call once, before the server accepts a session."""
+    for name in app_modules():
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

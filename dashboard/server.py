@@ -4,7 +4,9 @@ The same app as ``dashboard/app.py`` (which still runs alone, but then a login d
 survive a reload, and download URLs are not guarded): Streamlit's ``st.App`` adds the two
 routes of :mod:`dashboard.cookies` to its own server, so the session token can live in an
 HttpOnly, SameSite=Strict cookie, and :class:`dashboard.media.MediaGuard` in front of it, so
-a download URL answers only a live session and only for a minute.
+a download URL answers only a live session and only for a minute. Before any session it
+imports the app's modules and freezes them out of the garbage collector's way
+(:mod:`dashboard.memory`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from streamlit import net_util
 
 from dashboard.cookies import ROUTES
 from dashboard.media import MediaGuard
+from dashboard.memory import freeze_app_modules
 
 # Streamlit checks a refused cross-site WebSocket against this machine's addresses, which it
 # would learn by asking checkip.amazonaws.com and by routing to 8.8.8.8: an office server
@@ -29,3 +32,5 @@ from dashboard.media import MediaGuard
 net_util._external_ip = net_util._internal_ip = "127.0.0.1"
 
 app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, middleware=[Middleware(MediaGuard)])
+# Before any session: the app's modules out of the garbage collector's way (memory.py).
+freeze_app_modules()

@@ -25,7 +25,7 @@ every target (``one``, and each process of ``many``) is pointed at that same sto
 (``KALBAR_DATABASE_URL``), and each session first logs in through the login form (session
 ``i`` as the ``i``-th of those users, in turn). The ``floor`` page has no login.
 
-Not a test. It starts ``streamlit run dashboard/app.py`` itself on a free port of 127.0.0.1
+Not a test. It starts ``streamlit run dashboard/server.py`` itself on a free port of 127.0.0.1
 (nothing else is ever contacted), then opens ``--sessions`` websocket clients that speak
 Streamlit's own protocol (the protobuf messages of ``/_stcore/stream``, as the browser does,
 without drawing anything). Sessions start one after another (``--ramp`` seconds apart); each
@@ -333,7 +333,7 @@ def _app_env(work: Path, store: BenchStore | None) -> dict[str, str]:
 
 
 def _start_server(
-    port: int, log: Path, *, env: dict[str, str], app: str = "dashboard/app.py"
+    port: int, log: Path, *, env: dict[str, str], app: str = "dashboard/server.py"
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
@@ -475,7 +475,7 @@ async def _measure(
         processes = list(range(first, first + args.processes))
     else:
         port = _free_port()
-        app = "dashboard/app.py"
+        app = "dashboard/server.py"
         if target == "floor":
             (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
             app = str(work / "floor.py")
