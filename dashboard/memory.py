@@ -2,7 +2,7 @@
 
 Python's cyclic collector walks every tracked object of its oldest generation from time to
 time. In a dashboard process most of them belong to the modules of the app and of its
-libraries (Streamlit, pandas, GeoPandas, Folium, ...: about 280,000 objects), alive as long
+libraries (Streamlit, pandas, GeoPandas, Folium, ...: about 250,000 objects), alive as long
 as the process: under 20 sessions each full collection stopped every session's page run for
 up to a third of a second (``tests/benchmarks/bench_load.py``). :func:`freeze_app_modules`,
 run by ``dashboard/server.py`` when the server starts, imports the modules of ``geodata``
@@ -11,8 +11,8 @@ collector's permanent generation (:func:`gc.freeze`), so later collections walk 
 was made since. No session and no data exist yet, so no user's data is ever frozen;
 reference counting still frees frozen objects as usual. ``dashboard``'s own modules are left
 to the first session: a Streamlit component declared outside a session's run is never
-registered with the server (streamlit-folium's map would not load), and the two packages
-frozen never import Streamlit (``pyproject.toml``'s import contracts).
+registered with the server (streamlit-folium's map would not load); importing the two
+packages frozen imports no Streamlit (``tests/test_memory.py`` checks it).
 """
 
 from __future__ import annotations
