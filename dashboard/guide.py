@@ -60,6 +60,7 @@ def template_buttons(kind: Kind, *, lang: str, key: str) -> None:
             file_name=f"{tr('data.template_file')}-{tr(f'manage.{kind}').lower()}.{fmt}",
             mime=media_type(fmt),
             key=f"{key}_{fmt}",
+            on_click="ignore",  # a template changes nothing on the page: no rerun
         )
 
 

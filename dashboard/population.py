@@ -55,6 +55,7 @@ def population_section(user: User | None, view: RoleView) -> None:
             file_name=f"{tr('data.template_file')}-{tr('population.sheet').lower()}.{fmt}",
             mime=media_type(fmt),
             key=f"{state.POPULATION_TEMPLATE}_{fmt}",
+            on_click="ignore",  # a template changes nothing on the page: no rerun
         )
     can_save = user is not None and allowed(user, "manage_data")
     if not can_save:

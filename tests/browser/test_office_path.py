@@ -200,7 +200,8 @@ def _download(page: Page, selector: str) -> bytes:
         except PlaywrightTimeout:
             _settled(page)
     else:
-        pytest.fail(f"three clicks on {selector} started no download")
+        shown = page.locator(f"{selector} [data-testid=stDownloadButtonError]").all_inner_texts()
+        pytest.fail(f"three clicks on {selector} started no download; the button said {shown}")
     path = caught.value.path()
     assert path is not None
     return Path(path).read_bytes()
