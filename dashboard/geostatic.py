@@ -29,7 +29,7 @@ GEO_DIR: Final = Path(__file__).resolve().with_name("static") / "geo"
 URL_PATH: Final = "app/static/geo"
 
 
-def write_static(path: Path, text: str) -> None:
+def _write(path: Path, text: str) -> None:
     """Write ``path`` unless a complete copy is there (atomic: no reader sees half a file)."""
     data = text.encode("utf-8")
     if path.is_file() and path.stat().st_size == len(data):
@@ -56,8 +56,14 @@ def serve_reference_layers(m: folium.Map, *, folder: Path = GEO_DIR) -> folium.M
     """Write ``m``'s public reference layers to ``folder`` and make ``m`` fetch them from
     there (changed in place and returned); its other layers stay in its script."""
     for layer in reference_layers(m):
-        text = geojson_text(layer)
-        name = f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.geojson"
-        write_static(folder / name, text)
-        fetch_from(layer, f"{base_path()}/{URL_PATH}/{name}")
+        url = content_named(geojson_text(layer), ".geojson", folder=folder, url_path=URL_PATH)
+        fetch_from(layer, url)
     return m
+
+
+def content_named(text: str, suffix: str, *, folder: Path, url_path: str) -> str:
+    """Write ``text`` to ``folder`` as a file named by its content (unless there) and return
+    its URL: ``url_path`` (under the server's base path) and that name."""
+    name = f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}{suffix}"
+    _write(folder / name, text)
+    return f"{base_path()}/{url_path}/{name}"

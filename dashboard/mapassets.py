@@ -15,14 +15,13 @@ and only then does the base map start downloading its public reference geometry
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from dashboard.geostatic import base_path, write_static
+from dashboard.geostatic import content_named
 from layers._assets import DEFAULT_BASE_URL, local_script
 
 #: Where the bundles go (under the folder Streamlit serves at ``/app/static``).
@@ -40,10 +39,7 @@ def _bundle_text(js_links: tuple[str, ...]) -> str:
 def bundle_url(js_links: tuple[str, ...], *, folder: Path = JS_DIR) -> str:
     """The URL of one file holding the scripts of ``js_links`` (local library links, see
     :func:`layers._assets.use_local_assets`) in order; written to ``folder`` if missing."""
-    text = _bundle_text(js_links)
-    name = f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:24]}.js"
-    write_static(folder / name, text)
-    return f"{base_path()}/{URL_PATH}/{name}"
+    return content_named(_bundle_text(js_links), ".js", folder=folder, url_path=URL_PATH)
 
 
 def early_fetches(urls: Sequence[str]) -> str:
