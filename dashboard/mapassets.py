@@ -1,15 +1,18 @@
-"""A map frame's scripts in two links, not one round trip per library.
+"""A map frame's libraries and stylesheets in two links, not one round trip per file.
 
-streamlit-folium loads a map's scripts one after another, each once the one before has run,
-and only then does the base map start downloading its public reference geometry
-(:mod:`dashboard.geostatic`): on a slow link every step costs a round trip.
-:func:`script_links` gives the component two links instead:
+streamlit-folium loads a map's scripts one after another, each once the one before has run;
+only then does it add the stylesheets, and only then does the base map start downloading
+its public reference geometry (:mod:`dashboard.geostatic`): on a slow link every step costs
+a round trip. :func:`frame_links` gives the component two script links instead:
 
 - a few bytes inline (a ``data:`` URL: no request) that start downloading the geometry files
-  at once, while the libraries load; :mod:`layers.fetched` takes the responses up;
+  and the stylesheets at once, while the libraries load; :mod:`layers.fetched` takes the
+  geometry responses up;
 - one file holding every library script in order, written under ``dashboard/static/js/``
   (served at ``<baseUrlPath>/app/static/js/``) and named by its content, so a browser keeps
   it for good and every map with the same libraries shares it.
+
+Every local link gets the server's base path (``server.baseUrlPath``), as the geometry does.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from dashboard.geostatic import content_named
+from dashboard.geostatic import base_path, content_named
 from layers._assets import DEFAULT_BASE_URL, local_script
 
 #: Where the bundles go (under the folder Streamlit serves at ``/app/static``).
@@ -42,23 +45,46 @@ def bundle_url(js_links: tuple[str, ...], *, folder: Path = JS_DIR) -> str:
     return content_named(_bundle_text(js_links), ".js", folder=folder, url_path=URL_PATH)
 
 
-def early_fetches(urls: Sequence[str]) -> str:
-    """A ``data:`` URL of a script that starts downloading ``urls`` (same-origin files) and
-    keeps each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`."""
+def _local(link: str) -> bool:
+    return link.startswith(f"{DEFAULT_BASE_URL}/")
+
+
+def early_script(geometry_urls: Sequence[str], css_links: Sequence[str]) -> str:
+    """A ``data:`` URL of a script that starts downloading ``geometry_urls`` (same-origin
+    files), keeping each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`,
+    and puts the stylesheets ``css_links`` in the page, each once."""
     script = (
         "window.kbEarly=window.kbEarly||{};"
-        f"{json.dumps(list(urls))}.forEach(function(u){{"
+        f"{json.dumps(list(geometry_urls))}.forEach(function(u){{"
         "if(!window.kbEarly[u]){window.kbEarly[u]=fetch(u,{credentials:'same-origin'});}});"
+        f"{json.dumps(list(css_links))}.forEach(function(h){{"
+        "var s=document.querySelectorAll('link[rel=stylesheet]');"
+        "for(var i=0;i<s.length;i++){if(s[i].getAttribute('href')===h){return;}}"
+        "var l=document.createElement('link');l.rel='stylesheet';l.href=h;"
+        "document.head.appendChild(l);});"
     )
     return "data:text/javascript;charset=utf-8," + quote(script, safe="")
 
 
-def script_links(
-    js_links: Sequence[str], geometry_urls: Sequence[str], *, folder: Path = JS_DIR
-) -> tuple[str, ...]:
-    """What the component loads: the early geometry downloads (if any), then the libraries
-    as one bundle in ``folder`` (as they are if one of them is not a local library)."""
-    local = bool(js_links) and all(link.startswith(f"{DEFAULT_BASE_URL}/") for link in js_links)
-    libraries = (bundle_url(tuple(js_links), folder=folder),) if local else tuple(js_links)
-    early = (early_fetches(geometry_urls),) if geometry_urls else ()
-    return early + libraries
+def frame_links(
+    css_links: Sequence[str],
+    js_links: Sequence[str],
+    geometry_urls: Sequence[str],
+    *,
+    folder: Path = JS_DIR,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stylesheet and script links the component loads, from a map's own.
+
+    The scripts: the early downloads (if any), then the libraries as one bundle in
+    ``folder`` (each as it is, if one of them is not a local library). The local stylesheets
+    are started by the early script, so only the others are left to streamlit-folium.
+    """
+    prefix = base_path()
+    local_css = [prefix + link for link in css_links if _local(link)]
+    other_css = tuple(link for link in css_links if not _local(link))
+    if js_links and all(_local(link) for link in js_links):
+        libraries: tuple[str, ...] = (bundle_url(tuple(js_links), folder=folder),)
+    else:
+        libraries = tuple(prefix + link if _local(link) else link for link in js_links)
+    early = (early_script(geometry_urls, local_css),) if geometry_urls or local_css else ()
+    return other_css, early + libraries

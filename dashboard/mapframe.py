@@ -37,7 +37,7 @@ import streamlit as st
 import streamlit_folium as sf
 
 from dashboard.geostatic import serve_reference_layers
-from dashboard.mapassets import script_links
+from dashboard.mapassets import frame_links
 from geodata.caching import LruCache
 from layers._assets import use_local_assets
 from layers.fetched import fetched_urls
@@ -134,7 +134,7 @@ def _render_layers(
         finally:
             for name in added:
                 m._children.pop(name, None)
-    js = script_links(js, base.geometry_urls)
+    css, js = frame_links(css, js, base.geometry_urls)
     return MapFrame(base, units, script, layer_control, css, js)
 
 
@@ -170,7 +170,7 @@ def whole_map(key: Hashable, build: Callable[[], folium.Map]) -> MapFrame:
         m = build()
         base = _render_base(m)
         css, js = _links(m)
-        js = script_links(js, base.geometry_urls)
+        css, js = frame_links(css, js, base.geometry_urls)
         return MapFrame(base, gpd.GeoDataFrame(geometry=[]), "", "", css, js)
 
     return _frames.get(("whole", key), render)

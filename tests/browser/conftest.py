@@ -354,10 +354,13 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> HostileData:
 
 
 @contextmanager
-def serve_streamlit(log: Path, *, env: dict[str, str], script: Path = APP_SCRIPT) -> Iterator[str]:
-    """Run ``streamlit run <script>`` with extra ``env``; yield its URL, then stop it."""
+def serve_streamlit(
+    log: Path, *, env: dict[str, str], script: Path = APP_SCRIPT, base_url_path: str = ""
+) -> Iterator[str]:
+    """Run ``streamlit run <script>`` with extra ``env``, under ``base_url_path`` (like
+    ``/kalbar``) if given; yield its URL, then stop it."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}{base_url_path}"
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", "127.0.0.1",
@@ -365,6 +368,7 @@ def serve_streamlit(log: Path, *, env: dict[str, str], script: Path = APP_SCRIPT
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
+        "--server.baseUrlPath", base_url_path,
     ]  # fmt: skip
     with log.open("wb") as out:
         server = subprocess.Popen(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser.conftest import RequestLog, serve_streamlit
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
-    from .conftest import RequestLog
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +23,16 @@ MIN_POLYGONS = 10
 TIMEOUT_MS = 60_000
 
 
-def test_map_draws_offline(
-    page: Page, app_url: str, request_log: RequestLog, artifacts_dir: Path
-) -> None:
+def _drawn_map(page: Page, url: str, log: Path, artifacts_dir: Path, name: str) -> Any:
+    """Open ``url`` and wait for the map's polygons; the map's frame (screenshots saved as
+    ``<name>_page.png`` and ``<name>.png``). ``log`` is the server's, shown if it fails."""
     from playwright.sync_api import expect
 
-    page.goto(app_url, wait_until="domcontentloaded")
+    page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector(f"{MAP_IFRAME}, {APP_ERROR}", state="attached", timeout=TIMEOUT_MS)
     if page.locator(APP_ERROR).count():
-        log = (artifacts_dir / "streamlit.log").read_text(encoding="utf-8", errors="replace")
-        pytest.fail("the app raised an exception; server log:\n" + log[-3000:])
+        text = log.read_text(encoding="utf-8", errors="replace")
+        pytest.fail("the app raised an exception; server log:\n" + text[-3000:])
     # During a rerun Streamlit may briefly keep the old iframe at height 0.
     map_iframe = page.locator(MAP_IFRAME).filter(visible=True).first
     expect(map_iframe).to_be_visible(timeout=TIMEOUT_MS)
@@ -43,11 +43,32 @@ def test_map_draws_offline(
     # Let late requests (images, plugin files) show up in the log before asserting.
     page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
     map_iframe.scroll_into_view_if_needed()
-    page.screenshot(path=artifacts_dir / "offline_map_page.png")
-    map_iframe.screenshot(path=artifacts_dir / "offline_map.png")
-
+    page.screenshot(path=artifacts_dir / f"{name}_page.png")
+    map_iframe.screenshot(path=artifacts_dir / f"{name}.png")
     assert polygons.count() > MIN_POLYGONS
+    return frame
+
+
+def test_map_draws_offline(
+    page: Page, app_url: str, request_log: RequestLog, artifacts_dir: Path
+) -> None:
+    _drawn_map(page, app_url, artifacts_dir / "streamlit.log", artifacts_dir, "offline_map")
     request_log.assert_local()
     request_log.assert_no_failures()
     # An uncaught error in the map script stops every layer after it from drawing.
+    assert not request_log.console_errors, f"errors in the page: {request_log.console_errors}"
+
+
+def test_map_draws_whole_under_a_base_path(
+    page: Page, request_log: RequestLog, artifacts_dir: Path
+) -> None:
+    """An office serving the dashboard under a path (``server.baseUrlPath``) gets every map
+    file from under that path: Leaflet's stylesheet applies and nothing is missing."""
+    log = artifacts_dir / "streamlit-base-path.log"
+    with serve_streamlit(log, env={}, base_url_path="/kalbar") as url:
+        frame = _drawn_map(page, url + "/", log, artifacts_dir, "base_path_map")
+        # leaflet.css places the panes; without it they are static and the map falls apart.
+        position = frame.locator(".leaflet-map-pane").evaluate("e => getComputedStyle(e).position")
+    assert position == "absolute"
+    request_log.assert_no_failures()
     assert not request_log.console_errors, f"errors in the page: {request_log.console_errors}"
