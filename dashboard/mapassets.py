@@ -1,18 +1,20 @@
-"""A map frame's libraries and stylesheets in two links, not one round trip per file.
+"""A map frame's scripts in two links, not one round trip per library.
 
-streamlit-folium loads a map's scripts one after another, each once the one before has run;
-only then does it add the stylesheets, and only then does the base map start downloading
-its public reference geometry (:mod:`dashboard.geostatic`): on a slow link every step costs
-a round trip. :func:`frame_links` gives the component two script links instead:
+streamlit-folium loads a map's scripts one after another, each once the one before has run,
+and only then does the base map start downloading its public reference geometry
+(:mod:`dashboard.geostatic`): on a slow link every step costs a round trip.
+:func:`frame_links` gives the component two script links instead:
 
 - a few bytes inline (a ``data:`` URL: no request) that start downloading the geometry files
-  and the stylesheets at once, while the libraries load; :mod:`layers.fetched` takes the
-  geometry responses up;
+  at once, while the libraries load; :mod:`layers.fetched` takes the responses up;
 - one file holding every library script in order, written under ``dashboard/static/js/``
   (served at ``<baseUrlPath>/app/static/js/``) and named by its content, so a browser keeps
   it for good and every map with the same libraries shares it.
 
-Every local link gets the server's base path (``server.baseUrlPath``), as the geometry does.
+The stylesheets stay links, which streamlit-folium adds once the scripts have run: started
+earlier, they would take connections the geometry and the bundle need (a browser opens six
+per server over HTTP/1.1), and the map would be drawn a round trip later. Every local link
+gets the server's base path (``server.baseUrlPath``), as the geometry does.
 """
 
 from __future__ import annotations
@@ -49,19 +51,13 @@ def _local(link: str) -> bool:
     return link.startswith(f"{DEFAULT_BASE_URL}/")
 
 
-def early_script(geometry_urls: Sequence[str], css_links: Sequence[str]) -> str:
-    """A ``data:`` URL of a script that starts downloading ``geometry_urls`` (same-origin
-    files), keeping each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`,
-    and puts the stylesheets ``css_links`` in the page, each once."""
+def early_fetches(urls: Sequence[str]) -> str:
+    """A ``data:`` URL of a script that starts downloading ``urls`` (same-origin files) and
+    keeps each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`."""
     script = (
         "window.kbEarly=window.kbEarly||{};"
-        f"{json.dumps(list(geometry_urls))}.forEach(function(u){{"
+        f"{json.dumps(list(urls))}.forEach(function(u){{"
         "if(!window.kbEarly[u]){window.kbEarly[u]=fetch(u,{credentials:'same-origin'});}});"
-        f"{json.dumps(list(css_links))}.forEach(function(h){{"
-        "var s=document.querySelectorAll('link[rel=stylesheet]');"
-        "for(var i=0;i<s.length;i++){if(s[i].getAttribute('href')===h){return;}}"
-        "var l=document.createElement('link');l.rel='stylesheet';l.href=h;"
-        "document.head.appendChild(l);});"
     )
     return "data:text/javascript;charset=utf-8," + quote(script, safe="")
 
@@ -75,16 +71,14 @@ def frame_links(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The stylesheet and script links the component loads, from a map's own.
 
-    The scripts: the early downloads (if any), then the libraries as one bundle in
-    ``folder`` (each as it is, if one of them is not a local library). The local stylesheets
-    are started by the early script, so only the others are left to streamlit-folium.
+    The scripts: the early geometry downloads (if any), then the libraries as one bundle in
+    ``folder`` (each as it is, if one of them is not a local library).
     """
     prefix = base_path()
-    local_css = [prefix + link for link in css_links if _local(link)]
-    other_css = tuple(link for link in css_links if not _local(link))
+    css = tuple(prefix + link if _local(link) else link for link in css_links)
     if js_links and all(_local(link) for link in js_links):
         libraries: tuple[str, ...] = (bundle_url(tuple(js_links), folder=folder),)
     else:
         libraries = tuple(prefix + link if _local(link) else link for link in js_links)
-    early = (early_script(geometry_urls, local_css),) if geometry_urls or local_css else ()
-    return other_css, early + libraries
+    early = (early_fetches(geometry_urls),) if geometry_urls else ()
+    return css, early + libraries

@@ -1,6 +1,6 @@
-"""The map frame's links: one bundle of the installed libraries, geometry downloads and
-stylesheets started before them, the server's base path on every local link, and the
-fetched layers taking the downloads up (run by Node.js)."""
+"""The map frame's links: one bundle of the installed libraries, geometry downloads started
+before them, the server's base path on every local link, and the fetched layers taking the
+downloads up (run by Node.js)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 import streamlit as st
 
-from dashboard.mapassets import URL_PATH, bundle_url, early_script, frame_links
+from dashboard.mapassets import URL_PATH, bundle_url, early_fetches, frame_links
 from layers._assets import DEFAULT_BASE_URL, NODE_MODULES_DIR
 from layers.fetched import _IN_ORDER
 
@@ -52,16 +52,12 @@ def test_the_bundle_holds_each_library_once_in_order(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 2
 
 
-def test_the_component_gets_the_early_script_then_the_bundle(tmp_path: Path) -> None:
+def test_the_component_gets_the_downloads_then_the_bundle(tmp_path: Path) -> None:
     css, js = frame_links(CSS, [LEAFLET, CLUSTER], GEOMETRY, folder=tmp_path)
-    assert css == ()  # the early script puts the local stylesheets in the page
-    assert len(js) == 2
-    assert js[0] == early_script(GEOMETRY, CSS)
-    assert js[1] == bundle_url((LEAFLET, CLUSTER), folder=tmp_path)
+    assert css == tuple(CSS)  # left to streamlit-folium, after the scripts
+    assert js == (early_fetches(GEOMETRY), bundle_url((LEAFLET, CLUSTER), folder=tmp_path))
     nothing_early = frame_links([], [LEAFLET], [], folder=tmp_path)
     assert nothing_early == ((), (bundle_url((LEAFLET,), folder=tmp_path),))
-    remote_css = "https://example.org/plugin.css"  # left to streamlit-folium, as it is
-    assert frame_links([remote_css], [LEAFLET], [], folder=tmp_path)[0] == (remote_css,)
 
 
 def test_a_library_from_elsewhere_is_loaded_as_it_is(tmp_path: Path) -> None:
@@ -71,10 +67,9 @@ def test_a_library_from_elsewhere_is_loaded_as_it_is(tmp_path: Path) -> None:
 
 
 def test_every_local_link_is_under_the_server_base_path(tmp_path: Path, base_path: str) -> None:
-    css, js = frame_links(CSS, [LEAFLET, CLUSTER], [], folder=tmp_path)
-    assert css == ()
-    early = unquote(js[0].split(",", 1)[1])
-    assert json.dumps([base_path + link for link in CSS]) in early
+    remote = "https://example.org/plugin.css"
+    css, js = frame_links([*CSS, remote], [LEAFLET, CLUSTER], GEOMETRY, folder=tmp_path)
+    assert css == (*(base_path + link for link in CSS), remote)
     assert js[1].startswith(f"{base_path}/{URL_PATH}/")
     other = "/component/some/plugin.js"
     assert frame_links([], [LEAFLET, other], [], folder=tmp_path)[1] == (base_path + LEAFLET, other)
@@ -90,7 +85,7 @@ def _node() -> str:
 def test_the_fetched_layers_take_up_a_started_download_once(early: bool) -> None:
     """In the page's order: the early script (if any), then a layer fetching each file. Each
     file is downloaded exactly once and reaches its layer."""
-    started = unquote(early_script(GEOMETRY, []).split(",", 1)[1]) if early else ""
+    started = unquote(early_fetches(GEOMETRY).split(",", 1)[1]) if early else ""
     program = (
         "var window = globalThis; var calls = [];"
         "globalThis.fetch = function (url, options) { calls.push([url, options.credentials]);"
@@ -112,23 +107,3 @@ def test_the_fetched_layers_take_up_a_started_download_once(early: bool) -> None
     assert result["calls"] == [[url, "same-origin"] for url in GEOMETRY]
     assert result["added"] == GEOMETRY
     assert result["left"] == []  # each started download is taken once
-
-
-def test_the_early_script_puts_each_stylesheet_in_the_page_once() -> None:
-    """Run twice (a second map in the same frame): the stylesheets are added once, in order."""
-    started = unquote(early_script([], CSS).split(",", 1)[1])
-    program = (
-        "var window = globalThis; var links = [];"
-        "globalThis.document = {"
-        "  querySelectorAll: function () { return links; },"
-        "  createElement: function () { var l = {getAttribute: function (k) {"
-        "    return k === 'href' ? this.href : undefined; }}; return l; },"
-        "  head: {appendChild: function (l) { links.push(l); }}};"
-        f"{started}{started}"
-        "process.stdout.write(JSON.stringify(links.map(function (l) {"
-        "  return [l.rel, l.href]; })));"
-    )
-    out = subprocess.run(
-        [_node(), "-e", program], capture_output=True, text=True, check=True, timeout=30
-    ).stdout
-    assert json.loads(out) == [["stylesheet", link] for link in CSS]
