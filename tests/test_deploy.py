@@ -240,8 +240,8 @@ def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
 
 def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
     """Public code and geometry go compressed, files named by their content (geometry, the
-    map's script bundles) cached for good; the page and the app's own answers never
-    compressed (they may hold victim data: BREACH)."""
+    map's script bundles) cached for good, but not a missing one; the page and the app's own
+    answers never compressed (they may hold victim data: BREACH)."""
     script = re.search(r'src="\.?(/static/js/[^"]+\.js)"', page)
     assert script is not None, page[:500]
     leaflet = "/app/static/node_modules/leaflet/dist/leaflet.js"
@@ -258,3 +258,10 @@ def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
         finally:
             named.unlink()
         assert headers.get("cache-control") == "public, max-age=31536000, immutable", named
+        # A file that is not there (yet, or on this machine) is not kept: asked again, it may be.
+        missing = f"{url}/app/static/{folder.name}/deploy-test-missing-{os.getpid()}{suffix}"
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            _headers(missing, cookie=cookie)
+        answer.value.close()
+        assert answer.value.code == 404
+        assert "immutable" not in (answer.value.headers.get("cache-control") or ""), missing
