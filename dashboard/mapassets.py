@@ -12,9 +12,10 @@ and only then does the base map start downloading its public reference geometry
   it for good and every map with the same libraries shares it.
 
 The stylesheets stay links, which streamlit-folium adds once the scripts have run: started
-earlier, they would take connections the geometry and the bundle need (a browser opens six
-per server over HTTP/1.1), and the map would be drawn a round trip later. Every local link
-gets the server's base path (``server.baseUrlPath``), as the geometry does.
+earlier, they would take connections the geometry and the bundle need (over HTTP/1.1, as
+Streamlit serves without the proxy, a browser opens six per server), and the map would be
+drawn a round trip later. Every link from the server's root gets the server's base path
+(``server.baseUrlPath``), as the geometry does.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def _local(link: str) -> bool:
     return link.startswith(f"{DEFAULT_BASE_URL}/")
 
 
+def _served(link: str, prefix: str) -> str:
+    """``link`` under the server's base path ``prefix`` if it starts at the server's root."""
+    return prefix + link if link.startswith("/") and not link.startswith("//") else link
+
+
 def early_fetches(urls: Sequence[str]) -> str:
     """A ``data:`` URL of a script that starts downloading ``urls`` (same-origin files) and
     keeps each response's promise in ``window.kbEarly`` for :mod:`layers.fetched`."""
@@ -72,13 +78,13 @@ def frame_links(
     """The stylesheet and script links the component loads, from a map's own.
 
     The scripts: the early geometry downloads (if any), then the libraries as one bundle in
-    ``folder`` (each as it is, if one of them is not a local library).
+    ``folder`` (each by its own link, if one of them is not a local library).
     """
     prefix = base_path()
-    css = tuple(prefix + link if _local(link) else link for link in css_links)
+    css = tuple(_served(link, prefix) for link in css_links)
     if js_links and all(_local(link) for link in js_links):
         libraries: tuple[str, ...] = (bundle_url(tuple(js_links), folder=folder),)
     else:
-        libraries = tuple(prefix + link if _local(link) else link for link in js_links)
+        libraries = tuple(_served(link, prefix) for link in js_links)
     early = (early_fetches(geometry_urls),) if geometry_urls else ()
     return css, early + libraries

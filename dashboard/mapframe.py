@@ -36,10 +36,10 @@ import geopandas as gpd
 import streamlit as st
 import streamlit_folium as sf
 
-from dashboard.geostatic import serve_reference_layers
+from dashboard.geostatic import base_path, serve_reference_layers
 from dashboard.mapassets import frame_links
 from geodata.caching import LruCache
-from layers._assets import use_local_assets
+from layers._assets import DEFAULT_BASE_URL, marker_images_from, use_local_assets
 from layers.fetched import fetched_urls
 
 #: Base maps kept per process (each holds its map objects, a few MB at most).
@@ -105,6 +105,7 @@ def _links(m: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _render_base(m: folium.Map) -> BaseFrame:
+    marker_images_from(m, base_path() + DEFAULT_BASE_URL)  # under the server's base path
     with _render_lock:
         m.render()
         html = sf._get_html(m)

@@ -42,6 +42,7 @@ __all__ = [
     "SETUP_COMMAND",
     "external_urls",
     "local_script",
+    "marker_images_from",
     "standalone_html",
     "use_local_assets",
 ]
@@ -167,9 +168,19 @@ def use_local_assets(
         )
     _require_files(used)
     _drop_rendered_links(m)
-    icon_path = _IconImagePath(f"{base_url.rstrip('/')}/{_LEAFLET_IMAGES}")
-    m.add_child(icon_path, name=_ICON_PATH_KEY, index=0)
+    marker_images_from(m, base_url)
     logger.debug("Localised %d elements; assets: %s", len(elements), sorted(used))
+    return m
+
+
+def marker_images_from(m: folium.Map, base_url: str) -> folium.Map:
+    """Make ``m``'s default markers load Leaflet's images from ``base_url`` (as in
+    :func:`use_local_assets`; a server under a base path gives it with its prefix, like
+    ``/kalbar/app/static/node_modules``). ``m`` is changed in place and returned."""
+    m._children.pop(_ICON_PATH_KEY, None)  # a new path replaces the old one, still first
+    m.add_child(
+        _IconImagePath(f"{base_url.rstrip('/')}/{_LEAFLET_IMAGES}"), name=_ICON_PATH_KEY, index=0
+    )
     return m
 
 

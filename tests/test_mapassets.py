@@ -71,8 +71,9 @@ def test_every_local_link_is_under_the_server_base_path(tmp_path: Path, base_pat
     css, js = frame_links([*CSS, remote], [LEAFLET, CLUSTER], GEOMETRY, folder=tmp_path)
     assert css == (*(base_path + link for link in CSS), remote)
     assert js[1].startswith(f"{base_path}/{URL_PATH}/")
-    other = "/component/some/plugin.js"
-    assert frame_links([], [LEAFLET, other], [], folder=tmp_path)[1] == (base_path + LEAFLET, other)
+    other, remote_js = "/component/some/plugin.js", "https://example.org/plugin.js"
+    libraries = frame_links([], [LEAFLET, other, remote_js], [], folder=tmp_path)[1]
+    assert libraries == (base_path + LEAFLET, base_path + other, remote_js)
 
 
 def _node() -> str:

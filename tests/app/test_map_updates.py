@@ -250,3 +250,20 @@ def test_the_files_are_fetched_under_the_server_base_path(tmp_path: Path) -> Non
     for url in urls:
         assert url.startswith(f"/kalbar/{URL_PATH}/"), url
         assert (tmp_path / url.rsplit("/", 1)[1]).is_file()
+
+
+def test_default_marker_images_are_under_the_server_base_path() -> None:
+    data = _demo_data(CaseFilter())
+    images = "/app/static/node_modules/leaflet/dist/images/"
+    old = st.get_option("server.baseUrlPath")
+    try:
+        st.config.set_option("server.baseUrlPath", "/kalbar/")
+        under = mapframe.whole_map("base-path", lambda: base_map(data, MapOptions(), lang="id"))
+        st.config.set_option("server.baseUrlPath", "")
+        root = mapframe.whole_map("root", lambda: base_map(data, MapOptions(), lang="id"))
+    finally:
+        st.config.set_option("server.baseUrlPath", old)
+        mapframe.clear()
+    assert json.dumps(f"/kalbar{images}") in under.base.script
+    assert json.dumps(images) in root.base.script
+    assert "/kalbar" not in root.base.script

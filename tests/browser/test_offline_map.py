@@ -69,6 +69,6 @@ def test_map_draws_whole_under_a_base_path(
         frame = _drawn_map(page, url + "/", log, artifacts_dir, "base_path_map")
         # leaflet.css places the panes; without it they are static and the map falls apart.
         position = frame.locator(".leaflet-map-pane").evaluate("e => getComputedStyle(e).position")
-    assert position == "absolute"
-    request_log.assert_no_failures()
-    assert not request_log.console_errors, f"errors in the page: {request_log.console_errors}"
+        assert position == "absolute"
+        request_log.assert_no_failures()
+        assert not request_log.console_errors, f"errors in the page: {request_log.console_errors}"
