@@ -249,6 +249,8 @@ def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
         assert _headers(f"{url}{path}", cookie=cookie).get("content-encoding") == "gzip", path
     for path in ("/", "/_stcore/host-config"):
         assert "content-encoding" not in _headers(f"{url}{path}", cookie=cookie), path
+    for path in ("/", leaflet):  # not named by content: never kept for good
+        assert "immutable" not in _headers(f"{url}{path}", cookie=cookie).get("cache-control", "")
     for folder, suffix in ((GEO_DIR, ".geojson"), (JS_DIR, ".js")):  # named by content
         folder.mkdir(parents=True, exist_ok=True)  # made when a map first needs it
         named = folder / f"deploy-test-{os.getpid()}{suffix}"
