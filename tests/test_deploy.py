@@ -58,7 +58,7 @@ def test_proxy_is_sticky_by_cookie_and_serves_every_process() -> None:
     snippet = _directives(APP_SNIPPET.read_text(encoding="utf-8"))
     assert snippet[0] == "reverse_proxy {$KALBAR_UPSTREAMS:127.0.0.1:8501} {", snippet[0]
     assert "lb_policy cookie kalbar_lb" in snippet
-    assert "health_uri /_stcore/health" in snippet
+    assert "health_uri {$KALBAR_BASE_PATH:}/_stcore/health" in snippet
     assert "header_up X-Forwarded-Proto https" in snippet
     # Caddy passes the websocket upgrade on by itself; overriding these headers would break it.
     assert not [line for line in snippet if re.search(r"header_up\s+-?(Connection|Upgrade)", line)]
@@ -91,7 +91,11 @@ def test_serve_script_lists_every_process_on_loopback() -> None:
 
 @pytest.mark.parametrize(
     ("option", "value", "message"),
-    [("--processes", "0", "whole number from 1"), ("--first-port", "80", "from 1024 to 65535")],
+    [
+        ("--processes", "0", "whole number from 1"),
+        ("--first-port", "80", "from 1024 to 65535"),
+        ("--base-path", "kal bar", "should look like /kalbar"),
+    ],
 )
 def test_serve_script_refuses_bad_options(option: str, value: str, message: str) -> None:
     result = subprocess.run(
@@ -175,8 +179,9 @@ def _get(url: str, *, cookie: str = "") -> tuple[int, str, str]:
 
 
 @contextlib.contextmanager
-def _served(tmp_path: Path, *, processes: int) -> Iterator[str]:
-    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site; its URL."""
+def _served(tmp_path: Path, *, processes: int, base_path: str = "") -> Iterator[str]:
+    """tools/serve.sh with ``processes`` processes and a plain-HTTP loopback site, under
+    ``base_path`` (like ``/kalbar``) if given; its URL, the base path included."""
     first, proxy_port = _free_ports(processes + 1), 0
     proxy_port = first + processes
     config = tmp_path / "Caddyfile"
@@ -188,10 +193,10 @@ def _served(tmp_path: Path, *, processes: int) -> Iterator[str]:
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         ["bash", str(SERVE), "--processes", str(processes), "--first-port", str(first),
-         "--caddyfile", str(config)],
+         "--caddyfile", str(config), "--base-path", base_path],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{proxy_port}"
+    url = f"http://127.0.0.1:{proxy_port}{base_path}"
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -229,6 +234,29 @@ def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
         page = _get(f"{url}/", cookie=sticky)
         assert page[0] == 200 and "<noscript>" in page[1]
         # The websocket Streamlit talks over is upgraded through the proxy.
+        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        with connect(
+            ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": sticky},  # type: ignore[list-item]
+            open_timeout=10, proxy=None,
+        ) as ws:  # fmt: skip
+            assert ws.subprotocol == "streamlit"
+        _check_compression_and_caching(url, sticky, page[1])
+
+
+@needs_caddy
+def test_one_process_under_a_path_behind_the_proxy(tmp_path: Path) -> None:
+    """Served under /kalbar (an office intranet's path): Caddy's health checks find the
+    process there, so the page, the websocket and the map files all answer under it."""
+    from websockets.sync.client import connect
+
+    with _served(tmp_path, processes=1, base_path="/kalbar") as url:
+        # Several checks apart, so a failing health check would have marked it down (503).
+        time.sleep(11)
+        status, body, cookie = _get(f"{url}/_stcore/health")
+        assert (status, body) == (200, "ok")
+        sticky = cookie.split(";")[0]
+        page = _get(f"{url}/", cookie=sticky)
+        assert page[0] == 200 and "<noscript>" in page[1]
         ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         with connect(
             ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": sticky},  # type: ignore[list-item]
