@@ -219,8 +219,6 @@ def _served(tmp_path: Path, *, processes: int, base_path: str = "") -> Iterator[
 
 @needs_caddy
 def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
-    from websockets.sync.client import connect
-
     with _served(tmp_path, processes=2) as url:
         status, body, cookie = _get(f"{url}/_stcore/health")
         assert (status, body) == (200, "ok")
@@ -231,39 +229,36 @@ def test_two_processes_behind_the_proxy(tmp_path: Path) -> None:
         # ... with it, a visitor stays with one (no new cookie is handed out).
         sticky = cookie.split(";")[0]
         assert {_get(f"{url}/_stcore/health", cookie=sticky)[2] for _ in range(5)} == {""}
-        page = _get(f"{url}/", cookie=sticky)
-        assert page[0] == 200 and "<noscript>" in page[1]
-        # The websocket Streamlit talks over is upgraded through the proxy.
-        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
-        with connect(
-            ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": sticky},  # type: ignore[list-item]
-            open_timeout=10, proxy=None,
-        ) as ws:  # fmt: skip
-            assert ws.subprotocol == "streamlit"
-        _check_compression_and_caching(url, sticky, page[1])
+        _check_page_and_websocket(url, sticky)
 
 
 @needs_caddy
 def test_one_process_under_a_path_behind_the_proxy(tmp_path: Path) -> None:
     """Served under /kalbar (an office intranet's path): Caddy's health checks find the
     process there, so the page, the websocket and the map files all answer under it."""
-    from websockets.sync.client import connect
-
     with _served(tmp_path, processes=1, base_path="/kalbar") as url:
-        # Several checks apart, so a failing health check would have marked it down (503).
+        # Past Caddy's next health check (every 10 s): a check at the wrong address would
+        # have marked the process down by now, and every answer would be a 503.
         time.sleep(11)
         status, body, cookie = _get(f"{url}/_stcore/health")
         assert (status, body) == (200, "ok")
-        sticky = cookie.split(";")[0]
-        page = _get(f"{url}/", cookie=sticky)
-        assert page[0] == 200 and "<noscript>" in page[1]
-        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
-        with connect(
-            ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": sticky},  # type: ignore[list-item]
-            open_timeout=10, proxy=None,
-        ) as ws:  # fmt: skip
-            assert ws.subprotocol == "streamlit"
-        _check_compression_and_caching(url, sticky, page[1])
+        _check_page_and_websocket(url, cookie.split(";")[0])
+
+
+def _check_page_and_websocket(url: str, cookie: str) -> None:
+    """The page and the websocket Streamlit talks over answer through the proxy, with the
+    public files' compression and caching (:func:`_check_compression_and_caching`)."""
+    from websockets.sync.client import connect
+
+    page = _get(f"{url}/", cookie=cookie)
+    assert page[0] == 200 and "<noscript>" in page[1]
+    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    with connect(
+        ws_url, subprotocols=["streamlit"], additional_headers={"Cookie": cookie},  # type: ignore[list-item]
+        open_timeout=10, proxy=None,
+    ) as ws:  # fmt: skip
+        assert ws.subprotocol == "streamlit"
+    _check_compression_and_caching(url, cookie, page[1])
 
 
 def _check_compression_and_caching(url: str, cookie: str, page: str) -> None:
