@@ -2,12 +2,14 @@
 
 Streamlit talks to the browser over a websocket, which cannot set a cookie, and a cookie set
 by page JavaScript could not be HttpOnly. So :mod:`dashboard.server` mounts these routes on
-Streamlit's own server (``st.App(routes=...)``):
+Streamlit's own server (``st.App(routes=...)``), under its base path if it has one
+(``server.baseUrlPath``, like ``/kalbar``; shown here without):
 
 - ``POST /_kalbar/session`` with a one-time code (:func:`geodata.access.gateway.cookie_code`) in the
   body: the code is swapped for the session token, which comes back only as
-  ``Set-Cookie: kalbar_session=...; HttpOnly; SameSite=Strict; Path=/`` (``Secure`` behind
-  HTTPS), lasting as long as the session. The token is never in a URL, the page or a log.
+  ``Set-Cookie: kalbar_session=...; HttpOnly; SameSite=Strict; Path=/`` (``Path=/kalbar``
+  under a base path; ``Secure`` behind HTTPS), lasting as long as the session. The token is
+  never in a URL, the page or a log.
 - ``POST /_kalbar/logout``: ends the cookie's session in the store and deletes the cookie.
 
 Both refuse a request from another site (``Sec-Fetch-Site``/``Origin`` checked). On the next
@@ -45,6 +47,12 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+def _cookie_path(request: Request, route: str) -> str:
+    """The server's base path, which the cookie is for: what precedes ``route`` ("/" if none)."""
+    path = request.url.path
+    return path[: -len(route)] if path.endswith(route) and len(path) > len(route) else "/"
+
+
 def _secure(request: Request) -> bool:
     """True behind HTTPS (directly, or a proxy that says so)."""
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
@@ -66,7 +74,7 @@ async def set_session_cookie(request: Request) -> Response:
         COOKIE,
         token,
         max_age=seconds,
-        path="/",
+        path=_cookie_path(request, SESSION_PATH),
         secure=_secure(request),
         httponly=True,
         samesite="strict",
@@ -83,12 +91,19 @@ async def clear_session_cookie(request: Request) -> Response:
         gateway.logout(token)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.delete_cookie(
-        COOKIE, path="/", secure=_secure(request), httponly=True, samesite="strict"
+        COOKIE,
+        path=_cookie_path(request, LOGOUT_PATH),
+        secure=_secure(request),
+        httponly=True,
+        samesite="strict",
     )
     return response
 
 
-ROUTES: Final = (
-    Route(SESSION_PATH, set_session_cookie, methods=["POST"]),
-    Route(LOGOUT_PATH, clear_session_cookie, methods=["POST"]),
-)
+def routes(base_path: str = "") -> tuple[Route, ...]:
+    """The two routes, under the server's ``base_path`` ("" or like "/kalbar"): Streamlit's
+    ``st.App`` mounts its users' routes as they are, not under ``server.baseUrlPath``."""
+    return (
+        Route(base_path + SESSION_PATH, set_session_cookie, methods=["POST"]),
+        Route(base_path + LOGOUT_PATH, clear_session_cookie, methods=["POST"]),
+    )

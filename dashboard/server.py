@@ -21,7 +21,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import net_util
 
-from dashboard.cookies import ROUTES
+from dashboard.cookies import routes
+from dashboard.geostatic import base_path
 from dashboard.media import MediaGuard
 from dashboard.memory import freeze_app_modules
 
@@ -31,6 +32,10 @@ from dashboard.memory import freeze_app_modules
 # .streamlit/config.toml. (Private attributes: tests/test_security_config.py guards them.)
 net_util._external_ip = net_util._internal_ip = "127.0.0.1"
 
-app = st.App(Path(__file__).with_name("app.py"), routes=ROUTES, middleware=[Middleware(MediaGuard)])
+app = st.App(
+    Path(__file__).with_name("app.py"),
+    routes=routes(base_path()),
+    middleware=[Middleware(MediaGuard)],
+)
 # Before any session: the app's modules out of the garbage collector's way (memory.py).
 freeze_app_modules()

@@ -136,14 +136,20 @@ def test_a_cookie_code_expires(gw_store: GatewayStore, monkeypatch: pytest.Monke
     assert gateway.redeem_cookie_code(code) is None
 
 
-def _call(handler: object, *, body: str = "", headers: dict[str, str] | None = None) -> Response:
-    """Call a route handler as Streamlit's server would (an ASGI HTTP request)."""
+def _call(
+    handler: object,
+    *,
+    body: str = "",
+    headers: dict[str, str] | None = None,
+    path: str = cookies.SESSION_PATH,
+) -> Response:
+    """Call a route handler as Streamlit's server would (an ASGI HTTP request to ``path``)."""
     sent = {"host": "localhost:8501", "sec-fetch-site": "same-origin", **(headers or {})}
     scope = {
         "type": "http",
         "method": "POST",
         "scheme": "http",
-        "path": cookies.SESSION_PATH,
+        "path": path,
         "query_string": b"",
         "server": ("localhost", 8501),
         "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
@@ -178,6 +184,27 @@ def test_the_cookie_route_sets_an_httponly_strict_cookie(gw_store: GatewayStore)
         headers={"x-forwarded-proto": "https"},
     )
     assert "secure" in _set_cookie(behind_https).lower()
+
+
+def test_under_a_base_path_the_routes_and_the_cookie_are_there(gw_store: GatewayStore) -> None:
+    """Served under /kalbar (server.baseUrlPath), the page posts to /kalbar/_kalbar/...: the
+    routes answer there, and the cookie is for /kalbar only (not the intranet's other apps)."""
+    assert [route.path for route in cookies.routes("/kalbar")] == [
+        f"/kalbar{cookies.SESSION_PATH}",
+        f"/kalbar{cookies.LOGOUT_PATH}",
+    ]
+    assert [route.path for route in cookies.routes()] == [cookies.SESSION_PATH, cookies.LOGOUT_PATH]
+    login = _login("planner")
+    code = gateway.cookie_code(login)
+    response = _call(cookies.set_session_cookie, body=code, path=f"/kalbar{cookies.SESSION_PATH}")
+    assert "path=/kalbar;" in _set_cookie(response).lower()
+    at_root = _call(cookies.set_session_cookie, body=gateway.cookie_code(login))
+    assert "path=/;" in _set_cookie(at_root).lower()
+    cookie = {"cookie": f"{cookies.COOKIE}={login.token}"}
+    logout = _call(
+        cookies.clear_session_cookie, headers=cookie, path=f"/kalbar{cookies.LOGOUT_PATH}"
+    )
+    assert "path=/kalbar;" in _set_cookie(logout).lower()
 
 
 def test_the_cookie_routes_refuse_other_sites_and_bad_codes(gw_store: GatewayStore) -> None:

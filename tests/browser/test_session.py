@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,17 +43,24 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["", "/kalbar"], ids=["root", "base-path"])
 def server_url(
-    store_url: str, artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    store_url: str,
+    artifacts_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[str]:
-    """``streamlit run dashboard/server.py`` on the store, on a free localhost port."""
+    """``streamlit run dashboard/server.py`` on the store, on a free localhost port: at the
+    server's root, and under a base path (``server.baseUrlPath``) as an intranet serves it."""
     env = {
         "KALBAR_DATABASE_URL": store_url,
         "KALBAR_CONFIG": str(tmp_path_factory.mktemp("cfg") / "none.toml"),
     }
     with serve_streamlit(
-        artifacts_dir / "streamlit-session.log", env=env, script=SERVER_SCRIPT
+        artifacts_dir / "streamlit-session.log",
+        env=env,
+        script=SERVER_SCRIPT,
+        base_url_path=request.param,
     ) as url:
         yield url
 
@@ -95,7 +103,8 @@ def test_a_login_survives_a_reload_until_logout(
     _wait_logged_in(page)
     cookie = _session_cookie(page.context, present=True)
     token = str(cookie["value"])
-    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == (urlsplit(server_url).path or "/")  # this app's path only
     assert cookie["expires"] > time.time() + 3600  # as long as the session (8 h)
     assert token not in page.evaluate("document.cookie")  # page script cannot read it
     assert open_store(store_url).accounts.session(auth._token_hash(token)) is not None
