@@ -95,6 +95,7 @@ def test_serve_script_lists_every_process_on_loopback() -> None:
         ("--processes", "0", "whole number from 1"),
         ("--first-port", "80", "from 1024 to 65535"),
         ("--base-path", "kal bar", "should look like /kalbar"),
+        ("--base-path", "/intranet/static", "not static"),  # would compress pages (BREACH)
     ],
 )
 def test_serve_script_refuses_bad_options(option: str, value: str, message: str) -> None:
@@ -243,6 +244,14 @@ def test_one_process_under_a_path_behind_the_proxy(tmp_path: Path) -> None:
         status, body, cookie = _get(f"{url}/_stcore/health")
         assert (status, body) == (200, "ok")
         _check_page_and_websocket(url, cookie.split(";")[0])
+        # The login-cookie route is there too: a forged code is refused by it (403), where a
+        # missing route would get Streamlit's 404 or 405.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        forged = urllib.request.Request(f"{url}/_kalbar/session", data=b"forged", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            opener.open(forged, timeout=5)
+        answer.value.close()
+        assert answer.value.code == 403
 
 
 def _check_page_and_websocket(url: str, cookie: str) -> None:

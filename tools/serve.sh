@@ -5,7 +5,7 @@
 #   bash tools/serve.sh --print-upstreams [--processes N] [--first-port P]
 #
 # Starts N processes (default: the number of cores) of `streamlit run dashboard/server.py`
-# on 127.0.0.1:P, P+1, ... (default P = 8501), waits until each answers /_stcore/health,
+# on 127.0.0.1:P, P+1, ... (default P = 8501), waits until each answers [path]/_stcore/health,
 # then runs `caddy run` with FILE (default deploy/Caddyfile), KALBAR_UPSTREAMS set to those
 # addresses (deploy/kalbar-app.caddy: sticky sessions by cookie). Every process reads the
 # same configuration, so all share the PostGIS store (KALBAR_DATABASE_URL). Ctrl-C, or the
@@ -41,9 +41,14 @@ done
 [[ "$first_port" =~ ^[0-9]+$ ]] && [ "$first_port" -ge 1024 ] \
     && [ $((first_port + processes - 1)) -le 65535 ] \
     || die "--first-port should leave room for $processes ports from 1024 to 65535, got '$first_port'"
+given_path="$base_path"
 base_path="${base_path%/}"
-[ -z "$base_path" ] || [[ "$base_path" =~ ^(/[A-Za-z0-9._-]+)+$ ]] \
-    || die "--base-path should look like /kalbar (letters, digits, . _ -), got '$base_path'"
+# Folder names of letters, digits, . _ - (not starting with a dot); none of Streamlit's own
+# (static, component, app, media, _stcore): Caddy matches */static/* and */component/* to
+# compress public files only, and a page under such a path would be compressed too (BREACH).
+[ -z "$base_path" ] || { [[ "$base_path" =~ ^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$ ]] \
+    && ! [[ "/$base_path/" =~ /(static|component|app|media|_stcore)/ ]]; } \
+    || die "--base-path should look like /kalbar (letters, digits, . _ -; not static, component, app, media or _stcore), got '$given_path'"
 export KALBAR_BASE_PATH="$base_path"
 
 ports=()
