@@ -22,6 +22,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.cookies import COOKIE, LOGOUT_PATH, SESSION_PATH
+from dashboard.geostatic import base_path
 from dashboard.text import tr
 from geodata.access import RoleView, gateway
 from geodata.access.auth import AuthenticationError, User
@@ -71,8 +72,7 @@ def browser_cookie() -> str:
 
 def _post_script(path: str, body: str) -> None:
     """Let the browser POST ``body`` to ``path`` on this server (same origin, no output)."""
-    base = "/" + str(st.get_option("server.baseUrlPath") or "").strip("/")
-    url = json.dumps(base.rstrip("/") + path)
+    url = json.dumps(base_path() + path)
     st.html(
         f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', "
         f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(body)}}});</script>",
