@@ -36,7 +36,7 @@ LOGOUT_PATH: Final = "/_kalbar/logout"
 _MAX_BODY: Final = 256
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """True unless the browser says the request came from another site."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:
@@ -60,7 +60,7 @@ def _secure(request: Request) -> bool:
 
 async def set_session_cookie(request: Request) -> Response:
     """Swap a one-time code for the HttpOnly session cookie (204), or refuse (403)."""
-    if not _same_origin(request):
+    if not same_origin(request):
         return Response(status_code=403)
     body = await request.body()
     code = body[:_MAX_BODY].decode("ascii", "replace").strip()
@@ -84,7 +84,7 @@ async def set_session_cookie(request: Request) -> Response:
 
 async def clear_session_cookie(request: Request) -> Response:
     """End the cookie's session in the store and delete the cookie (204)."""
-    if not _same_origin(request):
+    if not same_origin(request):
         return Response(status_code=403)
     token = request.cookies.get(COOKIE, "")
     if gateway.session_for_token(token) is not None:

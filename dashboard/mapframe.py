@@ -29,7 +29,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, NamedTuple, TypeVar, cast
 
 import folium
 import geopandas as gpd
@@ -65,9 +65,20 @@ class BaseFrame:
     geometry_urls: tuple[str, ...]
 
 
+class Layers(NamedTuple):
+    """The filtered layers of one state: their feature groups, the units the map counts and
+    what must live as long as the frame (the publisher of the case details its script
+    fetches, :mod:`dashboard.casedetails`)."""
+
+    groups: list[folium.FeatureGroup]
+    units: gpd.GeoDataFrame
+    keep: object = None
+
+
 @dataclass(frozen=True)
 class MapFrame:
-    """What the map component needs for one state, and the units the map counts."""
+    """What the map component needs for one state, the units the map counts and what the
+    frame keeps alive (:attr:`Layers.keep`)."""
 
     base: BaseFrame
     units: gpd.GeoDataFrame
@@ -75,6 +86,7 @@ class MapFrame:
     layer_control: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+    keep: object = None
 
     @property
     def size_bytes(self) -> int:
@@ -115,16 +127,14 @@ def _render_base(m: folium.Map) -> BaseFrame:
     return BaseFrame(m, script, header, html, map_id, tuple(fetched_urls(m)))
 
 
-def _render_layers(
-    base: BaseFrame, groups: list[folium.FeatureGroup], units: gpd.GeoDataFrame
-) -> MapFrame:
+def _render_layers(base: BaseFrame, layers: Layers) -> MapFrame:
     """The filtered layers' script and a layer switcher listing them with the base's layers."""
     m = base.folium_map
     with _render_lock:
         added = []
         try:
             script = ""
-            for index, group in enumerate(groups):
+            for index, group in enumerate(layers.groups):
                 script += sf._get_feature_group_string(group, map=m, idx=index)
                 added.append(group.get_name())
             control = folium.LayerControl(collapsed=False, position="topright")
@@ -136,18 +146,17 @@ def _render_layers(
             for name in added:
                 m._children.pop(name, None)
     css, js = frame_links(css, js, base.geometry_urls)
-    return MapFrame(base, units, script, layer_control, css, js)
+    return MapFrame(base, layers.units, script, layer_control, css, js, layers.keep)
 
 
 def map_frame(
     base_key: Hashable,
     build_base: Callable[[], folium.Map],
     layers_key: Hashable,
-    build_layers: Callable[[], tuple[list[folium.FeatureGroup], gpd.GeoDataFrame]],
+    build_layers: Callable[[], Layers],
 ) -> MapFrame:
     """The map of one state: the base of ``base_key`` (built by ``build_base()`` when
-    missing) and the filtered layers of ``layers_key`` (``build_layers()``: the feature
-    groups and the counted units).
+    missing) and the filtered layers of ``layers_key`` (built by ``build_layers()``).
 
     ``base_key`` must hold everything the base shows, the access level and data version
     included; ``layers_key`` what the filtered layers add (the case filter). The base's
@@ -156,8 +165,7 @@ def map_frame(
     base = _bases.get(base_key, lambda: _render_base(serve_reference_layers(build_base())))
 
     def build() -> MapFrame:
-        groups, units = build_layers()
-        return _render_layers(base, groups, units)
+        return _render_layers(base, build_layers())
 
     return _frames.get((base_key, layers_key), build)
 

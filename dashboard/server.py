@@ -1,10 +1,12 @@
 """Serve the dashboard with its login-cookie routes: ``streamlit run dashboard/server.py``.
 
 The same app as ``dashboard/app.py`` (which still runs alone, but then a login does not
-survive a reload, and download URLs are not guarded): Streamlit's ``st.App`` adds the two
-routes of :mod:`dashboard.cookies` to its own server, so the session token can live in an
-HttpOnly, SameSite=Strict cookie, and :class:`dashboard.media.MediaGuard` in front of it, so
-a download URL answers only a live session and only for a minute. Before any session it
+survive a reload, download URLs are not guarded and the map carries its case details):
+Streamlit's ``st.App`` adds the two routes of :mod:`dashboard.cookies` to its own server, so
+the session token can live in an HttpOnly, SameSite=Strict cookie, the route of
+:mod:`dashboard.casedetails`, so the map fetches a case's details when its tooltip first
+opens, and :class:`dashboard.media.MediaGuard` in front of it, so a download URL answers
+only a live session and only for a minute. Before any session it
 imports the app's modules and freezes them out of the garbage collector's way
 (:mod:`dashboard.memory`).
 """
@@ -21,7 +23,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import net_util
 
-from dashboard.cookies import routes
+from dashboard import casedetails, cookies
 from dashboard.geostatic import base_path
 from dashboard.media import MediaGuard
 from dashboard.memory import freeze_app_modules
@@ -34,7 +36,7 @@ net_util._external_ip = net_util._internal_ip = "127.0.0.1"
 
 app = st.App(
     Path(__file__).with_name("app.py"),
-    routes=routes(base_path()),
+    routes=[*cookies.routes(base_path()), *casedetails.routes(base_path())],
     middleware=[Middleware(MediaGuard)],
 )
 # Before any session: the app's modules out of the garbage collector's way (memory.py).

@@ -7,7 +7,7 @@ The cases' data work (filtering, placing in units, counting, drawable points) li
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from layers.legend import LegendItem
 
 CaseMode = Literal["cluster", "heat"]
+#: Publishes a map's case details (their JSON text) where the browser can fetch them, with
+#: the login: returns the URL (:func:`cases_layer`).
+PublishDetails = Callable[[str], str]
 #: Above this many cases the markers carry only a short tooltip, to keep the page light.
 DETAILED_TOOLTIP_LIMIT: Final = 3_000
 #: Zoom from which clustered cases show as single points.
@@ -79,25 +82,74 @@ def case_tooltip_values(case: Mapping[str, Any], *, lang: str) -> list[str]:
     return [escape_text(value) for value in values]
 
 
-def _cluster_callback(labels: list[str]) -> str:
-    """JS that draws one case: a circle with a tooltip table built from escaped values."""
-    return f"""
-function (row) {{
-    var labels = {json.dumps(labels)};
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {{
+#: JS: the tooltip table of one case from its escaped labels and values (empty values left out).
+_TABLE_JS: Final = """function (labels, values) {
+    var cells = "";
+    for (var i = 0; i < values.length; i++) {
+        if (values[i]) {
+            cells += "<tr><th>" + labels[i] + "</th><td>" + values[i] + "</td></tr>";
+        }
+    }
+    return '<table class="kb-table">' + cells + "</table>";
+}"""
+#: JS: the circle of one case (or of ``row[3]`` cases at one place).
+_CIRCLE_JS: Final = f"""L.circleMarker(new L.LatLng(row[0], row[1]), {{
         radius: 6, color: "#ffffff", weight: 1, fillColor: "{styles.CASE}", fillOpacity: 0.9,
         cases: row[3] || 1
-    }});
-    var cells = "";
-    for (var i = 0; i < row[2].length; i++) {{
-        if (row[2][i]) {{
-            cells += "<tr><th>" + labels[i] + "</th><td>" + row[2][i] + "</td></tr>";
+    }})"""
+
+
+def _cluster_callback(labels: list[str]) -> str:
+    """JS that draws one case: a circle with a tooltip table of the values in ``row[2]``."""
+    return f"""(function () {{
+    var labels = {json.dumps(labels)};
+    var table = {_TABLE_JS};
+    return function (row) {{
+        var marker = {_CIRCLE_JS};
+        marker.bindTooltip(table(labels, row[2]));
+        return marker;
+    }};
+}})()"""
+
+
+def _fetching_callback(labels: list[str], url: str, lang: str) -> str:
+    """JS that draws one case: a circle whose tooltip shows the values of case ``row[2]`` in
+    the details at ``url``, fetched (with the login cookie) when a tooltip first opens."""
+    texts = {
+        "loading": escape_text(t("map.details_loading", lang)),
+        "failed": escape_text(t("map.details_failed", lang)),
+    }
+    return f"""(function () {{
+    var labels = {json.dumps(labels)}, texts = {json.dumps(texts)};
+    var table = {_TABLE_JS};
+    var details = null, failed = false, pending = null;
+    function load() {{
+        if (!pending) {{
+            failed = false;
+            pending = fetch({json.dumps(url)}, {{credentials: "same-origin"}})
+                .then(function (response) {{
+                    if (!response.ok) {{ throw new Error("HTTP " + response.status); }}
+                    return response.json();
+                }})
+                .then(function (rows) {{ details = rows; }},
+                      function () {{ failed = true; pending = null; }});
         }}
+        return pending;
     }}
-    marker.bindTooltip('<table class="kb-table">' + cells + "</table>");
-    return marker;
-}}
-"""
+    return function (row) {{
+        var marker = {_CIRCLE_JS};
+        function tip() {{
+            if (details) {{ return table(labels, details[row[2]] || []); }}
+            return failed ? texts.failed : texts.loading;
+        }}
+        marker.bindTooltip(tip);
+        marker.kbDetails = load;
+        marker.on("tooltipopen", function () {{
+            if (!details) {{ load().then(function () {{ marker.setTooltipContent(tip); }}); }}
+        }});
+        return marker;
+    }};
+}})()"""
 
 
 # Clusters count cases, not markers: a marker may stand for several cases at one place.
@@ -143,13 +195,21 @@ def _places(cases: gpd.GeoDataFrame, lang: str) -> list[list]:
 
 
 def cases_layer(
-    cases: gpd.GeoDataFrame, *, lang: str, mode: CaseMode = "cluster", show: bool = True
+    cases: gpd.GeoDataFrame,
+    *,
+    lang: str,
+    mode: CaseMode = "cluster",
+    show: bool = True,
+    publish_details: PublishDetails | None = None,
 ) -> folium.map.Layer:
     """Cases as clustered points (single points from zoom 11) or as a heat map.
 
     ``cases`` come from :func:`case_points`; tooltips are escaped. Above
     ``DETAILED_TOOLTIP_LIMIT`` cases one marker stands for each distinct place (about 10 m),
     with the number of its cases, so the page stays light; clusters count cases either way.
+    With ``publish_details``, the detailed tooltips are not in the layer: they are handed to
+    it as JSON (one list of escaped values per case) and fetched from the URL it returns
+    when a tooltip first opens, so the map carries only positions.
     """
     from folium.plugins import FastMarkerCluster, HeatMap  # only when drawing
 
@@ -162,20 +222,29 @@ def cases_layer(
         return HeatMap(data, name=name, show=show, radius=14, blur=18, min_opacity=0.3)
     if len(cases) > DETAILED_TOOLTIP_LIMIT:
         data = _places(cases, lang)
-        labels = [escape_text(t("map.layer.cases", lang))]
+        callback = _cluster_callback([escape_text(t("map.layer.cases", lang))])
     else:
-        columns = {c: cases[c].tolist() for c in _TOOLTIP_COLUMNS if c in cases.columns}
-        records = (
-            dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
-        )
-        values = [case_tooltip_values(case, lang=lang) for case in records]
-        data = [[float(y), float(x), v, 1] for y, x, v in zip(lat, lon, values, strict=True)]
-        labels = _tooltip_labels(lang)
+        values = case_details(cases, lang=lang)
+        if publish_details is None:
+            data = [[float(y), float(x), v, 1] for y, x, v in zip(lat, lon, values, strict=True)]
+            callback = _cluster_callback(_tooltip_labels(lang))
+        else:
+            url = publish_details(json.dumps(values, ensure_ascii=False))
+            points = zip(lat.tolist(), lon.tolist(), strict=True)
+            data = [[y, x, index, 1] for index, (y, x) in enumerate(points)]
+            callback = _fetching_callback(_tooltip_labels(lang), url, lang)
     return FastMarkerCluster(
         data,
-        callback=_cluster_callback(labels),
+        callback=callback,
         name=name,
         show=show,
         icon_create_function=_CLUSTER_ICON,
         options={"disableClusteringAtZoom": UNCLUSTER_ZOOM, "chunkedLoading": True},
     )
+
+
+def case_details(cases: gpd.GeoDataFrame, *, lang: str) -> list[list[str]]:
+    """The escaped tooltip values of every case (:func:`case_tooltip_values`), in order."""
+    columns = {c: cases[c].tolist() for c in _TOOLTIP_COLUMNS if c in cases.columns}
+    records = (dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True))
+    return [case_tooltip_values(case, lang=lang) for case in records]

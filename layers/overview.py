@@ -20,7 +20,7 @@ from geodata.settings import Level
 from layers import styles
 from layers._assets import use_local_assets
 from layers.boundaries import border_layer, sarawak_layer, units_layer
-from layers.cases import CaseMode, cases_layer, cases_legend
+from layers.cases import CaseMode, PublishDetails, cases_layer, cases_legend
 from layers.choropleth import Scheme, choropleth_fill, choropleth_shapes
 from layers.crossings import crossings_layer, crossings_legend, with_reference_posts
 from layers.legend import LegendItem, add_banner, legend_html
@@ -141,10 +141,17 @@ def base_map(data: MapData, options: MapOptions, *, lang: str) -> folium.Map:
     return use_local_assets(m)
 
 
-def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[folium.FeatureGroup]:
+def filtered_layers(
+    data: MapData,
+    options: MapOptions,
+    *,
+    lang: str,
+    publish_details: PublishDetails | None = None,
+) -> list[folium.FeatureGroup]:
     """The layers that follow the case filter, each in a feature group: the fill of the
     base's choropleth shapes by ``data.units`` (with the map's legend) and, if any, the
-    cases. Meant for a map made by :func:`base_map` from the same units."""
+    cases (their tooltips fetched through ``publish_details``, see :func:`cases_layer`).
+    Meant for a map made by :func:`base_map` from the same units."""
     fill, classes = choropleth_fill(
         data.units,
         column=options.measure,
@@ -172,7 +179,9 @@ def filtered_layers(data: MapData, options: MapOptions, *, lang: str) -> list[fo
     groups = [units]
     if len(data.case_points):
         points = on_grid(data.case_points, mode=options.case_mode)
-        cases = cases_layer(points, lang=lang, mode=options.case_mode)
+        cases = cases_layer(
+            points, lang=lang, mode=options.case_mode, publish_details=publish_details
+        )
         group = folium.FeatureGroup(name=cases.layer_name)
         cases.control = False
         cases.add_to(group)

@@ -7,6 +7,7 @@ loaders and of the functions under test) or from small hand-built cases.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from functools import cache
 
@@ -18,7 +19,7 @@ import pytest
 from folium.plugins import FastMarkerCluster, HeatMap
 
 from geodata import reference
-from geodata.i18n import format_date
+from geodata.i18n import format_date, t
 from geodata.records.cases import (
     CaseFilter,
     case_points,
@@ -392,6 +393,26 @@ def test_cluster_layer_has_one_marker_per_point(located: gpd.GeoDataFrame) -> No
     reported = format_date(first["date_reported"].date(), "en")
     assert first["case_id"] in str(tip)
     assert reported in str(tip) and re.search(r"\d+ [A-Z][a-z]+ \d{4}", reported)
+
+
+def test_published_details_leave_the_layer_with_positions_only(located: gpd.GeoDataFrame) -> None:
+    """With a publisher the layer holds positions and row numbers; the details go to the
+    publisher as JSON, row for row, and the layer fetches them from the URL it gave."""
+    points = case_points(filter_cases(located, CaseFilter()), reference.load_gazetteer())
+    published: list[str] = []
+
+    def publish(text: str) -> str:
+        published.append(text)
+        return "/_kalbar/details/test-key"
+
+    layer = cases_layer(points, lang="id", publish_details=publish)
+    html = folium.Map(tiles=None).add_child(layer).get_root().render()
+    assert [row[2:] for row in layer.data] == [[i, 1] for i in range(len(points))]
+    assert json.loads(published[0]) == cases_module.case_details(points, lang="id")
+    assert not any(case_id in html for case_id in points["case_id"])
+    assert '"/_kalbar/details/test-key"' in html and json.dumps(t("map.details_loading", "id")) in html
+    first = cases_layer(points, lang="id").data[0]
+    assert first[:2] == layer.data[0][:2] and json.loads(published[0])[0] == first[2]
 
 
 def test_large_layers_have_one_marker_per_place_counting_its_cases(

@@ -10,17 +10,16 @@ import datetime as dt
 from dataclasses import replace
 from typing import cast
 
-import folium
 import geopandas as gpd
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import casedetails, data, state
 from dashboard.charts import case_charts
 from dashboard.context import page_start
 from dashboard.exports import checked_download_button
 from dashboard.filters import describe_filter
 from dashboard.guide import first_run_pointer
-from dashboard.mapframe import map_frame, show_map
+from dashboard.mapframe import Layers, map_frame, show_map
 from dashboard.panel import unit_panel
 from dashboard.text import count_text, day, num, tr
 from geodata import reference
@@ -171,9 +170,11 @@ def _map_data(*, counted: bool) -> MapData:
     )
 
 
-def _filtered_layers() -> tuple[list[folium.FeatureGroup], gpd.GeoDataFrame]:
+def _filtered_layers() -> Layers:
     counted = _map_data(counted=True)
-    return filtered_layers(counted, options, lang=state.language()), counted.units
+    publish = casedetails.publisher(view.key)  # the cases' tooltips fetched when opened
+    groups = filtered_layers(counted, options, lang=state.language(), publish_details=publish)
+    return Layers(groups, counted.units, keep=publish)
 
 
 def _full_map_html() -> str:

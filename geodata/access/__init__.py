@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -86,6 +86,7 @@ __all__ = [
     "RoleStore",
     "RoleView",
     "Totals",
+    "ViewKey",
     "access_level",
     "allowed",
     "check_demo_dataset",
@@ -147,6 +148,19 @@ Who = Role | HasRole
 def role_of(who: Who) -> Role:
     """The role of a user, a session, or a role name."""
     return check_role(who if isinstance(who, str) else who.role)
+
+
+class ViewKey(NamedTuple):
+    """Which view a session sees: demo or not, its access level and the data version. A
+    file made for one view (:attr:`RoleView.key`) is served only to sessions of that key."""
+
+    demo: bool
+    level: AccessLevel
+    version: str
+
+
+#: The demo mode's access level (synthetic data only).
+DEMO_LEVEL: Final[AccessLevel] = "records"
 
 
 def access_level(who: Who) -> AccessLevel:
@@ -286,6 +300,11 @@ class RoleView:
 
     def __repr__(self) -> str:
         return f"RoleView(level={self.level!r}, version={self.version!r}, demo={self.demo})"
+
+    @property
+    def key(self) -> ViewKey:
+        """Demo or not, the access level and the data version of this view."""
+        return ViewKey(self.demo, self.level, self.version)
 
     @property
     def records_allowed(self) -> bool:
@@ -584,7 +603,7 @@ def demo_view(dataset: Dataset, *, located: gpd.GeoDataFrame | None = None) -> R
     """The demo mode's view: records level, synthetic data only (else DemoDataError)."""
     check_demo_dataset(dataset)
     return RoleView(
-        "records",
+        DEMO_LEVEL,
         located=_located(dataset, located),
         crossings=dataset.crossings,
         shelters=dataset.shelters,

@@ -52,7 +52,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import access, reference
-from geodata.access import ExportFormat, RoleStore, RoleView, auth
+from geodata.access import DEMO_LEVEL, ExportFormat, RoleStore, RoleView, ViewKey, auth
 from geodata.access.auth import Mode, Session, SessionExpiredError, User
 from geodata.caching import LruCache
 from geodata.config import load_config
@@ -90,6 +90,7 @@ __all__ = [
     "role_view",
     "session_for_token",
     "user_for_token",
+    "view_key",
 ]
 
 #: The command that creates the first administrator, as it works from the repository root.
@@ -260,6 +261,19 @@ def _store_dataset(store: Store, version: str) -> tuple[Dataset, gpd.GeoDataFram
         return dataset, _located(dataset)
 
     return _datasets.get(("store", store.url, version), build)
+
+
+def view_key(token: str | None) -> ViewKey | None:
+    """The key of the view (:attr:`RoleView.key`) the holder of ``token`` sees now: the demo
+    view in the demo mode (no token needed), else the view of the token's live session; None
+    when a login is needed and ``token`` is not a live session."""
+    if app_mode() == "demo":
+        dataset, _ = _demo_dataset()
+        return ViewKey(True, DEMO_LEVEL, dataset.version)
+    user = session_for_token(token or "")
+    if user is None:
+        return None
+    return ViewKey(False, access.access_level(user), _store().version())
 
 
 def role_view(user: User | None, *, lang: str = DEFAULT_LANGUAGE) -> RoleView:

@@ -14,7 +14,8 @@ Not a test (nothing is asserted). It starts, side by side on free ports of 127.0
 the floor
     a Streamlit page with a title and four ``st.metric`` (written to a temporary file);
 the dashboard
-    ``streamlit run dashboard/app.py`` on the committed demo data, and once per ``--cases``
+    ``streamlit run dashboard/server.py`` (as the README starts it; ``app.py`` in a baseline
+    checkout older than it) on the committed demo data, and once per ``--cases``
     on synthetic data (``python -m geodata.synthetic --cases N``, kept in a temporary folder
     between runs and named by ``KALBAR_DATA_DIR``).
 
@@ -211,6 +212,13 @@ def reruns(browser: Any, url: str, *, steps: int, timeout_s: float) -> tuple[lis
     return times, received
 
 
+def _entry(checkout: Path) -> Path:
+    """What the README starts in ``checkout``: ``dashboard/server.py`` (the app with its
+    routes), or ``dashboard/app.py`` in a checkout older than it."""
+    server = checkout / "dashboard" / "server.py"
+    return server if server.is_file() else checkout / "dashboard" / "app.py"
+
+
 @contextlib.contextmanager
 def servers(cases: list[int], work: Path, baseline: Path | None) -> Iterator[dict[str, str]]:
     """The floor, the dashboard on demo data (and the ``baseline`` checkout's, if given) and
@@ -220,14 +228,17 @@ def servers(cases: list[int], work: Path, baseline: Path | None) -> Iterator[dic
     with contextlib.ExitStack() as stack:
         urls = {"floor": stack.enter_context(streamlit_server(None, work / "floor.log", app=floor))}
         if baseline is not None:
-            app = baseline / "dashboard" / "app.py"
+            app = _entry(baseline)
             log = ARTIFACTS / "ratios_baseline.log"
             urls["baseline demo"] = stack.enter_context(streamlit_server(None, log, app=app))
-        urls["demo"] = stack.enter_context(streamlit_server(None, ARTIFACTS / "ratios_demo.log"))
+        app = _entry(ROOT)
+        log = ARTIFACTS / "ratios_demo.log"
+        urls["demo"] = stack.enter_context(streamlit_server(None, log, app=app))
         for n in cases:
             folder = synthetic_folder(n)
             log = ARTIFACTS / f"ratios_{n}.log"
-            urls[f"{n:,}"] = stack.enter_context(streamlit_server(folder, log, timeout_s=600))
+            server = streamlit_server(folder, log, timeout_s=600, app=app)
+            urls[f"{n:,}"] = stack.enter_context(server)
         yield urls
 
 

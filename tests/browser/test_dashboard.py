@@ -81,13 +81,27 @@ _JS_UNIT_POINT = f"""(code) => {{
     }}
     return null;
 }}"""
-#: Centre the map, zoomed in, on the marker whose tooltip holds ``mark``; tell if found.
-_JS_SHOW_MARKER = f"""([mark, zoom]) => {{
-    const map = {_JS_MAP};
-    const holds = (layer) => {{
+#: The text of a layer's tooltip ("" without one); a case's tooltip is a function that
+#: shows the details its layer fetched (dashboard/casedetails.py).
+_JS_TIP = """(layer) => {
         const tooltip = layer.getTooltip && layer.getTooltip();
-        return Boolean(tooltip) && String(tooltip.getContent()).includes(mark);
-    }};
+        const content = tooltip ? tooltip.getContent() : "";
+        return String(typeof content === "function" ? content(layer) : content);
+    }"""
+#: Centre the map, zoomed in, on the marker whose tooltip holds ``mark`` (the case layers'
+#: details fetched first); tell if found.
+_JS_SHOW_MARKER = f"""async ([mark, zoom]) => {{
+    const map = {_JS_MAP};
+    const tip = {_JS_TIP};
+    const loads = [];
+    map.eachLayer((layer) => {{
+        if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) {{
+            const fetching = layer.getLayers().find((marker) => marker.kbDetails);
+            if (fetching) loads.push(fetching.kbDetails());
+        }}
+    }});
+    await Promise.all(loads);
+    const holds = (layer) => tip(layer).includes(mark);
     let found = null;
     map.eachLayer((layer) => {{
         if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) {{
@@ -104,11 +118,10 @@ _JS_SHOW_MARKER = f"""([mark, zoom]) => {{
 #: element there (markers move with a CSS transition after the view changes).
 _JS_MARKER_POINT = f"""(mark) => {{
     const map = {_JS_MAP};
+    const tip = {_JS_TIP};
     let found = null;
     map.eachLayer((layer) => {{
-        const tooltip = layer.getTooltip && layer.getTooltip();
-        const own = tooltip && !(layer instanceof L.LayerGroup);
-        if (own && String(tooltip.getContent()).includes(mark)) found = layer;
+        if (!(layer instanceof L.LayerGroup) && tip(layer).includes(mark)) found = layer;
     }});
     const element = found && (found._icon || found._path);
     if (!element) return null;
@@ -603,6 +616,62 @@ def test_hostile_text_shows_as_text_and_runs_nothing(
     assert frame.evaluate("document.title") == frame_title
     assert not dialogs, f"dialogs opened: {dialogs}"
     assert not [url for url in request_log.urls if url.rstrip("/").endswith("/x")]
+
+
+#: Zoom to the first case marker until it is drawn alone; its point (inside the iframe)
+#: once it is the topmost element there, else null.
+_JS_FIRST_CASE_POINT = f"""async () => {{
+    const map = {_JS_MAP};
+    let cluster = null;
+    map.eachLayer((layer) => {{
+        if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) cluster = layer;
+    }});
+    const marker = cluster && cluster.getLayers()[0];
+    if (!marker) return null;
+    if (!marker._map) await new Promise((done) => cluster.zoomToShowLayer(marker, done));
+    if (!marker._path) return null;
+    const frame = map.getContainer().getBoundingClientRect();
+    const point = map.latLngToContainerPoint(marker.getLatLng());
+    const x = frame.left + point.x, y = frame.top + point.y;
+    return document.elementFromPoint(x, y) === marker._path ? {{x, y}} : null;
+}}"""
+
+
+def test_a_case_tooltip_fetches_its_details_when_it_opens(
+    page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """The map carries case positions only; hovering a case fetches its layer's details
+    once, from the details route (never kept by the browser), and shows them."""
+    from playwright.sync_api import expect
+
+    received: list[bytes | str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: received.append(f)))
+    fetched: list[tuple[int, str | None]] = []
+    page.on(
+        "response",
+        lambda response: (
+            fetched.append((response.status, response.headers.get("cache-control")))
+            if "/_kalbar/details/" in response.url
+            else None
+        ),
+    )
+    open_dashboard(page, app_url, artifacts_dir)
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    case_ids = re.compile(rb"SYN-\d{4}-\d{4}")
+    frames = [f if isinstance(f, bytes) else f.encode() for f in received]
+    assert not any(case_ids.search(f) for f in frames), "case details went over the websocket"
+    assert fetched == [], "details were fetched before any tooltip opened"
+
+    _map_iframe(page).scroll_into_view_if_needed()
+    point = wait_in_map(page, _JS_FIRST_CASE_POINT)
+    box = _map_iframe(page).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = _map_frame(page).locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text(_t("case.case_id"), timeout=10_000)
+    assert case_ids.search((tooltip.text_content() or "").encode())
+    assert fetched == [(200, "no-store")]
+    shot(page, artifacts_dir, "case_details_tooltip")
 
 
 @pytest.mark.parametrize("path", ["data", "tentang"])
