@@ -14,7 +14,9 @@ attachment``) only
    noted, after it was first served; an expired URL never opens again.
 
 Anything else gets ``403`` with a one-line text. Images and other inline media pass as they
-are (the favicon, say).
+are (the favicon, say). Downloads are never compressed: the guard takes ``Accept-Encoding``
+off ``/media/`` requests (and refuses an attachment that comes back encoded), so the length
+a production was noted with is the length served, and the owner check always applies.
 """
 
 from __future__ import annotations
@@ -109,14 +111,20 @@ class MediaGuard:
         if scope["type"] != "http" or "/media/" not in scope.get("path", ""):
             await self.app(scope, receive, send)
             return
+        # Downloads hold data: never compressed (a compressed length would also not match
+        # the length the production was noted with, and so skip the owner check).
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+        scope = {**scope, "headers": headers}
         refused = False
 
         async def guarded_send(message: Message) -> None:
             nonlocal refused
             if message["type"] == "http.response.start":
-                attachment = _attachment(list(message.get("headers", [])))
-                if attachment is not None and not _allowed(
-                    scope, scope["path"], attachment, time.monotonic()
+                sent = list(message.get("headers", []))
+                attachment = _attachment(sent)
+                encoded = any(k.lower() == b"content-encoding" for k, _ in sent)
+                if attachment is not None and (
+                    encoded or not _allowed(scope, scope["path"], attachment, time.monotonic())
                 ):
                     refused = True
                     await send(

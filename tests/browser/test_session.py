@@ -123,9 +123,16 @@ def test_a_login_survives_a_reload_until_logout(
     media_url = caught.value.url
     assert "/media/" in media_url and caught.value.suggested_filename == "cases.csv"
     assert page.request.get(media_url).status == 200
+    gzip = {"accept-encoding": "gzip, deflate, br"}  # as every browser asks
+    mine = page.request.get(media_url, headers=gzip)
+    assert mine.status == 200 and "content-encoding" not in mine.headers  # data: never compressed
+    other = auth.login(open_store(store_url), username="analyst", password=PASSWORD).token
     stranger = browser.new_context()
     try:
         assert stranger.request.get(media_url).status == 403
+        for headers in ({}, gzip):  # another live session (the same user's, even) gets nothing
+            sent = {"cookie": f"{COOKIE}={other}", **headers}
+            assert stranger.request.get(media_url, headers=sent).status == 403, headers
     finally:
         stranger.close()
     page.goto(f"{server_url}/tentang")
