@@ -8,7 +8,8 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.context import PageData
-from dashboard.text import tr
+from dashboard.text import num, tr
+from geodata.access import MIN_BREAKDOWN_CASES
 from geodata.i18n import vega_locale
 from geodata.records.trends import Frequency
 from layers.charts import category_svg, trend_svg
@@ -45,6 +46,10 @@ def case_charts(page: PageData) -> None:
     st.markdown(trend_svg(trend, frequency=period, lang=lang), unsafe_allow_html=True)
     left, right = st.columns(2)
     by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
+    by_destination = view.case_breakdown("destination", case_filter=case_filter)
+    if by_exploitation.empty and by_destination.empty and not view.records_allowed:
+        st.caption(tr("charts.breakdown_withheld", cases=num(MIN_BREAKDOWN_CASES)))
+        return
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         title = tr("charts.by_exploitation")
@@ -56,7 +61,6 @@ def case_charts(page: PageData) -> None:
     with right:
         title = tr("charts.by_destination")
         st.markdown(f"**{title}**")
-        by_destination = view.case_breakdown("destination", case_filter=case_filter)
         st.markdown(
             category_svg(by_destination, "destination", {}, title=title, lang=lang),
             unsafe_allow_html=True,

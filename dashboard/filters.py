@@ -1,9 +1,9 @@
 """Sidebar filters of the cases, shared by every page that shows cases.
 
 Roles that see records get a date range and every filter. Aggregate roles (the view's
-``filter_options().years_only``) get a range of whole years and coded filters only (the
-destination as a country, no free-text source); :class:`geodata.access.RoleView` applies
-the same coarsening itself, whatever filter it is given.
+``filter_options().years_only``) get a range of whole years only, and a note saying why;
+:class:`geodata.access.RoleView` applies the same coarsening itself, whatever filter it is
+given (a link's, say).
 """
 
 from __future__ import annotations
@@ -249,6 +249,9 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
             _initial_dates(options)
         _quick_period_buttons(options)
         date_from, date_to = _year_range(options) if years_only else _date_range(options)
+        if years_only:  # the data layer drops any other filter for these roles too
+            st.caption(tr("filters.aggregate_note"))
+            return CaseFilter(date_from=date_from, date_to=date_to)
         exploitation = _multiselect(
             "filters.exploitation", state.EXPLOITATION, sorted(EXPLOITATION), "exploitation"
         )
@@ -266,11 +269,7 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
         crossing_types = _multiselect(
             "filters.crossing_type", state.CROSSING_TYPES, sorted(CROSSING_TYPE), "crossing_type"
         )
-        sources = (
-            frozenset()
-            if years_only
-            else _multiselect("filters.source", state.SOURCES, list(options.sources), None)
-        )
+        sources = _multiselect("filters.source", state.SOURCES, list(options.sources), None)
     return CaseFilter(
         date_from=date_from,
         date_to=date_to,

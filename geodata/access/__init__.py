@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, Protocol, cast
 
 import geopandas as gpd
@@ -80,6 +80,7 @@ __all__ = [
     "BREAKDOWNS",
     "EXPORT_FORMATS",
     "FACT_COLUMNS",
+    "MIN_BREAKDOWN_CASES",
     "SHELTER_FIELDS",
     "DemoDataError",
     "FilterOptions",
@@ -107,6 +108,8 @@ ExportFormat = Literal["csv", "csv_excel_id", "xlsx", "geojson", "gpkg"]
 EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "xlsx", "geojson", "gpkg")
 #: Per victim column, the column of each case's victim keys (see :mod:`geodata.access._cellkey`).
 _VICTIM_KEYS: Final = {column: f"_key_{column}" for column in VICTIM_COLUMNS}
+#: Smallest published total an aggregate role sees broken down by a category.
+MIN_BREAKDOWN_CASES: Final = 10
 #: Filters whose cases a view keeps (the page's current one and the one before).
 _FILTERS_KEPT: Final = 2
 #: Published results (totals, trends, breakdowns: small tables) a view keeps, by filter. The
@@ -211,20 +214,19 @@ class Totals:
 
 
 def coarsened_filter(case_filter: CaseFilter | None) -> CaseFilter:
-    """``case_filter`` as an aggregate role may apply it.
+    """``case_filter`` as an aggregate role may apply it: its period only, in whole years.
 
     Dates widen to whole calendar years (``date_from`` to 1 January, ``date_to`` to 31
-    December of their years), destinations keep only their country (``"MY · Sarawak"`` ->
-    ``"MY"``), and the free-text ``sources`` are dropped. Coded filters stay.
+    December of their years). Every other filter (exploitation, victims' sex and age,
+    destination, status, crossing type, source) is dropped: combined with small areas, and
+    compared with each other (a count that changes or not when one value is added), they
+    would tell a single case's profile, or whether a case with a given profile exists.
     """
     case_filter = case_filter or CaseFilter()
     start, end = case_filter.date_from, case_filter.date_to
-    return replace(
-        case_filter,
+    return CaseFilter(
         date_from=None if start is None else dt.date(start.year, 1, 1),
         date_to=None if end is None else dt.date(end.year, 12, 31),
-        destinations=frozenset(value.split("·")[0].strip() for value in case_filter.destinations),
-        sources=frozenset(),
     )
 
 
@@ -330,10 +332,12 @@ class RoleView:
         return cast(pd.DataFrame, self.__results.get(key, build)).copy()
 
     def _selected(self, case_filter: CaseFilter | None, unit: str | None = None) -> pd.DataFrame:
-        """The cases of the filter (coarsened for aggregates), with the victims' cell keys."""
+        """The cases of the filter (coarsened for aggregates, all years for a desa), with
+        the victims' cell keys."""
         case_filter = case_filter or CaseFilter()
         if not self.records_allowed:
-            case_filter = coarsened_filter(case_filter)
+            whole = unit is not None and _unit_level(unit) == "desa"
+            case_filter = coarsened_filter(None if whole else case_filter)
         selected = self._filtered(case_filter)
         if unit is not None:
             level = _unit_level(unit)
@@ -361,7 +365,7 @@ class RoleView:
 
     def filter_options(self) -> FilterOptions:
         """What the case filters can offer: report dates (years for aggregates),
-        destinations (countries for aggregates), sources (none for aggregates)."""
+        destinations and sources (none for aggregates, who filter by period only)."""
         if self._options is None:  # a view never changes: every rerun asks the same
             self._options = self._filter_options()
         return self._options
@@ -381,12 +385,12 @@ class RoleView:
             )
         # Built from published values only: a year or a country whose cases all publish as
         # 0 is not offered, as if it held no case (the list would otherwise tell it does).
+        # No destination is offered: these roles filter by period only (coarsened_filter).
         years = pd.to_datetime(self.case_trend()["period"]).dt.year
-        countries = self.case_breakdown("destination")["destination"]
         return FilterOptions(
             first=dt.date(int(years.min()), 1, 1) if len(years) else None,
             last=dt.date(int(years.max()), 12, 31) if len(years) else None,
-            destinations=tuple(sorted(countries.astype(str))),
+            destinations=(),
             sources=(),
             total=self.case_totals().cases,
             years_only=True,
@@ -418,6 +422,8 @@ class RoleView:
         kecamatan or desa the office's loaded figures (:meth:`population`), with
         ``population_source`` and ``population_year``; units without one get no rate.
         """
+        if not self.records_allowed and level == "desa":
+            case_filter = None  # a desa's count per year would tell when its few cases were
         selected = self._selected(case_filter)
         if level != "kabupaten" and not self.__population.empty:
             people = unit_population(units, level=level, table=self.__population)
@@ -468,10 +474,13 @@ class RoleView:
     ) -> pd.DataFrame:
         """Cases and victims per ``period`` (year or month), published for aggregates.
 
-        Aggregate roles get years whatever ``frequency`` asks: their dates are whole years.
+        Aggregate roles get years whatever ``frequency`` asks: their dates are whole years;
+        and none for a desa (its counts cover all years).
         """
         if not self.records_allowed:
             frequency = "year"
+            if unit is not None and _unit_level(unit) == "desa":
+                return self._remembered(("trend", "desa"), lambda: _no_rows(self.case_trend()))
         return self._remembered(
             ("trend", frequency, case_filter, unit),
             lambda: self._case_trend(frequency, case_filter, unit),
@@ -502,10 +511,21 @@ class RoleView:
         aggregates, whose ``destination`` is the country code).
 
         For aggregates a value whose cases publish as 0 has no row (as a value with no case),
-        and rows are ordered by the published counts, never by the true ones.
+        and rows are ordered by the published counts, never by the true ones. Aggregate roles
+        get breakdowns of the whole province only, and only of a selection that publishes at
+        least :data:`MIN_BREAKDOWN_CASES` cases (else no row): an area's or a small year's
+        breakdowns would each tell one attribute of its few cases.
         """
         if column not in BREAKDOWNS:
             raise not_one_of("column", BREAKDOWNS, column)
+        if not self.records_allowed and (
+            unit is not None
+            or self.case_totals(case_filter=case_filter).cases < MIN_BREAKDOWN_CASES
+        ):
+            return self._remembered(
+                ("breakdown", column, None, "none"),
+                lambda: _no_rows(self._case_breakdown(column, None, None)),
+            )
         return self._remembered(
             ("breakdown", column, case_filter, unit),
             lambda: self._case_breakdown(column, case_filter, unit),
@@ -523,6 +543,11 @@ class RoleView:
         return published.sort_values(["cases", column], ascending=[False, True]).reset_index(
             drop=True
         )
+
+
+def _no_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """``table``'s columns without its rows."""
+    return table.iloc[0:0].reset_index(drop=True)
 
 
 def _located(dataset: Dataset, located: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

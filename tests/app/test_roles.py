@@ -377,10 +377,15 @@ def test_a_small_kecamatan_shows_0_or_3_in_the_panel(app_store: AppStore) -> Non
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst"])
-def test_aggregate_filters_offer_years_and_codes_only(app_store: AppStore, role: Role) -> None:
-    """A viewer's sidebar: a year range (no day), countries, no free-text source; a link
-    with days, a free-text destination and a source changes nothing of that."""
-    link = {"dates": "2024-03-05..2024-06-01", "f_destinations": "MY · Sarawak", "f_sources": "x"}
+def test_aggregate_filters_offer_years_only(app_store: AppStore, role: Role) -> None:
+    """A viewer's sidebar: a year range (no day) and a note why there is nothing else; a
+    link with days, a destination, a status and a source changes nothing of that."""
+    link = {
+        "dates": "2024-03-05..2024-06-01",
+        "f_destinations": "MY · Sarawak",
+        "f_statuses": "verdict",
+        "f_sources": "x",
+    }
     at = run(page_app(app_store, "peta", role=role, query=link))
     keys = {widget.key for widget in at.sidebar.multiselect}
     raw = raw_cases()
@@ -392,11 +397,12 @@ def test_aggregate_filters_offer_years_and_codes_only(app_store: AppStore, role:
         assert shown_dates(at) == (dt.date(2024, 3, 5), dt.date(2024, 6, 1))
         assert "f_sources" in keys and len(found) == len(free_text)
         return
-    assert not at.sidebar.text_input and "f_sources" not in keys and found == []
+    assert not at.sidebar.text_input and not keys and found == []
+    assert t("filters.aggregate_note", "id") in [caption.value for caption in at.sidebar.caption]
     assert at.select_slider(key="f_years").value == (2024, 2024)
     assert at.button_group(key="quick_period").value == "previous_year", "2024, the year before"
-    assert at.multiselect(key="f_destinations").options == ["CN", "ID", "MY"]
-    assert at.multiselect(key="f_destinations").value == []
+    plain = run(page_app(app_store, "peta", role=role, query={"dates": "2024-01-01..2024-12-31"}))
+    assert [m.value for m in at.metric] == [m.value for m in plain.metric]  # nothing else applied
     assert dict(at.query_params)["dates"] == "2024-01-01..2024-12-31"
     days = {day for day in raw["date_reported"] if not day.endswith(("-01-01", "-12-31"))}
     assert not [day for day in days if day in shown]
