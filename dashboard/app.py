@@ -21,6 +21,7 @@ st.set_page_config(
     page_title="Kalbar TPPO", page_icon=str(Path(__file__).with_name("favicon.png")), layout="wide"
 )
 state.restore_from_url()
+state.keep_values_across_pages()
 with st.sidebar:
     st.radio(
         "Bahasa / Language",

@@ -183,6 +183,25 @@ def keep_choices_on_language_switch() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+#: Widgets drawn on several pages (the sidebar filters, the map options) whose value must
+#: follow the user from page to page.
+KEPT_ACROSS_PAGES: Final = (
+    LEVEL, MEASURE, SCHEME, CLASSES, CASE_MODE, BASEMAP, TILE_URL, DATE_FROM, DATE_TO, YEARS,
+    QUICK_PERIOD, EXPLOITATION, SEXES, AGES, DESTINATIONS, STATUSES, CROSSING_TYPES, SOURCES,
+    SELECTED, FREQUENCY,
+)  # fmt: skip
+
+
+def keep_values_across_pages() -> None:
+    """At the start of every run: set each kept widget's value again. Streamlit ties a
+    widget's value to the page that drew it, so the next page's widget of the same key
+    started empty (blank date fields, a year range of the first year only, found by a
+    new-user run-through); a value set through session state is the page's own."""
+    for key in KEPT_ACROSS_PAGES:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def restore_from_url() -> None:
     """Once per session, put the view state found in the URL query into session state."""
     if st.session_state.get(URL_RESTORED):

@@ -618,6 +618,32 @@ def test_hostile_text_shows_as_text_and_runs_nothing(
     assert not [url for url in request_log.urls if url.rstrip("/").endswith("/x")]
 
 
+def test_the_filters_follow_the_user_from_page_to_page(
+    page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """A period and a filter chosen on Peta stay in the sidebar on every page the user opens
+    next (they went blank, with a red error, on every second page)."""
+    from playwright.sync_api import expect
+
+    open_dashboard(page, app_url, artifacts_dir)
+    sidebar = page.get_by_test_id("stSidebar")
+    start = page.locator(".st-key-date_from input")
+    start.fill("05/03/2022")
+    start.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]dates=2022-03-05\.\."), timeout=TIMEOUT_MS)
+    for path in ("risiko", "patroli", "shelter", "data", "tentang", "peta"):
+        sidebar.get_by_role("link", name=_t(f"nav.{path}")).first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(
+            _t(f"nav.{path}") if path != "peta" else _t("peta.title"), timeout=TIMEOUT_MS
+        )
+        if path == "tentang":  # no case filters there
+            continue
+        expect(start).to_have_value("05/03/2022", timeout=TIMEOUT_MS)
+        expect(sidebar.get_by_test_id("stAlertContentError")).to_have_count(0)
+    page.wait_for_url(re.compile(r"[?&]dates=2022-03-05\.\."), timeout=TIMEOUT_MS)  # Peta's link
+    shot(page, artifacts_dir, "filters_after_pages", sidebar)
+
+
 #: Zoom to the first case marker until it is drawn alone; its point (inside the iframe)
 #: once it is the topmost element there, else null.
 _JS_FIRST_CASE_POINT = f"""async () => {{
