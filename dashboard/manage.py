@@ -118,7 +118,7 @@ def import_section(user: User | None) -> None:
     st.success(tr("manage.ready", count=num(len(preview.frame))))
     if can_save and user is not None and st.button(tr("manage.confirm"), key=state.IMPORT_CONFIRM):
         try:
-            gateway.role_store(user).import_batch(kind, preview.frame)
+            result = gateway.role_store(user).import_batch(kind, preview.frame)
         except GeodataError as error:
             st.error(f"{tr('manage.not_imported')}\n\n{error}")
             return
@@ -126,7 +126,10 @@ def import_section(user: User | None) -> None:
             remember_mapping(
                 preview.mapping.headers, preview.mapping.mapping, entity=preview.mapping.entity
             )
-        st.success(tr("manage.imported", count=num(len(preview.frame))))
+        st.success(tr("manage.imported", count=num(result.count)))
+        if result.skipped:
+            st.info(tr("manage.skipped_posts", count=num(len(result.skipped)),
+                       names=", ".join(result.skipped)))  # fmt: skip
 
 
 def crossing_section(user: User) -> None:
