@@ -45,14 +45,13 @@ def show_table(
     digits: int = 1,
 ) -> None:
     """Show ``columns`` of ``frame``: headers from ``<header_prefix>.<column>``, values of the
-    columns in ``value_prefixes`` translated with ``<prefix>.<value>``, floats rounded."""
+    columns in ``value_prefixes`` translated with ``<prefix>.<value>``, floats with
+    ``digits`` decimals (more for a small one: :func:`geodata.i18n.format_table`)."""
     table = pd.DataFrame(frame[[c for c in columns if c in frame.columns]]).copy()
     for column, prefix in (value_prefixes or {}).items():
         if column in table.columns:
             table[column] = table[column].map(lambda v, p=prefix: tr(f"{p}.{v}"))
     for column in table.select_dtypes(include="datetime").columns:
         table[column] = table[column].dt.date
-    numbers = table.select_dtypes(include="number").columns  # not dates left all empty
-    table[numbers] = table[numbers].round(digits)
     headers = {c: tr(f"{header_prefix}.{c}") for c in table.columns}
     show_dataframe(table.rename(columns=headers), digits=digits)

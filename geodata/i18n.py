@@ -94,6 +94,16 @@ def format_timestamp(moment: dt.datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
 
 
+def _decimals(number: float, digits: int) -> int:
+    """Decimals to show ``number`` with: none if whole, else ``digits``, or more for a small
+    number that would show as 0 (two significant digits: 0,025 not 0,0)."""
+    if number.is_integer() or not math.isfinite(number):
+        return 0
+    if abs(number) >= 10.0**-digits:
+        return digits
+    return max(digits, 1 - math.floor(math.log10(abs(number))))
+
+
 def _format_cell(value: object, lang: str, digits: int) -> object:
     """One table cell for people: dates and numbers in the locale, blanks as "–"."""
     if isinstance(value, bool) or value is None:
@@ -108,7 +118,7 @@ def _format_cell(value: object, lang: str, digits: int) -> object:
         return format_date(value, lang)
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
-        text = format_number(number, lang, digits=0 if number.is_integer() else digits)
+        text = format_number(number, lang, digits=_decimals(number, digits))
         return "\u2212" + text[1:] if text.startswith("-") else text  # minus sign, not a formula
     try:
         return "–" if pd.isna(value) else value  # type: ignore[call-overload]
@@ -122,7 +132,9 @@ def format_table(
     """A copy of ``frame`` for display: numbers as ``1.234,5`` and dates as ``20 Juni 2025``
     in Indonesian, missing values as "–"; yes/no columns and other text unchanged.
 
-    Floats keep ``digits`` decimals unless whole. The cells become text, so a table built
+    Floats keep ``digits`` decimals unless whole; a small one that would show as 0 keeps two
+    significant digits (0,025), so a table never shows 0 for a value that is not. The cells
+    become text, so a table built
     from it sorts numbers as text: meant for what people read, not for further analysis.
     """
     table = frame.copy()

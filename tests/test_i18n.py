@@ -364,3 +364,13 @@ def test_tables_show_moments_in_wib_to_the_minute_and_dates_as_dates() -> None:
         "20 Juni 2025",
     ]
     assert format_table(frame, "en").iloc[0, 0] == "7 December 2026 09:31 WIB (UTC+7)"
+
+
+def test_format_table_never_shows_0_for_a_small_value() -> None:
+    """A density of 0,025 cases per 100 km² read "0,0" in the risk ranking, so two units
+    with different scores showed the same figure: small values keep two significant digits."""
+    values = [0.025, 0.0198, 0.05, 0.0, 1.25, 12.0, -0.004]
+    shown = format_table(pd.DataFrame({"v": values}), "id")["v"].tolist()
+    assert shown == ["0,025", "0,020", "0,050", "0", "1,2", "12", "\u22120,0040"]
+    two = format_table(pd.DataFrame({"v": [0.025, 0.004]}), "en", digits=2)["v"].tolist()
+    assert two == ["0.02", "0.0040"]
