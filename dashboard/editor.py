@@ -15,12 +15,14 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboard import session, state
+from dashboard import data, session, state
 from dashboard.text import tr
 from geodata.access import allowed, gateway
 from geodata.access.auth import User
 from geodata.access.gateway import Kind
-from geodata.errors import ValidationError
+from geodata.errors import GeodataError
+from geodata.records.coded_values import LABEL_SECTIONS
+from geodata.records.intake import ImportPreview, preview_import
 from geodata.records.schemas import SCHEMAS, Entity, Field
 
 _ENTITY: Final[dict[Kind, Entity]] = {
@@ -35,27 +37,51 @@ def _text(value: object) -> str:
     """A stored value as the form shows it: dates as YYYY-MM-DD, missing as empty."""
     if isinstance(value, pd.Timestamp):
         return "" if pd.isna(value) else value.date().isoformat()
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a count read as 2.0 is the stored 2
     return str(value)
 
 
-def _field_input(field: Field, value: object, *, key: str) -> object:
+def _field_input(entity: Entity, field: Field, value: object, *, key: str) -> object:
     label = field.label(state.language()) + (" *" if field.required else "")
     if field.kind == "bool":
         return st.checkbox(label, value=bool(value) if _text(value) else False, key=key)
     if field.kind == "choice" and field.allowed:
         options = ["", *sorted(field.allowed)]
         current = _text(value)
+        section = LABEL_SECTIONS.get((entity, field.name))
         return st.selectbox(
             label,
             options,
             index=options.index(current) if current in options else 0,
             key=key,
             placeholder=tr("common.choose"),
+            format_func=lambda code: tr(f"{section}.{code}") if section and code else code,
         )
     return st.text_input(
         label, value=_text(value), key=key, help=field.description(state.language())
+    )
+
+
+def _checked(kind: Kind, values: dict[str, object]) -> ImportPreview:
+    """The form's values read and checked exactly as a row of an imported file: dates as
+    dd/mm/yyyy, decimal commas, labels for codes, blanks for optional fields."""
+    cells = {
+        name: ("ya" if value else "tidak") if isinstance(value, bool) else _text(value)
+        for name, value in values.items()
+    }
+    view = session.role_view(session.current_user())
+    return preview_import(
+        pd.DataFrame([cells]).to_csv(index=False).encode("utf-8"),
+        filename=f"{tr('editor.form_file')}.csv",
+        kind=kind,
+        remembered=False,
+        crossings=view.crossings,
+        gazetteer=data.gazetteer(),
     )
 
 
@@ -66,7 +92,9 @@ def _record_form(kind: Kind, record: dict[str, object], *, new: bool) -> dict[st
     form = f"{state.EDIT_FORM}_{kind}_{record_id}"
     with st.form(form):
         values = {
-            field.name: _field_input(field, record.get(field.name), key=f"{form}_{field.name}")
+            field.name: _field_input(
+                schema.entity, field, record.get(field.name), key=f"{form}_{field.name}"
+            )
             for field in schema.fields
             if field.name != "synthetic" and (new or field.name != schema.id_field)
         }
@@ -103,19 +131,7 @@ def record_editor(user: User) -> None:
     )
     values = _record_form(kind, current, new=chosen == _NEW)
     if values is not None:
-        role_store = gateway.role_store(user)
-        try:
-            if chosen == _NEW:
-                saved = role_store.add(kind, {**values, "synthetic": False})
-            else:
-                changes = {k: v for k, v in values.items() if _text(v) != _text(current.get(k))}
-                role_store.update(kind, chosen, changes) if changes else None
-                saved = chosen
-        except (ValidationError, ValueError) as error:
-            report = getattr(error, "report", None)
-            st.error(report.to_text(state.language()) if report is not None else str(error))
-        else:
-            st.success(tr("editor.saved", record=saved))
+        _save(user, kind, chosen, current, values)
     if chosen != _NEW and allowed(user, "manage_data"):
         reason = st.text_input(tr("editor.retire_reason"), key=f"{state.RETIRE_REASON}_{kind}")
         if st.button(
@@ -123,6 +139,36 @@ def record_editor(user: User) -> None:
         ):
             gateway.role_store(user).retire(kind, chosen, reason=reason)
             st.success(tr("editor.retired", record=chosen))
+
+
+def _save(
+    user: User, kind: Kind, chosen: str, current: dict[str, object], values: dict[str, object]
+) -> None:
+    """Check the form as an imported row, then add the record or write what changed."""
+    schema = SCHEMAS[_ENTITY[kind]]
+    if chosen != _NEW:
+        values = {**values, schema.id_field: chosen}
+    preview = _checked(kind, values)
+    lang = state.language()
+    if not preview.ok:
+        st.error(preview.report.to_text(lang))
+        return
+    role_store = gateway.role_store(user)
+    row = preview.frame.iloc[0]
+    read = {name: row[name] for name in values if name in row.index}
+    try:
+        if chosen == _NEW:
+            saved = role_store.add(kind, {**read, "synthetic": False})
+        else:
+            changes = {k: v for k, v in read.items() if _text(v) != _text(current.get(k))}
+            if changes:
+                role_store.update(kind, chosen, changes)
+            saved = chosen
+    except GeodataError as error:
+        report = getattr(error, "report", None)
+        st.error(report.to_text(lang) if report is not None else str(error))
+    else:
+        st.success(tr("editor.saved", record=saved))
 
 
 def restore_section(user: User) -> None:
