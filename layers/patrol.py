@@ -363,8 +363,10 @@ class PatrolPlan:
         self.seconds_ = result.seconds
         return self
 
-    def summary(self, *, lang: str) -> list[str]:
-        """Sentences for the page: covered share, cases left out, method (``{"id", "en"}``)."""
+    def summary(self, *, lang: str, near_km: float = DEFAULT_NEAR_KM) -> list[str]:
+        """Sentences for the page: covered share, cases left out, method (``{"id", "en"}``);
+        the method names ``near_km``, the radius the crossing ranking shown with the plan
+        used (:func:`rank_crossings`)."""
         if not hasattr(self, "sites_"):
             raise GeodataError("Call `fit()` before `summary()`")
         lines = [
@@ -387,7 +389,7 @@ class PatrolPlan:
             t(
                 "patrol.method",
                 lang,
-                km=format_number(DEFAULT_NEAR_KM, lang),
+                km=format_number(near_km, lang),
                 half_life=format_number(self.half_life_days, lang),
             )
         )

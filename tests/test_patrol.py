@@ -348,3 +348,6 @@ def test_summary_states_the_covered_share(sample: Dataset) -> None:
     assert lines[0].startswith("5 patrol locations with a reach of 15 km cover " + share)
     assert any("not part of the total" in line for line in lines)  # 28 unplaced cases
     assert "half as much" in lines[-1]
+    assert "within 10 km" in lines[-1]  # the ranking's default radius
+    # The method names the radius the ranking on the page used (30 km for viewers).
+    assert "within 30 km" in plan.summary(lang="en", near_km=30)[-1]

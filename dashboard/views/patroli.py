@@ -127,7 +127,7 @@ with st.spinner(tr("patrol_page.solving")):
             gazetteer=data.gazetteer(),
         ),
     )
-for line in plan.summary(lang=lang):
+for line in plan.summary(lang=lang, near_km=near_km):  # the ranking's radius, as chosen
     st.markdown(line)
 frame = whole_map(
     (plan_key, lang),
