@@ -25,6 +25,7 @@ from geodata.access import allowed, gateway
 from geodata.access.auth import User
 from geodata.access.gateway import Kind
 from geodata.errors import GeodataError
+from geodata.i18n import today_in_kalbar
 from geodata.records.intake import ImportPreview, preview_import
 from geodata.records.mapping import remember_mapping
 from geodata.records.schemas import CROSSING_STATUS
@@ -155,7 +156,7 @@ def crossing_section(user: User) -> None:
         placeholder=tr("common.choose"),
     )
     # The last 90 days as a list in the language (Streamlit's calendar is English only).
-    today = dt.date.today()
+    today = today_in_kalbar()
     days = [today - dt.timedelta(days=back) for back in range(90)]
     on = right.selectbox(
         tr("crossing.last_verified"),
@@ -181,7 +182,7 @@ def admin_section(user: User) -> None:
     checked_download_button(  # made on click, only for a live administrator's session
         tr("manage.backup_download"),
         partial(_backup_bytes, user),
-        file_name=f"kalbar-backup-{dt.date.today().isoformat()}.gpkg",
+        file_name=f"kalbar-backup-{today_in_kalbar().isoformat()}.gpkg",
         mime="application/geopackage+sqlite3",
         key=state.BACKUP_DOWNLOAD,
         drawn_level="admin",

@@ -86,6 +86,12 @@ def _date_text(value: dt.date, lang: str, style: str) -> str:
 WIB: Final = ZoneInfo("Asia/Jakarta")
 
 
+def today_in_kalbar() -> dt.date:
+    """Today's date in Kalbar (WIB), whatever the server's clock zone (often UTC: until 07.00
+    WIB its date is still yesterday's)."""
+    return dt.datetime.now(WIB).date()
+
+
 def format_timestamp(moment: dt.datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """Date and time of ``moment`` in Western Indonesian Time ("9 Juni 2025 07.30 WIB
     (UTC+7)"); a naive ``moment`` is taken as WIB already."""

@@ -374,3 +374,20 @@ def test_format_table_never_shows_0_for_a_small_value() -> None:
     assert shown == ["0,025", "0,020", "0,050", "0", "1,2", "12", "\u22120,0040"]
     two = format_table(pd.DataFrame({"v": [0.025, 0.004]}), "en", digits=2)["v"].tolist()
     assert two == ["0.02", "0.0040"]
+
+
+def test_today_is_kalbar_s_date_not_the_server_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 23.30 UTC it is already 06.30 the next day in Kalbar: forms and checks use that."""
+    import datetime as dt
+
+    from geodata import i18n
+
+    moment = dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.UTC)
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Clock:  # type: ignore[override]
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    monkeypatch.setattr(i18n.dt, "datetime", Clock)
+    assert i18n.today_in_kalbar() == dt.date(2026, 12, 8)

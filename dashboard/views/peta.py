@@ -6,7 +6,6 @@ whatever the store holds; an empty or partial store gets a note saying what is m
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import cast
 
@@ -24,6 +23,7 @@ from dashboard.panel import unit_panel
 from dashboard.text import count_text, day, num, tr
 from geodata import reference
 from geodata.codes import code_level
+from geodata.i18n import today_in_kalbar
 from geodata.records.export import to_geopackage_bytes
 from geodata.records.population import rate_levels, rates_note
 from geodata.settings import Level
@@ -190,7 +190,7 @@ def _full_map_html() -> str:
         notes=[
             f"{tr('peta.measure')}: {tr(f'measure.{options.measure}')}",
             shown,
-            tr("export.made_on", date=day(dt.date.today())),
+            tr("export.made_on", date=day(today_in_kalbar())),
         ],
     )
 

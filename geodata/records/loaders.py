@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata import reference
 from geodata.codes import code_level
 from geodata.errors import ArgumentError, ValidationError, not_one_of
+from geodata.i18n import today_in_kalbar
 from geodata.records._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.records.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.records.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
@@ -797,7 +798,7 @@ def _validate(
     crossings: pd.DataFrame | None = None,
 ) -> LoadResult:
     """Every check of ``schema`` on a table read from a file."""
-    check = _Check(table, schema, ref=ref, today=today or dt.date.today())
+    check = _Check(table, schema, ref=ref, today=today or today_in_kalbar())
     _parse_fields(check)
     _check_ids(check)
     if schema is CASE:
