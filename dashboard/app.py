@@ -22,6 +22,9 @@ st.set_page_config(
 )
 state.restore_from_url()
 state.keep_values_across_pages()
+# Streamlit's input hints ("Press Enter to apply", "Press Enter to submit form") are English
+# only; the pages say in the language where Enter matters (the date fields).
+st.html("<style>[data-testid='InputInstructions']{display:none}</style>")
 with st.sidebar:
     st.radio(
         "Bahasa / Language",

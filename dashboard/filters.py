@@ -39,14 +39,10 @@ def _multiselect(
 
 EARLIEST: Final = dt.date(2000, 1, 1)
 _TYPED_DATE: Final = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
+
+
 #: Streamlit's "Press Enter to apply" under a typed field is English only: the date fields
 #: hide it and say it in a caption in the chosen language.
-_NO_ENGLISH_HINT: Final = "".join(
-    f".st-key-{key} [data-testid='InputInstructions']{{display:none}}"
-    for key in (state.DATE_FROM, state.DATE_TO)
-)
-
-
 def _quick_periods(options: FilterOptions) -> dict[str, tuple[dt.date, dt.date]]:
     """Quick choices over the data's span: its latest year, the year before, its last 12
     months (records roles only: aggregate roles choose whole years) and all of it."""
@@ -181,7 +177,6 @@ def _date_range(options: FilterOptions) -> tuple[dt.date | None, dt.date | None]
         return None, None
     if st.session_state.get(state.DATES_SHOWN) != dates or state.DATE_FROM not in st.session_state:
         _show_period(dates)
-    st.html(f"<style>{_NO_ENGLISH_HINT}</style>")
     st.markdown(f"**{tr('filters.dates')}**")
     left, right = st.columns(2)
     for column, key, label in (

@@ -99,6 +99,9 @@ def test_a_login_survives_a_reload_until_logout(
     page.locator(".st-key-login_username input").wait_for(timeout=60_000)
     page.locator(".st-key-login_username input").fill("analyst")
     page.locator(".st-key-login_password input").fill(PASSWORD)
+    # Streamlit's English "Press Enter to submit form" is not shown in the Indonesian page.
+    hints = page.get_by_test_id("InputInstructions").filter(visible=True)
+    assert hints.count() == 0 and "Press Enter" not in page.inner_text("body")
     page.locator(".st-key-login_password input").press("Enter")
     _wait_logged_in(page)
     cookie = _session_cookie(page.context, present=True)
