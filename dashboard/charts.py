@@ -47,9 +47,11 @@ def case_charts(page: PageData) -> None:
     left, right = st.columns(2)
     by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
     by_destination = view.case_breakdown("destination", case_filter=case_filter)
-    if by_exploitation.empty and by_destination.empty and not view.records_allowed:
-        st.caption(tr("charts.breakdown_withheld", cases=num(MIN_BREAKDOWN_CASES)))
-        return
+    if not view.records_allowed:  # the data layer gives these roles all years' only
+        if by_exploitation.empty and by_destination.empty:
+            st.caption(tr("charts.breakdown_withheld", cases=num(MIN_BREAKDOWN_CASES)))
+            return
+        st.caption(tr("charts.breakdown_all_years"))
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         title = tr("charts.by_exploitation")

@@ -512,15 +512,17 @@ class RoleView:
 
         For aggregates a value whose cases publish as 0 has no row (as a value with no case),
         and rows are ordered by the published counts, never by the true ones. Aggregate roles
-        get breakdowns of the whole province only, and only of a selection that publishes at
-        least :data:`MIN_BREAKDOWN_CASES` cases (else no row): an area's or a small year's
-        breakdowns would each tell one attribute of its few cases.
+        get breakdowns of the whole province over all years only, and only when it publishes
+        at least :data:`MIN_BREAKDOWN_CASES` cases (else no row): an area's breakdowns, or a
+        small year's, would each tell one attribute of its few cases, and two periods' (2020-
+        2021 against 2021) would tell the attributes of the cases one adds.
         """
         if column not in BREAKDOWNS:
             raise not_one_of("column", BREAKDOWNS, column)
+        if not self.records_allowed:
+            case_filter = None
         if not self.records_allowed and (
-            unit is not None
-            or self.case_totals(case_filter=case_filter).cases < MIN_BREAKDOWN_CASES
+            unit is not None or self.case_totals().cases < MIN_BREAKDOWN_CASES
         ):
             return self._remembered(
                 ("breakdown", column, None, "none"),
