@@ -14,9 +14,10 @@ attachment``) only
    noted, after it was first served; an expired URL never opens again.
 
 Anything else gets ``403`` with a one-line text. Images and other inline media pass as they
-are (the favicon, say). Downloads are never compressed: the guard takes ``Accept-Encoding``
-off ``/media/`` requests (and refuses an attachment that comes back encoded), so the length
-a production was noted with is the length served, and the owner check always applies.
+are (the favicon, say). Downloads are never compressed nor cut: the guard takes
+``Accept-Encoding`` and ``Range`` off ``/media/`` requests (and refuses an attachment that
+comes back encoded), so the length a production was noted with is the length served, and
+the owner check always applies.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dashboard.cookies import COOKIE
 from geodata.access import gateway
 
+#: Request headers taken off ``/media/`` requests: compression and ranges.
+_UNSERVED: Final = frozenset({b"accept-encoding", b"range", b"if-range"})
 #: How long a download URL answers after its bytes were produced (or first served).
 DOWNLOAD_SECONDS: Final = 60.0
 #: Productions older than this are forgotten (their URLs are refused anyway).
@@ -111,9 +114,10 @@ class MediaGuard:
         if scope["type"] != "http" or "/media/" not in scope.get("path", ""):
             await self.app(scope, receive, send)
             return
-        # Downloads hold data: never compressed (a compressed length would also not match
-        # the length the production was noted with, and so skip the owner check).
-        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+        # Downloads hold data: never compressed, and always whole (a compressed or partial
+        # length would not match the length the production was noted with, and so skip the
+        # owner check).
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() not in _UNSERVED]
         scope = {**scope, "headers": headers}
         refused = False
 
