@@ -165,10 +165,15 @@ def crossing_section(user: User) -> None:
         format_func=lambda d: tr("manage.today", date=day(d)) if d == today else day(d),
     )
     if st.button(tr("manage.mark"), key=state.MARK_SUBMIT):
-        gateway.role_store(user).mark_crossing(
-            crossing, status, on=on if isinstance(on, dt.date) else None
-        )
-        st.success(tr("manage.marked", name=names[crossing]))
+        try:
+            gateway.role_store(user).mark_crossing(
+                crossing, status, on=on if isinstance(on, dt.date) else None
+            )
+        except GeodataError as error:
+            report = getattr(error, "report", None)
+            st.error(report.to_text(state.language()) if report is not None else str(error))
+        else:
+            st.success(tr("manage.marked", name=names[crossing]))
 
 
 def admin_section(user: User) -> None:

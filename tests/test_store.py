@@ -442,3 +442,21 @@ def test_open_store_names_what_it_expects(tmp_path: Path) -> None:
         open_store("mysql://root:hunter2@db/x")  # pragma: allowlist secret
     with pytest.raises(StoreError, match="no store"):
         open_store(f"gpkg://{tmp_path / 'none.gpkg'}", create=False)
+
+
+def test_the_store_s_today_is_kalbar_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before 07.00 WIB the server's UTC date is yesterday: a case reported this morning,
+    accepted by the form's and the file's checks, must not be refused by the store."""
+    import datetime as dt
+
+    from geodata.records.datasets import load_sample
+    from geodata.store import _records
+
+    kalbar_today = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    monkeypatch.setattr(_records, "today_in_kalbar", lambda: kalbar_today)
+    case = load_sample().cases.iloc[[0]].copy()
+    case["date_reported"] = pd.Timestamp(kalbar_today)
+    _, report = _records.check_frame("cases", case)
+    assert report.ok, report.to_text("en")
+    case["date_reported"] = pd.Timestamp(kalbar_today + dt.timedelta(days=1))
+    assert not _records.check_frame("cases", case)[1].ok

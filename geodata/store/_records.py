@@ -23,6 +23,7 @@ import shapely
 
 from geodata import reference
 from geodata.errors import GeodataError
+from geodata.i18n import today_in_kalbar
 from geodata.records.loaders import TOLERANCE_KM
 from geodata.records.report import ParamValue, Problem, Report
 from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
@@ -207,7 +208,7 @@ def check_frame(
         One row per record, with the schema's column names. ``lon``/``lat`` give the point;
         a frame without them but with a point geometry takes them from it.
     today
-        Latest date allowed (default: today).
+        Latest date allowed (default: today in Kalbar, WIB).
 
     Returns
     -------
@@ -225,7 +226,7 @@ def check_frame(
         check.problems.append(
             Problem(kind, check.rows[position], "geometry", "geometry_not_point", params)
         )
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or today_in_kalbar()  # what the forms and file checks call today
     missing = [name for name in schema.required_columns if name not in frame.columns]
     if missing:
         check.problems.append(Problem(kind, None, None, "columns_missing", {"columns": missing}))
