@@ -27,13 +27,17 @@ class LruCache(Generic[T]):
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         """The value of ``key``, built by ``build()`` the first time (outside the lock, so a
-        slow build does not hold up other sessions; two may build the same key at once)."""
+        slow build does not hold up other sessions; two may build the same key at once, and
+        both then get the value stored first)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = build()
         with self._lock:
+            if key in self._items:  # built meanwhile by another session: keep that one, so
+                self._items.move_to_end(key)  # what one session holds is what is stored
+                return self._items[key]
             self._items[key] = value
             while len(self._items) > self._size:
                 self._items.popitem(last=False)

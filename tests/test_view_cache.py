@@ -111,3 +111,19 @@ def test_an_import_gives_the_next_view_the_new_counts(
         assert before.case_totals().cases == half  # the old view is unchanged, not reused
     finally:
         gateway.clear_caches()
+
+
+def test_a_value_built_twice_at_once_is_the_one_stored_first() -> None:
+    """Two sessions building one frame at once both get the first stored: a map frame keeps
+    the publisher of its case details alive, so the frame a session holds must be stored."""
+    from geodata.caching import LruCache
+
+    cache: LruCache[object] = LruCache(4)
+    first, second = object(), object()
+
+    def racing_build() -> object:
+        cache.get("frame", lambda: first)  # another session stores its build meanwhile
+        return second
+
+    assert cache.get("frame", racing_build) is first
+    assert cache.get("frame", lambda: second) is first
