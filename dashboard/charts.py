@@ -44,7 +44,6 @@ def case_charts(page: PageData) -> None:
     period: Frequency = "month" if frequency == "month" else "year"
     trend = view.case_trend(frequency=period, case_filter=case_filter)
     st.markdown(trend_svg(trend, frequency=period, lang=lang), unsafe_allow_html=True)
-    left, right = st.columns(2)
     by_exploitation = view.case_breakdown("exploitation", case_filter=case_filter)
     by_destination = view.case_breakdown("destination", case_filter=case_filter)
     if not view.records_allowed:  # the data layer gives these roles all years' only
@@ -52,6 +51,7 @@ def case_charts(page: PageData) -> None:
             st.caption(tr("charts.breakdown_withheld", cases=num(MIN_BREAKDOWN_CASES)))
             return
         st.caption(tr("charts.breakdown_all_years"))
+    left, right = st.columns(2)
     labels = {v: tr(f"exploitation.{v}") for v in by_exploitation["exploitation"]}
     with left:
         title = tr("charts.by_exploitation")
