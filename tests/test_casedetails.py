@@ -10,7 +10,6 @@ import asyncio
 import concurrent.futures
 import gc
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -21,39 +20,22 @@ from starlette.types import Message
 
 from dashboard import casedetails, cookies
 from geodata import reference
-from geodata.access import RoleView, ViewKey, auth, gateway
+from geodata.access import RoleView, ViewKey, gateway
 from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
-from geodata.records.datasets import load_sample
-from geodata.roles import ROLES
 from geodata.settings import DATA_DIR_ENV
 from geodata.store import open_store
 from layers.cases import case_details, cases_layer
+from tests.test_gateway import PASSWORD, GatewayStore, gw_store
 
-PASSWORD: Final = "details-passphrase-2025"
+__all__ = ["gw_store"]  # the fixture, used by name below
+
 SAME_SITE: Final = {"sec-fetch-site": "same-origin"}
 
 
 @pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(gw_store: GatewayStore) -> str:
     """The sample in a new store with a user per role, the gateway pointed at it."""
-    folder = tmp_path_factory.mktemp("details")
-    url = f"gpkg://{folder / 'store.gpkg'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(DATABASE_URL_ENV, url)
-        patch.setenv(CONFIG_ENV, str(folder / "no-config.toml"))
-        store = open_store(url)
-        sample = load_sample()
-        for kind in ("crossings", "shelters", "cases"):
-            store.import_batch(kind, getattr(sample, kind), user="test")
-        auth.create_admin(store, username="admin", password=PASSWORD, by="test")
-        for role in ROLES:
-            if role != "admin":
-                auth.add_user(store, username=role, password=PASSWORD, role=role, by="admin")
-        gateway.clear_caches()
-        try:
-            yield url
-        finally:
-            gateway.clear_caches()
+    return gw_store.url
 
 
 @pytest.fixture(autouse=True)

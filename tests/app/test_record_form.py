@@ -18,6 +18,8 @@ from tests.app.test_roles import AppStore, app_store, page_app, run
 __all__ = ["app_store"]  # the fixture, used by name below
 
 FORM = "edit_cases_new"
+#: Fields every new case below shares, typed as an office writes them (decimal commas).
+PLACE = {"location_precision": "exact", "lon": "109,95", "lat": "1,30", "status": "reported"}
 
 
 def _fill(at: AppTest, **values: str) -> AppTest:
@@ -41,12 +43,9 @@ def test_a_new_case_typed_as_an_office_writes_it_is_saved(app_store: AppStore) -
         at,
         case_id="KANTOR-2025-0001",
         date_reported="28/02/2025",
-        lon="109,95",
-        lat="1,30",
-        location_precision="exact",
         victims_female_adult="2",
         exploitation="labour",
-        status="reported",
+        **PLACE,
     )
     assert not at.error, [e.value for e in at.error]
     assert any("KANTOR-2025-0001" in s.value for s in at.success)
@@ -62,15 +61,7 @@ def test_an_impossible_date_is_named_in_indonesian_and_nothing_is_saved(
     app_store: AppStore,
 ) -> None:
     at = run(page_app(app_store, "data", role="analyst"))
-    at = _fill(
-        at,
-        case_id="KANTOR-2025-0002",
-        date_reported="31/02/2025",
-        location_precision="exact",
-        lon="109,95",
-        lat="1,30",
-        status="reported",
-    )
+    at = _fill(at, case_id="KANTOR-2025-0002", date_reported="31/02/2025", **PLACE)
     message = " ".join(e.value for e in at.error)
     assert "31/02/2025" in message and t("editor.form_file", "id") in message
     assert "KANTOR-2025-0002" not in set(open_store(app_store.url).read("cases")["case_id"])
