@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -35,6 +37,10 @@ def _table(table: pd.DataFrame) -> None:
     show_dataframe(
         table.round({"distance_km": 1}).rename(columns=headers),
     )
+
+
+#: The panel's trend drawing width: about the panel column's at 1440 pixels (views/peta.py).
+PANEL_CHART_WIDTH: Final = 480
 
 
 def unit_panel(
@@ -73,9 +79,8 @@ def unit_panel(
         st.info(tr("panel.no_cases"))
     else:
         trend = view.case_trend(case_filter=page.case_filter, unit=code)
-        st.markdown(
-            trend_svg(trend, frequency="year", lang=state.language()), unsafe_allow_html=True
-        )
+        chart = trend_svg(trend, frequency="year", lang=state.language(), width=PANEL_CHART_WIDTH)
+        st.markdown(chart, unsafe_allow_html=True)
     # One under the other: the panel sits in a column beside the map (see views/peta.py).
     st.markdown(f"**{tr('panel.crossings_title')}**")
     if near.empty:

@@ -88,12 +88,16 @@ def _period_text(period: dt.date, frequency: Frequency, lang: str) -> str:
     return str(period.year) if frequency == "year" else format_date(period, lang, style="MMM y")
 
 
-def trend_svg(trend: pd.DataFrame, *, frequency: Frequency, lang: str) -> str:
+def trend_svg(
+    trend: pd.DataFrame, *, frequency: Frequency, lang: str, width: int = _TREND_WIDTH
+) -> str:
     """Cases and victims per ``period`` (``trend``'s columns ``period``, ``cases``,
     ``victims``) as two lines with points; ``frequency`` ``{"year", "month"}`` says how the
-    periods are written. A hidden count (None) breaks its line."""
+    periods are written. A hidden count (None) breaks its line. ``width`` is the drawing's
+    width in pixels at full size: about the width it is shown at, so its text keeps its
+    size (a 900-pixel drawing in a 400-pixel column had 5-pixel text)."""
     left, right, top, bottom = 48, 12, 24, 28
-    plot_w, plot_h = _TREND_WIDTH - left - right, _HEIGHT - top - bottom
+    plot_w, plot_h = width - left - right, _HEIGHT - top - bottom
     series = {measure: _values(trend, measure) for measure in MEASURE_COLOURS}
     known = [v for values in series.values() for v in values if v is not None]
     axis_top, step = _nice_top(max(known, default=0))
@@ -128,7 +132,7 @@ def trend_svg(trend: pd.DataFrame, *, frequency: Frequency, lang: str) -> str:
                 f'fill="{MEASURE_COLOURS[measure]}"><title>{_text(tip)}</title></circle>'
             )
     title = t("charts.title", lang)
-    return _svg("".join(parts), width=_TREND_WIDTH, height=_HEIGHT, title=title)
+    return _svg("".join(parts), width=width, height=_HEIGHT, title=title)
 
 
 def _line(

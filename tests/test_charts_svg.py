@@ -128,3 +128,13 @@ def test_markdown_passes_a_chart_through_untouched() -> None:
         assert MarkdownIt("commonmark").render(svg) == svg  # an HTML block, as it is
     titles = [el.text or "" for el in _parsed(bars).iter(f"{SVG}title")]
     assert "*Sara_wak* $x$ :red[y] [z](javascript:alert(1))" in titles
+
+
+def test_a_narrow_trend_is_drawn_at_its_width_so_its_text_keeps_its_size() -> None:
+    """The unit panel's column is about 480 px wide: a 900-px drawing there had 5-px text."""
+    trend = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2025-01-01"]),
+                          "cases": [4, 7], "victims": [9, 12]})  # fmt: skip
+    narrow = _parsed(trend_svg(trend, frequency="year", lang="id", width=480))
+    assert narrow.find(f"{SVG}svg").get("viewBox") == "0 0 480 240"
+    xs = [float(el.get("x")) for el in narrow.iter(f"{SVG}text") if el.text == "2025"]
+    assert xs and max(xs) <= 480 - 12  # the last year's label inside the narrow plot
