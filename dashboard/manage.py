@@ -65,7 +65,7 @@ def _problems_table(preview: ImportPreview, lang: str) -> pd.DataFrame:
     return table.rename(columns={c: tr(f"manage.problem.{c}") for c in table.columns})
 
 
-def _preview(upload: UploadedFile, kind: Kind) -> ImportPreview:
+def _preview(upload: UploadedFile, kind: Kind, *, skip_stored: bool) -> ImportPreview:
     view = session.role_view(session.current_user())
     # The five PLBN are reference data every store holds: a file may list them again (the
     # store skips identical ones and refuses changed ones), so they are no duplicates here.
@@ -79,6 +79,7 @@ def _preview(upload: UploadedFile, kind: Kind) -> ImportPreview:
         filename=upload.name,
         kind=kind,
         existing=existing,
+        skip_stored=skip_stored,
         crossings=view.crossings,
         gazetteer=data.gazetteer(),
     )
@@ -103,16 +104,25 @@ def import_section(user: User | None) -> None:
     upload = st.file_uploader(
         tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key=state.IMPORT_FILE
     )
+    skip_stored = st.checkbox(
+        tr("manage.skip_stored"), key=state.IMPORT_SKIP_STORED, help=tr("manage.skip_stored_help")
+    )
     if upload is None:
         return
     with st.spinner(tr("manage.checking")):
-        preview = _preview(upload, kind)
+        preview = _preview(upload, kind, skip_stored=skip_stored)
     lang = state.language()
     st.markdown(
         tr("manage.preview", valid=num(len(preview.frame)), invalid=num(len(preview.invalid_rows)))
     )
+    skipped = sum(p.code == "id_stored_skipped" for p in preview.report.problems)
+    if skipped:
+        st.info(tr("manage.stored_skipped", count=num(skipped)))
     if len(preview.report.problems):
         show_dataframe(_problems_table(preview, lang))
+    if skipped and preview.frame.empty and preview.report.ok and preview.invalid_rows.empty:
+        st.info(tr("manage.nothing_new"))  # every row left out as already stored
+        return
     if not preview.ok:
         st.error(tr("manage.not_imported"))
         return

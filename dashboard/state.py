@@ -94,6 +94,8 @@ IMPORT_KIND: Final = _widget("import_kind", labelled=True)
 #: Stem of the template downloads (``import_template_<kind>_<format>``).
 IMPORT_TEMPLATE: Final = _widget("import_template")
 IMPORT_FILE: Final = _widget("import_file")
+#: Leave out rows whose ID the store holds (an office's running spreadsheet).
+IMPORT_SKIP_STORED: Final = _widget("import_skip_stored")
 IMPORT_CONFIRM: Final = _widget("import_confirm")
 # Data: the population table (key stem: POPULATION_TEMPLATE_{fmt}).
 POPULATION_TEMPLATE: Final = _widget("population_template")

@@ -446,6 +446,22 @@ def test_duplicates_within_the_file_and_against_the_store() -> None:
     assert "K-1" in by_code["duplicate_existing"].message("id")
 
 
+def test_a_running_spreadsheet_brings_in_its_new_rows_only_when_asked() -> None:
+    """An office uploads its spreadsheet again with new rows: by default every stored ID is
+    an error; with ``skip_stored`` those rows are left out, each with a warning, and the
+    new ones can be imported."""
+    stored = preview(csv_bytes(HEADER, ROWS[:1]), "cases.csv").frame
+    again = csv_bytes(HEADER, ROWS)
+    refused = preview(again, "cases.csv", existing=stored)
+    assert not refused.ok and [p.code for p in refused.report.errors] == ["id_exists"]
+    kept = preview(again, "cases.csv", existing=stored, skip_stored=True)
+    assert kept.ok and list(kept.frame["case_id"]) == [row[0] for row in ROWS[1:]]
+    assert kept.invalid_rows.empty
+    skipped = [p for p in kept.report if p.code == "id_stored_skipped"]
+    assert [(p.row, p.severity) for p in skipped] == [(2, "warning")]
+    assert ROWS[0][0] in skipped[0].message("id")
+
+
 def test_ok_means_every_row_can_be_committed() -> None:
     good = preview(csv_bytes(HEADER, ROWS), "cases.csv")
     assert good.ok and len(good.frame) == 2 and good.invalid_rows.empty

@@ -67,6 +67,7 @@ def find_duplicates(
     entity: Entity,
     file: str,
     existing: pd.DataFrame | None = None,
+    skip_stored: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Repeated content within ``frame``, and IDs and content already in ``existing``.
 
@@ -80,6 +81,9 @@ def find_duplicates(
         Name shown in messages.
     existing
         Records already stored (at least the ID column), or None.
+    skip_stored
+        An ID already stored is ``id_stored_skipped`` (a warning: the row is left out),
+        not ``id_exists`` (an error).
 
     Returns
     -------
@@ -104,7 +108,12 @@ def find_duplicates(
         ids = frame[id_field].astype("str")
         for row, value in zip(ids.index.tolist(), ids.tolist(), strict=True):
             if value in stored_ids:
-                problems.append(Problem(file, row, id_field, "id_exists", {"value": value}))
+                params = {"value": value}
+                if skip_stored:  # left out, with a warning: the stored record stays as it is
+                    problem = Problem(file, row, id_field, "id_stored_skipped", params, "warning")
+                else:
+                    problem = Problem(file, row, id_field, "id_exists", params)
+                problems.append(problem)
                 found.append((row, "id", "existing", value))
         stored = content_key(existing, entity=entity)
         if key is not None and stored is not None:

@@ -217,6 +217,7 @@ def preview_import(
     remembered: bool = True,
     mappings_file: Path | None = None,
     existing: pd.DataFrame | None = None,
+    skip_stored: bool = False,
     crossings: pd.DataFrame | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
@@ -250,6 +251,9 @@ def preview_import(
     existing
         Records already stored (with the ID column; for cases also the date, code, point and
         victim columns), to flag repeated IDs (errors) and repeated content (warnings).
+    skip_stored
+        Leave out, with a warning each, the rows whose ID ``existing`` already holds, instead
+        of refusing them: an office's running spreadsheet brings in its new rows only.
     crossings
         Known crossings, to check the ``crossing_id`` of cases; None: not checked.
     max_bytes
@@ -288,6 +292,7 @@ def preview_import(
             remembered=remembered,
             mappings_file=mappings_file,
             existing=existing,
+            skip_stored=skip_stored,
             crossings=crossings,
             max_rows=max_rows,
             today=today,
@@ -322,6 +327,7 @@ def _preview(
     remembered: bool,
     mappings_file: Path | None,
     existing: pd.DataFrame | None,
+    skip_stored: bool,
     crossings: pd.DataFrame | None,
     max_rows: int,
     today: dt.date | None,
@@ -380,7 +386,9 @@ def _preview(
         units=units,
         today=today,
     )
-    return _assemble(result, table, entity, columns, located, place_problems, existing, info)
+    return _assemble(
+        result, table, entity, columns, located, place_problems, (existing, skip_stored), info
+    )
 
 
 def _assemble(
@@ -390,10 +398,11 @@ def _assemble(
     columns: ColumnMapping,
     located: pd.DataFrame,
     place_problems: list[Problem],
-    existing: pd.DataFrame | None,
+    stored: tuple[pd.DataFrame | None, bool],
     info: Mapping[str, object],
 ) -> ImportPreview:
     file = table.file
+    existing, skip_stored = stored
     place_errors = {p.row for p in place_problems if p.severity == "error"}
     problems = [
         p
@@ -404,10 +413,13 @@ def _assemble(
         problems.append(Problem(file, None, None, "file_no_rows"))
     problems += place_problems
     duplicates, duplicate_problems = _duplicates.find_duplicates(
-        result.frame, entity=entity, file=file, existing=existing
+        result.frame, entity=entity, file=file, existing=existing, skip_stored=skip_stored
     )
     problems += duplicate_problems
-    frame, invalid = result.frame, result.invalid_rows
+    skipped = sorted(
+        {p.row for p in duplicate_problems if p.code == "id_stored_skipped" and p.row is not None}
+    )
+    frame, invalid = result.frame.drop(index=skipped), result.invalid_rows
     rejected = {p.row for p in duplicate_problems if p.severity == "error" and p.row is not None}
     place_rows = {p.row for p in place_problems if p.severity == "error" and p.row is not None}
     rejected |= place_rows & set(frame.index)
