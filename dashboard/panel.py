@@ -92,4 +92,6 @@ def unit_panel(
         _table(table)
     st.markdown(f"**{tr('panel.shelters_title')}**")
     shelters = nearest_shelters(unit.geometry, view.shelters)
-    _table(shelters[["name", "operator", "capacity", "distance_km"]])
+    shown = shelters[["name", "operator", "capacity", "distance_km"]].copy()
+    shown["operator"] = shown["operator"].map(lambda v: tr(f"operator.{v}") if v else v)
+    _table(shown)

@@ -54,6 +54,13 @@ def _capitalised(label: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _services(value: object, lang: str) -> object:
+    """``"shelter;legal"`` as ``"Rumah aman, Bantuan hukum"`` (blank stays blank)."""
+    if not isinstance(value, str) or not value:
+        return value
+    return ", ".join(t(f"service.{code.strip()}", lang) for code in value.split(";") if code)
+
+
 def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFrame:
     """``frame`` as a table for people: the entity's columns, headers in ``lang``.
 
@@ -67,6 +74,8 @@ def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFram
         if column in _TRANSLATED_VALUES:
             prefix = _TRANSLATED_VALUES[column]
             table[column] = table[column].map(lambda v, p=prefix: t(f"{p}.{v}", lang))
+    if "services" in table.columns:  # a list written "shelter;legal": each one named
+        table["services"] = table["services"].map(lambda v: _services(v, lang))
     if entity == "case" and "status" in table.columns:
         table["status"] = table["status"].map(lambda v: t(f"case_status.{v}", lang))
     if entity == "crossing" and "status" in table.columns:

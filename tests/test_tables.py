@@ -1,0 +1,19 @@
+"""Records as people read them: shelters' services and operators named, not coded."""
+
+from __future__ import annotations
+
+from geodata.i18n import t
+from geodata.records.datasets import load_sample
+from layers.tables import display_table
+
+
+def test_a_shelter_table_names_its_services_and_operator_in_the_language() -> None:
+    """The Data page showed "shelter;legal;health" and "NGO" in the Indonesian page."""
+    shelters = load_sample().shelters
+    table = display_table(shelters, "shelter", lang="id")
+    # Columns: id, name, operator, capacity, services, ... (the order of layers.tables).
+    operators, services = set(table.iloc[:, 2]), table.iloc[:, 4]
+    first = shelters["services"].iloc[0].split(";")
+    assert services.iloc[0] == ", ".join(t(f"service.{code}", "id") for code in first)
+    assert not services.str.contains(";").any()
+    assert "NGO" not in operators and t("operator.NGO", "id") in operators
