@@ -160,3 +160,18 @@ def test_download_names_and_types() -> None:
     assert media_type("csv") == "text/csv" and media_type("xlsx").endswith(".sheet")
     with pytest.raises(ValueError, match="`fmt` should be one of"):
         template_filename("cases", "pdf")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_filled_in_xlsx_template_reads_without_a_sheet_warning(lang: str) -> None:
+    """Its help sheets are the template's own: no "choose another sheet" warning, which the
+    Data page could not act on (it has no sheet picker; found by a new-user run-through)."""
+    data = template_bytes("cases", "xlsx", lang=lang)
+    result = preview_import(data, filename="kasus.xlsx", kind="cases")
+    assert "sheet_choice" not in {problem.code for problem in result.report}
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book.create_sheet("Catatan kantor")  # an office's own sheet: the warning is right there
+    out = io.BytesIO()
+    book.save(out)
+    other = preview_import(out.getvalue(), filename="kasus.xlsx", kind="cases")
+    assert "sheet_choice" in {problem.code for problem in other.report}

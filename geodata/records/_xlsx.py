@@ -25,14 +25,17 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Final
 
 import openpyxl
 import pandas as pd
 
+from geodata.i18n import t
 from geodata.records._read import BlankRows, Table, cell_too_long, failed_table
 from geodata.records.report import ParamValue, Problem
 from geodata.settings import (
+    LANGUAGES,
     MAX_CELL_CHARS,
     MAX_IMPORT_COLUMNS,
     MAX_IMPORT_ROWS,
@@ -190,6 +193,14 @@ def read_xlsx(
         return failed_table(file, "xlsx_corrupt", reason=type(error).__name__)
 
 
+@cache
+def _template_help_sheets() -> frozenset[str]:
+    """The help sheets of the app's own XLSX templates, in every language: a workbook whose
+    other sheets are these is a filled-in template (no "choose another sheet" warning)."""
+    keys = ("template.sheet.allowed", "template.sheet.guide")
+    return frozenset(t(key, lang) for key in keys for lang in LANGUAGES)
+
+
 def _read_workbook(
     workbook: openpyxl.Workbook, file: str, sheet: str | None, max_rows: int, max_columns: int
 ) -> Table:
@@ -210,7 +221,8 @@ def _read_workbook(
         if rows.header is None:
             continue
         table = rows.table()
-        if sheet is None and len(sheets) > 1:
+        others = set(sheets) - {title}
+        if sheet is None and others and not others <= _template_help_sheets():
             params: dict[str, ParamValue] = {"sheet": title, "sheets": sheets}
             table.problems.insert(0, Problem(file, None, None, "sheet_choice", params, "warning"))
         table.part = title
