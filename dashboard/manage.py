@@ -129,9 +129,13 @@ def import_section(user: User | None) -> None:
     st.success(tr("manage.ready", count=num(len(preview.frame))))
     if can_save and user is not None and st.button(tr("manage.confirm"), key=state.IMPORT_CONFIRM):
         try:
-            result = gateway.role_store(user).import_batch(kind, preview.frame)
+            result = gateway.role_store(user).import_batch(
+                kind, preview.frame, skip_stored=skip_stored
+            )
         except GeodataError as error:
-            st.error(f"{tr('manage.not_imported')}\n\n{error}")
+            report = getattr(error, "report", None)
+            why = report.to_text(lang) if report is not None else str(error)
+            st.error(f"{tr('manage.not_imported')}\n\n{why}")
             return
         if preview.mapping is not None:
             remember_mapping(
@@ -139,7 +143,7 @@ def import_section(user: User | None) -> None:
             )
         st.success(tr("manage.imported", count=num(result.count)))
         if result.skipped:
-            st.info(tr("manage.skipped_posts", count=num(len(result.skipped)),
+            st.info(tr("manage.skipped_rows", count=num(len(result.skipped)),
                        names=", ".join(result.skipped)))  # fmt: skip
 
 

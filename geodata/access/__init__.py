@@ -744,10 +744,12 @@ class RoleStore:
         require(self.user, "edit_records")
         return self.store.mark_crossing(crossing_id, status, user=self.username, on=on)
 
-    def import_batch(self, kind: Kind, frame: pd.DataFrame) -> ImportResult:
+    def import_batch(
+        self, kind: Kind, frame: pd.DataFrame, *, skip_stored: bool = False
+    ) -> ImportResult:
         """See :meth:`geodata.store.Store.import_batch`."""
         require(self.user, "manage_data")
-        return self.store.import_batch(kind, frame, user=self.username)
+        return self.store.import_batch(kind, frame, user=self.username, skip_stored=skip_stored)
 
     def replace_population(self, frame: pd.DataFrame) -> PopulationResult:
         """See :meth:`geodata.store.Store.replace_population` (needs ``manage_data``)."""

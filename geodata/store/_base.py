@@ -326,7 +326,9 @@ class Store(ABC):
 
     # --- records ----------------------------------------------------------------------------
 
-    def import_batch(self, kind: Kind, frame: pd.DataFrame, *, user: str) -> ImportResult:
+    def import_batch(
+        self, kind: Kind, frame: pd.DataFrame, *, user: str, skip_stored: bool = False
+    ) -> ImportResult:
         """Add every record of ``frame``, or none of them.
 
         Parameters
@@ -338,6 +340,9 @@ class Store(ABC):
             :func:`geodata.records.loaders.load_cases`. Every row is checked again here.
         user
             Who imports (written to the audit log, one ``create`` entry per record).
+        skip_stored
+            Leave out the rows whose id the store holds (retired ones included), unchanged,
+            and name them in ``ImportResult.skipped``, instead of refusing the batch.
 
         Raises
         ------
@@ -356,6 +361,8 @@ class Store(ABC):
             cursor.execute(self._sql(f"SELECT {schema.id_field} FROM {table.name}"))
             existing = {row[0] for row in cursor.fetchall()}
             skipped = self._stored_plbn(cursor, kind, columns, existing)
+            if skip_stored:  # every stored id, retired ones too, left as it is
+                skipped |= {str(v) for v in columns[schema.id_field] if v in existing}
             if skipped:
                 keep = [i for i, v in enumerate(columns[schema.id_field]) if v not in skipped]
                 columns = {name: [values[i] for i in keep] for name, values in columns.items()}
