@@ -23,6 +23,7 @@ from geodata.access.gateway import Kind
 from geodata.errors import GeodataError
 from geodata.records.coded_values import LABEL_SECTIONS
 from geodata.records.intake import ImportPreview, preview_import
+from geodata.records.report import Report
 from geodata.records.schemas import SCHEMAS, Entity, Field
 
 _ENTITY: Final[dict[Kind, Entity]] = {
@@ -49,7 +50,9 @@ def _text(value: object) -> str:
 def _field_input(entity: Entity, field: Field, value: object, *, key: str) -> object:
     label = field.label(state.language()) + (" *" if field.required else "")
     if field.kind == "bool":
-        return st.checkbox(label, value=bool(value) if _text(value) else False, key=key)
+        # A new record starts at the schema's default: a new shelter is confidential.
+        start = bool(value) if _text(value) else bool(field.default)
+        return st.checkbox(label, value=start, key=key)
     if field.kind == "choice" and field.allowed:
         options = ["", *sorted(field.allowed)]
         current = _text(value)
@@ -148,11 +151,16 @@ def _save(
     schema = SCHEMAS[_ENTITY[kind]]
     if chosen != _NEW:
         values = {**values, schema.id_field: chosen}
-    preview = _checked(kind, values)
     lang = state.language()
+    if not any(_text(value) for name, value in values.items() if not isinstance(value, bool)):
+        st.error(tr("editor.empty"))
+        return
+    preview = _checked(kind, values)
     if not preview.ok:
         st.error(preview.report.to_text(lang))
         return
+    if preview.report.warnings:  # what the checks changed or doubt, said before saving
+        st.warning(Report(preview.report.warnings).to_text(lang))
     role_store = gateway.role_store(user)
     row = preview.frame.iloc[0]
     read = {name: row[name] for name in values if name in row.index}

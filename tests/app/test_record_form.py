@@ -68,8 +68,11 @@ def test_an_impossible_date_is_named_in_indonesian_and_nothing_is_saved(
 
 
 def test_an_edit_writes_only_what_changed(app_store: AppStore) -> None:
-    """After the new case above: its status changed in the form is the one change audited."""
-    record = "KANTOR-2025-0001"
+    """A case's status changed in the form is the one change audited."""
+    record = "KANTOR-2025-0003"
+    at = _fill(run(page_app(app_store, "data", role="analyst")), case_id=record,
+               date_reported="01/03/2025", victims_male_adult="1", **PLACE)  # fmt: skip
+    assert not at.error, [e.value for e in at.error]
     at = run(page_app(app_store, "data", role="analyst"))
     at.selectbox(key="edit_id_cases").set_value(record)
     at = run(at)
@@ -81,3 +84,15 @@ def test_an_edit_writes_only_what_changed(app_store: AppStore) -> None:
     assert store.read("cases").set_index("case_id").loc[record, "status"] == "investigation"
     changes = store.audit_log(entity="cases", record_id=record, action="update")
     assert changes["field"].tolist() == ["status"], changes
+
+
+def test_an_empty_form_says_so_and_a_new_shelter_starts_confidential(
+    app_store: AppStore,
+) -> None:
+    at = run(page_app(app_store, "data", role="analyst"))
+    next(b for b in at.button if b.label == t("editor.save", "id")).click()
+    at = run(at)
+    assert [e.value for e in at.error] == [t("editor.empty", "id")]  # not a message of a file
+    at.selectbox(key="edit_kind").set_value("shelters")
+    at = run(at)
+    assert at.checkbox(key="edit_shelters_new_confidential").value is True
