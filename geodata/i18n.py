@@ -100,6 +100,10 @@ def format_timestamp(moment: dt.datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{format_date(local.date(), lang)} {clock} WIB (UTC+7)"
 
 
+#: Most decimals a table shows (rounding noise like 5.6e-17 reads 0,000000).
+_MAX_DECIMALS: Final = 6
+
+
 def _decimals(number: float, digits: int) -> int:
     """Decimals to show ``number`` with: none if whole, else ``digits``, or more for a small
     number that would show as 0 (two significant digits: 0,025 not 0,0)."""
@@ -107,7 +111,7 @@ def _decimals(number: float, digits: int) -> int:
         return 0
     if abs(number) >= 10.0**-digits:
         return digits
-    return max(digits, 1 - math.floor(math.log10(abs(number))))
+    return min(max(digits, 1 - math.floor(math.log10(abs(number)))), _MAX_DECIMALS)
 
 
 def _format_cell(value: object, lang: str, digits: int) -> object:

@@ -111,9 +111,14 @@ def trend_svg(
         return top + plot_h * (1 - v / axis_top)
 
     parts = [_legend(left, 14, lang), _y_axis(left, plot_w, axis_top, step, y_of, lang)]
-    every = max(1, math.ceil(count / 8))  # at most about 8 period labels
+    every = max(1, math.ceil(count / max(2, min(8, plot_w // 60))))  # labels ~60 px apart
+    named = [i for i in range(count) if i % every == 0]
+    if count and named[-1] != count - 1:  # the latest period is always named, and a
+        if len(named) > 1 and x_of(count - 1) - x_of(named[-1]) < 40:  # label too near
+            named.pop()  # it gives way
+        named.append(count - 1)
     for i, period in enumerate(periods):
-        if i % every == 0 or i == count - 1:
+        if i in named:
             parts.append(
                 f'<text x="{x_of(i):.1f}" y="{_HEIGHT - 8}" text-anchor="middle">'
                 f"{_text(_period_text(period, frequency, lang))}</text>"

@@ -58,7 +58,14 @@ def _services(value: object, lang: str) -> object:
     """``"shelter;legal"`` as ``"Rumah aman, Bantuan hukum"`` (blank stays blank)."""
     if not isinstance(value, str) or not value:
         return value
-    return ", ".join(t(f"service.{code.strip()}", lang) for code in value.split(";") if code)
+    codes = [code.strip() for code in value.split(";") if code.strip()]
+    return ", ".join(_label(f"service.{code}", code, lang) for code in codes)
+
+
+def _label(key: str, fallback: str, lang: str) -> str:
+    """The catalogue text of ``key``, or ``fallback`` (as written) when there is none."""
+    text = t(key, lang)
+    return fallback if text == key else text
 
 
 def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -138,3 +139,13 @@ def test_a_narrow_trend_is_drawn_at_its_width_so_its_text_keeps_its_size() -> No
     assert narrow.find(f"{SVG}svg").get("viewBox") == "0 0 480 240"
     xs = [float(el.get("x")) for el in narrow.iter(f"{SVG}text") if el.text == "2025"]
     assert xs and max(xs) <= 480 - 12  # the last year's label inside the narrow plot
+
+
+def test_a_narrow_trend_of_many_years_keeps_its_labels_apart() -> None:
+    years = pd.date_range("2000-01-01", periods=26, freq="YS")
+    trend = pd.DataFrame({"period": years, "cases": range(26), "victims": range(26)})
+    root = _parsed(trend_svg(trend, frequency="year", lang="id", width=480))
+    xs = sorted(float(el.get("x")) for el in root.iter(f"{SVG}text") if str(el.text).isdigit()
+                and len(str(el.text)) == 4)  # fmt: skip
+    assert xs and "2025" in _texts(root)
+    assert min(b - a for a, b in itertools.pairwise(xs)) >= 40

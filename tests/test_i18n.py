@@ -374,6 +374,8 @@ def test_format_table_never_shows_0_for_a_small_value() -> None:
     assert shown == ["0,025", "0,020", "0,050", "0", "1,2", "12", "\u22120,0040"]
     two = format_table(pd.DataFrame({"v": [0.025, 0.004]}), "en", digits=2)["v"].tolist()
     assert two == ["0.02", "0.0040"]
+    noise = format_table(pd.DataFrame({"v": [5.55e-17, 1e-300]}), "id")["v"].tolist()
+    assert noise == ["0,000000", "0,000000"]  # rounding noise, not 300 decimals
 
 
 def test_today_is_kalbar_s_date_not_the_server_s(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,3 +17,10 @@ def test_a_shelter_table_names_its_services_and_operator_in_the_language() -> No
     assert services.iloc[0] == ", ".join(t(f"service.{code}", "id") for code in first)
     assert not services.str.contains(";").any()
     assert "NGO" not in operators and t("operator.NGO", "id") in operators
+
+
+def test_a_service_not_in_the_catalogue_shows_as_written() -> None:
+    shelters = load_sample().shelters.iloc[:1].copy()
+    shelters["services"] = "shelter;konseling trauma"
+    services = display_table(shelters, "shelter", lang="id").iloc[0, 4]
+    assert services == f"{t('service.shelter', 'id')}, konseling trauma"

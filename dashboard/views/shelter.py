@@ -16,7 +16,12 @@ from layers.shelter_plan import ShelterPlan
 def _shelters_known(shelters: pd.DataFrame) -> None:
     if len(shelters):
         st.subheader(tr("analysis.shelters_known"))
-        show_table(shelters, ["name", "operator", "capacity"], header_prefix="shelter")
+        show_table(
+            shelters,
+            ["name", "operator", "capacity"],
+            header_prefix="shelter",
+            value_prefixes={"operator": "operator"},
+        )
 
 
 page, analysis_input = analysis_start("nav.shelter")
