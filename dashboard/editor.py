@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, session, state
-from dashboard.text import tr
+from dashboard.text import error_text, tr
 from geodata.access import allowed, gateway
 from geodata.access.auth import User
 from geodata.access.gateway import Kind
@@ -173,8 +173,7 @@ def _save(
                 role_store.update(kind, chosen, changes)
             saved = chosen
     except GeodataError as error:
-        report = getattr(error, "report", None)
-        st.error(report.to_text(lang) if report is not None else str(error))
+        st.error(error_text(error))
     else:
         st.success(tr("editor.saved", record=saved))
 

@@ -20,7 +20,7 @@ from dashboard import data, session, state
 from dashboard.exports import checked_download_button
 from dashboard.guide import template_buttons
 from dashboard.tables import show_dataframe
-from dashboard.text import day, num, tr
+from dashboard.text import day, error_text, num, tr
 from geodata.access import allowed, gateway
 from geodata.access.auth import User
 from geodata.access.gateway import Kind
@@ -133,9 +133,7 @@ def import_section(user: User | None) -> None:
                 kind, preview.frame, skip_stored=skip_stored
             )
         except GeodataError as error:
-            report = getattr(error, "report", None)
-            why = report.to_text(lang) if report is not None else str(error)
-            st.error(f"{tr('manage.not_imported')}\n\n{why}")
+            st.error(f"{tr('manage.not_imported')}\n\n{error_text(error)}")
             return
         if preview.mapping is not None:
             remember_mapping(
@@ -184,8 +182,7 @@ def crossing_section(user: User) -> None:
                 crossing, status, on=on if isinstance(on, dt.date) else None
             )
         except GeodataError as error:
-            report = getattr(error, "report", None)
-            st.error(report.to_text(state.language()) if report is not None else str(error))
+            st.error(error_text(error))
         else:
             st.success(tr("manage.marked", name=names[crossing]))
 

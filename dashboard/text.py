@@ -26,3 +26,10 @@ def day(value: dt.date | None) -> str:
 def count_text(value: int | None, label: str) -> str:
     """A count for the session's language, or its label ("<3") where the role sees it hidden."""
     return label if value is None else num(value)
+
+
+def error_text(error: Exception) -> str:
+    """A refused change for the page: its report in the session's language when it has one
+    (a store's checks, a duplicate id), else its message."""
+    report = getattr(error, "report", None)
+    return report.to_text(language()) if report is not None else str(error)
