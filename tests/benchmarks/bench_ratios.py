@@ -13,6 +13,10 @@ Not a test (nothing is asserted). It starts, side by side on free ports of 127.0
 
 the floor
     a Streamlit page with a title and four ``st.metric`` (written to a temporary file);
+the floor, Nagle off
+    the same page served as the dashboard serves itself, with TCP_NODELAY on its connections
+    (:mod:`dashboard.nodelay`): how much of the dashboard's ratio that server fix alone gives
+    (column ``/floor*``);
 the dashboard
     ``streamlit run dashboard/server.py`` (as the README starts it; ``app.py`` in a baseline
     checkout older than it) on the committed demo data, and once per ``--cases``
@@ -73,6 +77,20 @@ for column, (label, value) in zip(
 ):
     column.metric(label, value)
 """
+#: The floor served like ``dashboard/server.py``: an ``st.App`` whose connections send each
+#: response at once.
+FLOOR_NODELAY_APP = """import sys
+from pathlib import Path
+
+sys.path.insert(0, {root!r})
+import streamlit as st
+
+from dashboard.nodelay import disable_nagle
+
+disable_nagle()
+app = st.App(Path(__file__).with_name("floor.py"))
+"""
+FLOORS = ("floor", "floor, Nagle off")
 #: Boundary polygons the dashboard's default map must hold (14 kabupaten, some split).
 POLYGONS = 10
 JS_POLYGONS = """(n) => typeof L !== "undefined"
@@ -227,6 +245,10 @@ def servers(cases: list[int], work: Path, baseline: Path | None) -> Iterator[dic
     floor.write_text(FLOOR_APP, encoding="utf-8")
     with contextlib.ExitStack() as stack:
         urls = {"floor": stack.enter_context(streamlit_server(None, work / "floor.log", app=floor))}
+        nodelay = work / "floor_server.py"
+        nodelay.write_text(FLOOR_NODELAY_APP.format(root=str(ROOT)), encoding="utf-8")
+        log = work / "floor_nodelay.log"
+        urls[FLOORS[1]] = stack.enter_context(streamlit_server(None, log, app=nodelay))
         if baseline is not None:
             app = _entry(baseline)
             log = ARTIFACTS / "ratios_baseline.log"
@@ -260,20 +282,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         for label, url in urls.items():
             cold[label] = load(
-                browser, url, has_map=label != "floor", timeout_s=args.timeout, link=link
+                browser, url, has_map=label not in FLOORS, timeout_s=args.timeout, link=link
             ).drawn_s
             print(f"cold {label}: {cold[label]:.2f} s", flush=True)
         for i in range(args.rounds):
             for label, url in urls.items():
                 sample = load(
-                    browser, url, has_map=label != "floor", timeout_s=args.timeout, link=link
+                    browser, url, has_map=label not in FLOORS, timeout_s=args.timeout, link=link
                 )
                 samples.setdefault(label, []).append(sample)
             print(f"round {i + 1}: " + ", ".join(
                 f"{label} {s[-1].drawn_s:.2f} s" for label, s in samples.items()
             ), flush=True)  # fmt: skip
         for label, url in urls.items():
-            if label != "floor":
+            if label not in FLOORS:
                 rerun_ms[label], rerun_bytes[label] = reruns(
                     browser, url, steps=args.rerun_steps, timeout_s=args.timeout
                 )
@@ -289,6 +311,7 @@ def summarise(
     rerun_bytes: dict[str, int],
 ) -> dict[str, Any]:
     floor = statistics.median(s.drawn_s for s in samples["floor"])
+    floor_nodelay = statistics.median(s.drawn_s for s in samples[FLOORS[1]])
     demo = statistics.median(s.drawn_s for s in samples["demo"])
     rows = {}
     for label, loads in samples.items():
@@ -298,6 +321,7 @@ def summarise(
             "drawn_all_s": [round(s.drawn_s, 2) for s in loads],
             "cold_s": round(cold[label], 2),
             "ratio_to_floor": round(drawn / floor, 2),
+            "ratio_to_floor_nodelay": round(drawn / floor_nodelay, 2),
             "ratio_to_demo": round(drawn / demo, 2),
             "http_bytes": loads[-1].http_bytes,
             "ws_bytes": loads[-1].ws_bytes,
@@ -317,6 +341,7 @@ def print_table(result: dict[str, Any]) -> None:
         "app",
         "map s",
         "/floor",
+        "/floor*",
         "/demo",
         "cold s",
         "HTTP MB",
@@ -330,6 +355,7 @@ def print_table(result: dict[str, Any]) -> None:
         per_change = r["rerun_ws_bytes_per_change"]
         print(
             f"| {label} | {r['drawn_median_s']:.2f} | {r['ratio_to_floor']:.2f} | "
+            f"{r['ratio_to_floor_nodelay']:.2f} | "
             f"{r['ratio_to_demo']:.2f} | {r['cold_s']:.2f} | {r['http_bytes'] / 1e6:.2f} | "
             f"{r['ws_bytes'] / 1e6:.3f} | {'-' if rerun is None else f'{rerun:.0f}'} | "
             f"{'-' if per_change is None else f'{per_change / 1e3:.1f}'} |"
