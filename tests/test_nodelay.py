@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from asyncio import base_events
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,10 @@ def _accepted_nodelay() -> int:
             writer.close()
             return value
 
-    return asyncio.run(main())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(main())).result(timeout=30)
 
 
 @pytest.fixture
