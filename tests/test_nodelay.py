@@ -16,6 +16,8 @@ from streamlit.web.server.starlette import starlette_server
 from dashboard import nodelay
 
 ROOT = Path(__file__).resolve().parents[1]
+#: asyncio's own hook, as collected (before any test could have replaced it).
+ASYNCIO_SET_NODELAY = base_events._set_nodelay  # type: ignore[attr-defined]
 
 
 def _accepted_nodelay() -> int:
@@ -47,15 +49,17 @@ def _accepted_nodelay() -> int:
 
 @pytest.fixture
 def asyncio_hook():
-    """asyncio's hook as it was, put back after the test."""
-    original = base_events._set_nodelay
+    """asyncio's own hook during the test, whatever was there before (put back after)."""
+    before = base_events._set_nodelay
+    base_events._set_nodelay = ASYNCIO_SET_NODELAY
     yield
-    base_events._set_nodelay = original
+    base_events._set_nodelay = before
 
 
 @pytest.mark.usefixtures("asyncio_hook")
 def test_streamlit_connections_keep_nagle_on_without_the_fix():
-    """The premise: asyncio leaves Nagle on for the connections Streamlit accepts."""
+    """The premise: asyncio leaves Nagle on for the connections Streamlit accepts. Should a
+    newer asyncio or Streamlit turn it off, this fails, and dashboard/nodelay.py can go."""
     assert _accepted_nodelay() == 0
 
 
