@@ -41,8 +41,6 @@ EARLIEST: Final = dt.date(2000, 1, 1)
 _TYPED_DATE: Final = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 
 
-#: Streamlit's "Press Enter to apply" under a typed field is English only: the date fields
-#: hide it and say it in a caption in the chosen language.
 def _quick_periods(options: FilterOptions) -> dict[str, tuple[dt.date, dt.date]]:
     """Quick choices over the data's span: its latest year, the year before, its last 12
     months (records roles only: aggregate roles choose whole years) and all of it."""

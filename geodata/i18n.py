@@ -144,8 +144,8 @@ def format_table(
 
     Floats keep ``digits`` decimals unless whole; a small one that would show as 0 keeps two
     significant digits (0,025), so a table never shows 0 for a value that is not. The cells
-    become text, so a table built
-    from it sorts numbers as text: meant for what people read, not for further analysis.
+    become text, so a table built from it sorts numbers as text: meant for what people read,
+    not for further analysis.
     """
     table = frame.copy()
     for position in range(table.shape[1]):

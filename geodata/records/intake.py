@@ -387,7 +387,15 @@ def _preview(
         today=today,
     )
     return _assemble(
-        result, table, entity, columns, located, place_problems, (existing, skip_stored), info
+        result,
+        table,
+        entity,
+        columns,
+        located,
+        place_problems,
+        existing,
+        info,
+        skip_stored=skip_stored,
     )
 
 
@@ -398,11 +406,12 @@ def _assemble(
     columns: ColumnMapping,
     located: pd.DataFrame,
     place_problems: list[Problem],
-    stored: tuple[pd.DataFrame | None, bool],
+    existing: pd.DataFrame | None,
     info: Mapping[str, object],
+    *,
+    skip_stored: bool,
 ) -> ImportPreview:
     file = table.file
-    existing, skip_stored = stored
     place_errors = {p.row for p in place_problems if p.severity == "error"}
     problems = [
         p
