@@ -37,8 +37,9 @@ LEVELS = ["kabupaten", "kecamatan", "desa"]
 MEASURES = ["cases", "victims", "cases_per_100k", "victims_per_100k"]
 
 
-def _map_options(rate_levels: frozenset[str]) -> MapOptions:
-    """The map's settings; rates per 100k only at levels with people (``rate_levels``)."""
+def _map_options(rate_levels: frozenset[str], *, cases_drawn: bool) -> MapOptions:
+    """The map's settings; rates per 100k only at levels with people (``rate_levels``), and
+    how cases are drawn only for roles whose map draws them (``cases_drawn``)."""
     columns = st.columns([1.2, 1.6, 1.2, 0.8, 1.0])
     level = columns[0].selectbox(
         tr("peta.level"), LEVELS, key=state.LEVEL, format_func=lambda v: tr(f"unit_type.{v}")
@@ -57,11 +58,15 @@ def _map_options(rate_levels: frozenset[str]) -> MapOptions:
     if st.session_state.get(state.CLASSES) not in (3, 4, 5, 6, 7):
         st.session_state[state.CLASSES] = 5
     classes = columns[3].selectbox(tr("peta.classes"), [3, 4, 5, 6, 7], key=state.CLASSES)
-    case_mode = columns[4].radio(
-        tr("peta.case_mode"),
-        ["cluster", "heat"],
-        key=state.CASE_MODE,
-        format_func=lambda v: tr(f"case_mode.{v}"),
+    case_mode = (
+        columns[4].radio(
+            tr("peta.case_mode"),
+            ["cluster", "heat"],
+            key=state.CASE_MODE,
+            format_func=lambda v: tr(f"case_mode.{v}"),
+        )
+        if cases_drawn
+        else "cluster"  # counts-only roles get no case points: no choice that does nothing
     )
     with st.expander(tr("peta.basemap_settings")):
         basemap = st.radio(
@@ -104,7 +109,7 @@ def _remember_click(clicked: dict | None) -> None:
 
 page = page_start("peta.title")
 view = page.view
-options = _map_options(rate_levels(view.population()))
+options = _map_options(rate_levels(view.population()), cases_drawn=view.records_allowed)
 
 metrics = st.columns(4)
 metrics[0].metric(tr("measure.cases"), count_text(page.totals.cases, page.totals.cases_label))

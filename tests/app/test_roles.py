@@ -313,11 +313,17 @@ def test_only_record_roles_see_case_points_on_the_map(app_store: AppStore, role:
         assert (cases, victims) == (315, 1019)
     ids = set(CASE_ID.findall(shown))
     points = [point for point in exact_points() if point in shown]
+    # How to draw the cases is offered only where they are drawn.
+    assert _has_radio(at, "case_mode") == (role not in AGGREGATE_ROLES)
     if role in AGGREGATE_ROLES:
         assert (ids, points) == (set(), [])
     else:  # the same search finds them where they belong: the search is not blind
         assert len(ids) > 200 and NOTE_MARKER in shown
         assert len(points) == len(exact_points())
+
+
+def _has_radio(at: AppTest, key: str) -> bool:
+    return any(radio.key == key for radio in at.radio)
 
 
 # --------------------------------------------------------------------------- the Data page
