@@ -6,8 +6,6 @@ the real cases layer; the route is called as Streamlit's server calls it (an ASG
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import gc
 import json
 from pathlib import Path
@@ -16,7 +14,6 @@ from typing import Final
 import folium
 import pytest
 from starlette.routing import Router
-from starlette.types import Message
 
 from dashboard import casedetails, cookies
 from geodata import reference
@@ -25,6 +22,7 @@ from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
 from geodata.settings import DATA_DIR_ENV
 from geodata.store import open_store
 from layers.cases import case_details, cases_layer
+from tests._asgi import request
 from tests.test_gateway import PASSWORD, GatewayStore, gw_store
 
 __all__ = ["gw_store"]  # the fixture, used by name below
@@ -61,20 +59,7 @@ def _get(path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes
             (k.encode(), v.encode()) for k, v in {"host": "localhost:8501", **headers}.items()
         ],
     }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    # In a thread of its own: the browser tests' Playwright may run an event loop in this one.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, router(scope, receive, send)).result()
-    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
-    names = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
-    return start["status"], names, body
+    return request(router, scope)
 
 
 def _cookie(role: str) -> dict[str, str]:

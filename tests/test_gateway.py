@@ -9,14 +9,12 @@ the app (AppTest), and downloads that check the session when they are produced.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final
 
 import pytest
 from starlette.requests import Request
@@ -32,6 +30,7 @@ from geodata.i18n import t
 from geodata.records.datasets import load_sample
 from geodata.roles import ROLES
 from geodata.store import open_store
+from tests._asgi import run_async
 from tests.app.conftest import APP, TIMEOUT
 
 PASSWORD: Final = "gateway-passphrase-2025"
@@ -64,16 +63,6 @@ def gw_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayStore]
             yield GatewayStore(url, folder)
         finally:
             gateway.clear_caches()
-
-
-T = TypeVar("T")
-
-
-def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to the end in a thread of its own: the browser tests' Playwright may
-    have left an event loop running in this one, where ``asyncio.run`` refuses to start."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _login(role: str) -> auth.Session:
@@ -158,7 +147,7 @@ def _call(
     async def receive() -> dict[str, object]:
         return {"type": "http.request", "body": body.encode(), "more_body": False}
 
-    return _run_async(handler(Request(scope, receive)))  # type: ignore[operator]
+    return run_async(handler(Request(scope, receive)))  # type: ignore[operator]
 
 
 def _set_cookie(response: Response) -> str:
@@ -336,7 +325,7 @@ def _media_response(
 
     headers = [(b"cookie", f"{cookies.COOKIE}={cookie}".encode())] if cookie else []
     scope = {"type": "http", "method": "GET", "path": path, "headers": headers}
-    _run_async(media.MediaGuard(streamlit_media)(scope, receive, send))
+    run_async(media.MediaGuard(streamlit_media)(scope, receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +59,22 @@ def test_map_draws_offline(
     request_log.assert_no_failures()
     # An uncaught error in the map script stops every layer after it from drawing.
     assert not request_log.console_errors, f"errors in the page: {request_log.console_errors}"
+
+
+def test_streamlits_frontend_comes_gzipped_and_the_page_plain(app_url: str) -> None:
+    """``dashboard/server.py`` compresses Streamlit's scripts (dashboard/compression.py), which
+    Streamlit sends uncompressed; the page, which may carry data, stays plain."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    gzip_ok = {"Accept-Encoding": "gzip"}
+    with opener.open(urllib.request.Request(f"{app_url}/", headers=gzip_ok), timeout=30) as page:
+        assert page.headers.get("Content-Encoding") is None
+        script = page.read().decode().split('src="./static/js/', 1)[1].split('"', 1)[0]
+    url = f"{app_url}/static/js/{script}"
+    with opener.open(urllib.request.Request(url, headers=gzip_ok), timeout=30) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        packed = response.read()
+    with opener.open(url, timeout=30) as response:
+        assert gzip.decompress(packed) == response.read()
 
 
 def test_map_draws_whole_under_a_base_path(
