@@ -13,13 +13,14 @@ Not a test (nothing is asserted). It starts, side by side on free ports of 127.0
 
 the floor
     a Streamlit page with a title and four ``st.metric`` (written to a temporary file);
-the floor, Nagle off
-    the same page served as the dashboard serves itself, with TCP_NODELAY on its connections
-    (:mod:`dashboard.nodelay`): how much of the dashboard's ratio that server fix alone gives
-    (column ``/floor*``);
-the floor with a map
+the floor, our server
+    the same page served as the dashboard serves itself: TCP_NODELAY on its connections
+    (:mod:`dashboard.nodelay`) and Streamlit's scripts gzipped
+    (:mod:`dashboard.compression`); how much of the dashboard's ratio those server fixes
+    alone give (column ``/floor*``);
+the floor with a map, our server
     the floor plus one ``st_folium`` map of the 14 kabupaten (Leaflet served locally), served
-    with Nagle off too: a lower reference for any page with a Folium map on this stack;
+    the same way: a lower reference for any page with a Folium map on this stack;
 the dashboard
     ``streamlit run dashboard/server.py`` (as the README starts it; ``app.py`` in a baseline
     checkout older than it) on the committed demo data, and once per ``--cases``
@@ -97,18 +98,20 @@ for column, (label, value) in zip(
 ):
     column.metric(label, value)
 """
-#: The floor served like ``dashboard/server.py``: an ``st.App`` whose connections send each
-#: response at once.
-FLOOR_NODELAY_APP = """import sys
+#: A page served like ``dashboard/server.py``: an ``st.App`` whose connections send each
+#: response at once and whose Streamlit scripts go gzipped.
+OUR_SERVER_APP = """import sys
 from pathlib import Path
 
 sys.path.insert(0, {root!r})
 import streamlit as st
+from starlette.middleware import Middleware
 
+from dashboard.compression import StaticGzip
 from dashboard.nodelay import disable_nagle
 
 disable_nagle()
-app = st.App(Path(__file__).with_name({page!r}))
+app = st.App(Path(__file__).with_name({page!r}), middleware=[Middleware(StaticGzip)])
 """
 #: The floor plus the least map: the 14 kabupaten in one ``st_folium``, Leaflet served
 #: locally (the page's folder gets a copy of ``dashboard/static/node_modules``).
@@ -131,8 +134,8 @@ use_local_assets(figure)
 st_folium(figure, height=680, returned_objects=[], use_container_width=True)
 """
 )
-FLOORS = ("floor", "floor, Nagle off")
-MAP_FLOOR = "floor + map, Nagle off"
+FLOORS = ("floor", "floor, our server")
+MAP_FLOOR = "floor + map, our server"
 #: Records, in the top page, when a frame was first painted after its fourth metric came.
 JS_WATCH_METRICS = """(() => {
     if (window !== window.top) return;
@@ -321,12 +324,12 @@ def _entry(checkout: Path) -> Path:
 
 
 def _map_floor(folder: Path) -> contextlib.AbstractContextManager[str]:
-    """The floor with a map, served with Nagle off from ``folder``."""
+    """The floor with a map, served like the dashboard from ``folder``."""
     shutil.copytree(ROOT / "dashboard/static/node_modules", folder / "static/node_modules")
     page = folder / "floor_map.py"
     page.write_text(FLOOR_MAP_APP.format(root=str(ROOT)), encoding="utf-8")
     server = folder / "floor_map_server.py"
-    server.write_text(FLOOR_NODELAY_APP.format(root=str(ROOT), page=page.name), "utf-8")
+    server.write_text(OUR_SERVER_APP.format(root=str(ROOT), page=page.name), "utf-8")
     return streamlit_server(None, folder / "floor_map.log", app=server)
 
 
@@ -338,10 +341,10 @@ def servers(cases: list[int], work: Path, baseline: Path | None) -> Iterator[dic
     floor.write_text(FLOOR_APP, encoding="utf-8")
     with contextlib.ExitStack() as stack:
         urls = {"floor": stack.enter_context(streamlit_server(None, work / "floor.log", app=floor))}
-        nodelay = work / "floor_server.py"
-        nodelay.write_text(FLOOR_NODELAY_APP.format(root=str(ROOT), page=floor.name), "utf-8")
-        log = work / "floor_nodelay.log"
-        urls[FLOORS[1]] = stack.enter_context(streamlit_server(None, log, app=nodelay))
+        ours = work / "floor_server.py"
+        ours.write_text(OUR_SERVER_APP.format(root=str(ROOT), page=floor.name), "utf-8")
+        log = work / "floor_our_server.log"
+        urls[FLOORS[1]] = stack.enter_context(streamlit_server(None, log, app=ours))
         urls[MAP_FLOOR] = stack.enter_context(_map_floor(work / "map_floor"))
         if baseline is not None:
             app = _entry(baseline)
@@ -416,7 +419,7 @@ def summarise(
                 f"{name}_median_s": round(drawn, 2),
                 f"{name}_all_s": [round(getattr(s, timing), 2) for s in loads],
                 f"{name}_ratio_to_floor": round(drawn / median(FLOORS[0], timing), 2),
-                f"{name}_ratio_to_floor_nodelay": round(drawn / median(FLOORS[1], timing), 2),
+                f"{name}_ratio_to_our_floor": round(drawn / median(FLOORS[1], timing), 2),
                 f"{name}_ratio_to_demo": round(drawn / median("demo", timing), 2),
             }
         rows[label] |= {
@@ -455,7 +458,7 @@ def print_table(result: dict[str, Any]) -> None:
         per_change = r["rerun_ws_bytes_per_change"]
         timings = " | ".join(
             f"{r[f'{name}_median_s']:.2f} | {r[f'{name}_ratio_to_floor']:.2f} | "
-            f"{r[f'{name}_ratio_to_floor_nodelay']:.2f}"
+            f"{r[f'{name}_ratio_to_our_floor']:.2f}"
             + (f" | {r[f'{name}_ratio_to_demo']:.2f}" if name == "painted" else "")
             for name in ("painted", "seen")
         )
