@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message
@@ -17,6 +17,21 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     have left an event loop running in this one, where ``asyncio.run`` refuses to start."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def get_scope(path: str, headers: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    """The scope of a GET of ``path`` from Streamlit's server on localhost:8501."""
+    return {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "server": ("localhost", 8501),
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers],
+    }
 
 
 def request(app: ASGIApp, scope: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:

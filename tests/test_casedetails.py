@@ -22,7 +22,7 @@ from geodata.config import CONFIG_ENV, DATABASE_URL_ENV
 from geodata.settings import DATA_DIR_ENV
 from geodata.store import open_store
 from layers.cases import case_details, cases_layer
-from tests._asgi import request
+from tests._asgi import get_scope, request
 from tests.test_gateway import PASSWORD, GatewayStore, gw_store
 
 __all__ = ["gw_store"]  # the fixture, used by name below
@@ -46,19 +46,7 @@ def _get(path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes
     """GET ``path`` from the details route as Streamlit's server would call it: status,
     headers and body."""
     router = Router(routes=list(casedetails.routes()))
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "server": ("localhost", 8501),
-        "headers": [
-            (k.encode(), v.encode()) for k, v in {"host": "localhost:8501", **headers}.items()
-        ],
-    }
+    scope = get_scope(path, {"host": "localhost:8501", **headers}.items())
     return request(router, scope)
 
 

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from dashboard import compression
 from dashboard.compression import StaticGzip
-from tests._asgi import request
+from tests._asgi import get_scope, request
 from tests.test_mapassets import base_path
 
 __all__ = ["base_path"]  # the fixture, used by name below
@@ -39,17 +39,7 @@ def frontend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StaticGzip:
 
 
 def _get(app: StaticGzip, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "server": ("localhost", 8501),
-        "headers": [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()],
-    }
+    scope = get_scope(path, [(k.replace("_", "-"), v) for k, v in headers.items()])
     return request(app, scope)
 
 
