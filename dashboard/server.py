@@ -7,8 +7,8 @@ the session token can live in an HttpOnly, SameSite=Strict cookie, the route of
 :mod:`dashboard.casedetails`, so the map fetches a case's details when its tooltip first
 opens, and :class:`dashboard.media.MediaGuard` in front of it, so a download URL answers
 only a live session and only for a minute. Its connections send each response at once
-(:mod:`dashboard.nodelay`), and Streamlit's own scripts and styles go compressed
-(:class:`dashboard.compression.StaticGzip`). Before any session it
+(:mod:`dashboard.nodelay`); only public files go compressed, Streamlit's own scripts and
+styles among them (:class:`dashboard.compression.PublicCompression`). Before any session it
 imports the app's modules and freezes them out of the garbage collector's way
 (:mod:`dashboard.memory`).
 """
@@ -26,7 +26,7 @@ from starlette.middleware import Middleware
 from streamlit import net_util
 
 from dashboard import casedetails, cookies
-from dashboard.compression import StaticGzip
+from dashboard.compression import PublicCompression
 from dashboard.geostatic import base_path
 from dashboard.media import MediaGuard
 from dashboard.memory import freeze_app_modules
@@ -43,7 +43,7 @@ disable_nagle()
 app = st.App(
     Path(__file__).with_name("app.py"),
     routes=[*cookies.routes(base_path()), *casedetails.routes(base_path())],
-    middleware=[Middleware(MediaGuard), Middleware(StaticGzip)],
+    middleware=[Middleware(MediaGuard), Middleware(PublicCompression)],
 )
 # Before any session: the app's modules out of the garbage collector's way (memory.py).
 freeze_app_modules()

@@ -107,11 +107,11 @@ sys.path.insert(0, {root!r})
 import streamlit as st
 from starlette.middleware import Middleware
 
-from dashboard.compression import StaticGzip
+from dashboard.compression import PublicCompression
 from dashboard.nodelay import disable_nagle
 
 disable_nagle()
-app = st.App(Path(__file__).with_name({page!r}), middleware=[Middleware(StaticGzip)])
+app = st.App(Path(__file__).with_name({page!r}), middleware=[Middleware(PublicCompression)])
 """
 #: The floor plus the least map: the 14 kabupaten in one ``st_folium``, Leaflet served
 #: locally (the page's folder gets a copy of ``dashboard/static/node_modules``).
