@@ -72,17 +72,14 @@ def accepts_gzip(accept_encoding: bytes) -> bool:
 
 
 def _frontend_file(scope: Scope) -> bool:
-    """A GET of a Streamlit frontend file, by the path the file is served under."""
-    path = scope.get("path", "")
-    return (
-        scope.get("method") == "GET"
-        and path.startswith(f"{base_path()}/static/")
-        and posixpath.normpath(path) == path
-    )
+    """A GET of a Streamlit frontend file (by a path :func:`_public` let through)."""
+    return scope.get("method") == "GET" and scope["path"].startswith(f"{base_path()}/static/")
 
 
 def _public(path: str) -> bool:
-    return any(path.startswith(base_path() + folder) for folder in PUBLIC)
+    """Under a public folder, and written as the file's own path (not ``/static/./x``)."""
+    folders = (base_path() + folder for folder in PUBLIC)
+    return any(path.startswith(folder) for folder in folders) and posixpath.normpath(path) == path
 
 
 def _without_accept_encoding(scope: Scope) -> Scope:

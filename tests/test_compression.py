@@ -130,6 +130,9 @@ def test_a_case_s_details_are_never_compressed(server: PublicCompression) -> Non
     status, headers, body = _get(server, "/_kalbar/details/abc", accept_encoding="gzip")
     assert status == 200 and b"jalur tikus" in body
     assert "content-encoding" not in headers
+    for disguised in ("/static/../_kalbar/details/abc", "/app/static/./../_kalbar/details/x"):
+        _, sent, _ = _get(server, disguised, accept_encoding="gzip")
+        assert "content-encoding" not in sent
     streamlit_alone = server.app
     _, compressed, _ = request(
         streamlit_alone, get_scope("/_kalbar/details/abc", [("accept-encoding", "gzip")])
