@@ -71,15 +71,17 @@ def accepts_gzip(accept_encoding: bytes) -> bool:
     return False
 
 
-def _frontend_file(scope: Scope) -> bool:
-    """A GET of a Streamlit frontend file (by a path :func:`_public` let through)."""
-    return scope.get("method") == "GET" and scope["path"].startswith(f"{base_path()}/static/")
+def _frontend_file(scope: Scope, prefix: str) -> bool:
+    """A GET of a Streamlit frontend file (by a path :func:`_public` let through), under the
+    server's base path ``prefix``."""
+    return scope.get("method") == "GET" and scope["path"].startswith(f"{prefix}/static/")
 
 
-def _public(path: str) -> bool:
-    """Under a public folder, and written as the file's own path (not ``/static/./x``)."""
-    folders = (base_path() + folder for folder in PUBLIC)
-    return any(path.startswith(folder) for folder in folders) and posixpath.normpath(path) == path
+def _public(path: str, prefix: str) -> bool:
+    """Under a public folder of the base path ``prefix``, and written as the file's own path
+    (not ``/static/./x``)."""
+    under = any(path.startswith(prefix + folder) for folder in PUBLIC)
+    return under and posixpath.normpath(path) == path
 
 
 def _without_accept_encoding(scope: Scope) -> Scope:
@@ -121,34 +123,33 @@ def _tagged(etag: bytes) -> bytes:
     return etag[:-1] + _ETAG_SUFFIX + b'"' if etag.endswith(b'"') else etag
 
 
-def _vary(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
-    vary = _header(headers, b"vary")
-    return (b"vary", b", ".join(filter(None, [vary, b"Accept-Encoding"])))
+def _restarted(
+    start: Message, *, dropped: frozenset[bytes], added: list[tuple[bytes, bytes]]
+) -> Message:
+    """``start`` without the ``dropped`` headers and its ``Vary``, with ``added`` and a
+    ``Vary`` that names ``Accept-Encoding`` (the same file goes either way)."""
+    headers = start.get("headers", [])
+    vary = b", ".join(filter(None, [_header(headers, b"vary"), b"Accept-Encoding"]))
+    kept = [(key, value) for key, value in headers if key.lower() not in {*dropped, b"vary"}]
+    return {**start, "headers": [*kept, *added, (b"vary", vary)]}
+
+
+def _retagged(start: Message) -> list[tuple[bytes, bytes]]:
+    """The entity tag of the compressed body, if the plain one has a tag."""
+    etag = _header(start.get("headers", []), b"etag")
+    return [(b"etag", _tagged(etag))] if etag else []
 
 
 def _gzip_headers(start: Message, packed: bytes) -> Message:
     """``start`` of the plain file, made the start of its compressed body."""
-    headers = start.get("headers", [])
-    dropped = {b"content-length", b"etag", b"vary", b"accept-ranges"}
-    kept = [(key, value) for key, value in headers if key.lower() not in dropped]
-    kept += [
-        (b"content-encoding", b"gzip"),
-        (b"content-length", str(len(packed)).encode()),
-        _vary(headers),
-    ]
-    if etag := _header(headers, b"etag"):
-        kept.append((b"etag", _tagged(etag)))
-    return {**start, "headers": kept}
+    sent_as = [(b"content-encoding", b"gzip"), (b"content-length", str(len(packed)).encode())]
+    dropped = frozenset({b"content-length", b"etag", b"accept-ranges"})
+    return _restarted(start, dropped=dropped, added=[*sent_as, *_retagged(start)])
 
 
 def _revalidated(start: Message) -> Message:
     """A ``304`` for the compressed body: its entity tag, and ``Vary``."""
-    headers = start.get("headers", [])
-    kept = [(k, v) for k, v in headers if k.lower() not in {b"etag", b"vary"}]
-    kept.append(_vary(headers))
-    if etag := _header(headers, b"etag"):
-        kept.append((b"etag", _tagged(etag)))
-    return {**start, "headers": kept}
+    return _restarted(start, dropped=frozenset({b"etag"}), added=_retagged(start))
 
 
 def _plain_request(scope: Scope) -> tuple[Scope, bool]:
@@ -180,9 +181,11 @@ class PublicCompression:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        elif not _public(scope.get("path", "")):
+            return
+        prefix = base_path()
+        if not _public(scope.get("path", ""), prefix):
             await self.app(_without_accept_encoding(scope), receive, send)
-        elif not _frontend_file(scope):
+        elif not _frontend_file(scope, prefix):
             await self.app(scope, receive, send)
         else:
             await self._frontend(scope, receive, send)
@@ -204,10 +207,8 @@ class PublicCompression:
                     await send(_revalidated(message))
                 elif not _compressible(message):
                     await send(message)
-                elif not (wants_gzip and whole):  # the same file may go either way
-                    headers = message["headers"]
-                    kept = [(k, v) for k, v in headers if k.lower() != b"vary"]
-                    await send({**message, "headers": [*kept, _vary(headers)]})
+                elif not (wants_gzip and whole):
+                    await send(_restarted(message, dropped=frozenset(), added=[]))
                 else:
                     state = "gzip"
                     key = (scope["path"], _header(message["headers"], b"etag"))

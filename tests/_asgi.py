@@ -12,11 +12,12 @@ from starlette.types import ASGIApp, Message
 T = TypeVar("T")
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to the end in a thread of its own: the browser tests' Playwright may
-    have left an event loop running in this one, where ``asyncio.run`` refuses to start."""
+def run_async(coroutine: Coroutine[Any, Any, T], *, timeout_s: float | None = None) -> T:
+    """Run ``coroutine`` to the end in a thread of its own (waiting at most ``timeout_s``):
+    the browser tests' Playwright may have left an event loop running in this one, where
+    ``asyncio.run`` refuses to start."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(asyncio.run, coroutine).result(timeout=timeout_s)
 
 
 def get_scope(path: str, headers: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:

@@ -7,13 +7,13 @@ import socket
 import subprocess
 import sys
 from asyncio import base_events
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from streamlit.web.server.starlette import starlette_server
 
 from dashboard import nodelay
+from tests._asgi import run_async
 
 ROOT = Path(__file__).resolve().parents[1]
 #: asyncio's own hook, as collected (before any test could have replaced it).
@@ -41,10 +41,7 @@ def _accepted_nodelay() -> int:
             writer.close()
             return value
 
-    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
-    # this one.
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(lambda: asyncio.run(main())).result(timeout=30)
+    return run_async(main(), timeout_s=30)
 
 
 @pytest.fixture
