@@ -656,6 +656,30 @@ def test_entikong_case_passes_and_the_same_point_swapped_is_reported(tmp_path: P
     assert result.frame["case_id"].tolist() == ["E-1", "E-3"]
 
 
+def test_a_crossing_may_lie_over_the_border_but_a_case_may_not(tmp_path: Path) -> None:
+    # North of PLBN Nanga Badau (111.8804, 1.0553), into Sarawak: 2.5 km and 7.1 km out.
+    header = "crossing_id,name,kind,lon,lat,status\n"
+    path = write(
+        tmp_path,
+        "crossings.csv",
+        header + "JT-1,Jalan ke Lubok Antu,land_track,111.8804,1.1003,active\n"
+        "JT-2,Jalan jauh,land_track,111.8804,1.1553,active\n",
+    )
+    result = load_crossings(path, today=TODAY)
+    assert problems(result) == {
+        (2, "lon, lat", "beyond_border", "warning"),
+        (3, "lon, lat", "outside_province", "error"),
+    }
+    assert result.frame["crossing_id"].tolist() == ["JT-1"]
+    (warning,) = result.report.warnings
+    assert warning.params["border_km"] == pytest.approx(2.5, abs=0.1)
+    assert "2,5 km dari garis perbatasan dengan Sarawak" in warning.message("id")
+    case = write(
+        tmp_path, "cases.csv", CASE_HEADER + "\nB-1,2024-05-01,111.8804,1.1003,,exact,1,reported\n"
+    )
+    assert problems(load_cases(case, today=TODAY)) == {(2, "lon, lat", "outside_province", "error")}
+
+
 def test_point_far_from_its_kecamatan_is_warned_with_real_units(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -462,6 +462,24 @@ def test_the_store_s_today_is_kalbar_s(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not _records.check_frame("cases", case)[1].ok
 
 
+def test_the_store_takes_a_crossing_over_the_border_but_no_case_there() -> None:
+    """The store's own check agrees with the loader's: north of PLBN Nanga Badau, 2.5 km
+    into Sarawak a crossing is kept, 7.1 km in it is refused, and a case 2.5 km in too."""
+    from geodata.records.datasets import load_sample
+    from geodata.store import _records
+
+    sample = load_sample()
+    crossings = sample.crossings.iloc[[0, 0]].copy()
+    crossings["crossing_id"] = ["JT-NEAR", "JT-FAR"]
+    crossings["lon"], crossings["lat"] = [111.8804, 111.8804], [1.1003, 1.1553]
+    _, report = _records.check_frame("crossings", crossings)
+    assert [(p.row, p.code) for p in report.errors] == [(2, "outside_province")]
+    case = sample.cases.iloc[[0]].copy()
+    case["lon"], case["lat"], case["admin_code"] = 111.8804, 1.1003, None
+    _, report = _records.check_frame("cases", case)
+    assert [p.code for p in report.errors] == ["outside_province"]
+
+
 def test_a_running_spreadsheet_imports_its_new_rows_past_stored_and_retired_ids(
     filled: Store, sample: Dataset
 ) -> None:

@@ -60,6 +60,11 @@ log = logging.getLogger(__name__)
 #: Points this far or less outside Kalbar's outline, or outside the unit named by their
 #: ``admin_code``, pass (with a warning): the public boundaries are simplified.
 TOLERANCE_KM: Final = 1.0
+#: Crossings this far or less from the Kalbar–Sarawak land border pass wherever they lie,
+#: with a warning when outside Kalbar: a crossing is a path over the border, its point may
+#: be taken on either side, and the public border line is coarse (a post's own position
+#: lies up to 2 km from it).
+BORDER_BAND_KM: Final = 5.0
 #: Points closer than this to an outline count as on it (no warning).
 _ON_OUTLINE_KM: Final = 0.05
 #: Kilometres per degree near the equator (Kalbar lies between 3° S and 2° N).
@@ -134,6 +139,13 @@ class _Reference:
         outline = reference.load_province() if self._province is None else self._province
         shapely.prepare(outline)
         return outline
+
+    @cached_property
+    def border(self) -> BaseGeometry:
+        """The Kalbar–Sarawak land border line."""
+        line = shapely.union_all(reference.load_border().geometry.values)
+        shapely.prepare(line)
+        return line
 
     @cached_property
     def names(self) -> pd.Series:
@@ -561,8 +573,9 @@ def _distance_km(geometry: BaseGeometry | np.ndarray, x: np.ndarray, y: np.ndarr
     return np.round(shapely.distance(geometry, shapely.points(x, y)) * _KM_PER_DEGREE, 1)
 
 
-def _check_points(check: _Check) -> np.ndarray:
-    """Reject swapped, impossible and out-of-Kalbar points; return rows with a usable point."""
+def _check_points(check: _Check, *, at_border: bool = False) -> np.ndarray:
+    """Reject swapped, impossible and out-of-Kalbar points; return rows with a usable point.
+    ``at_border``: points within :data:`BORDER_BAND_KM` of the land border pass too."""
     lon, lat = check.values["lon"].to_numpy(), check.values["lat"].to_numpy()
     has = ~(np.isnan(lon) | np.isnan(lat))
     if not has.any():
@@ -588,8 +601,16 @@ def _check_points(check: _Check) -> np.ndarray:
         severity="warning",
         per_row=where_far,
     )
-    check.flag(away & ~near, _POINT_FIELD, "outside_province", per_row=where_far)
-    return has & ~outside | near
+    banded = np.zeros(len(lon), dtype=bool)
+    beyond = away & ~near
+    if at_border and beyond.any():
+        border_km = np.full(len(lon), np.nan)
+        border_km[beyond] = _distance_km(check.ref.border, lon[beyond], lat[beyond])
+        banded = beyond & (border_km <= BORDER_BAND_KM)
+        per_row = {**where_far, "border_km": border_km}
+        check.flag(banded, _POINT_FIELD, "beyond_border", severity="warning", per_row=per_row)
+    check.flag(beyond & ~banded, _POINT_FIELD, "outside_province", per_row=where_far)
+    return has & ~outside | near | banded
 
 
 def _checked_unit(code: str, geometries: pd.Series) -> str | None:
@@ -810,7 +831,7 @@ def _validate(
         _check_date_order(check)
         _check_crossing_refs(check, crossings)
     elif schema is CROSSING:
-        _check_points(check)
+        _check_points(check, at_border=True)
     else:
         point = _check_points(check)
         _check_in_unit(check, point)

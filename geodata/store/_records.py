@@ -24,7 +24,7 @@ import shapely
 from geodata import reference
 from geodata.errors import GeodataError
 from geodata.i18n import today_in_kalbar
-from geodata.records.loaders import TOLERANCE_KM
+from geodata.records.loaders import BORDER_BAND_KM, TOLERANCE_KM
 from geodata.records.report import ParamValue, Problem, Report
 from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
 from geodata.settings import MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
@@ -275,11 +275,17 @@ def _check_places(columns: Columns, check: _Checker) -> None:
     present = np.array([point is not None for point in points])
     if present.any():
         province = reference.load_province()
-        metric = gpd.GeoSeries(list(points[present]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
+        metric = np.array([None] * len(points), dtype=object)
+        metric[present] = gpd.GeoSeries(list(points[present]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
         outline = gpd.GeoSeries([province], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
         distance_km = np.zeros(len(points))
-        distance_km[present] = shapely.distance(metric.values, outline) / 1000
-        for position in np.flatnonzero(distance_km > TOLERANCE_KM):
+        distance_km[present] = shapely.distance(metric[present], outline) / 1000
+        refused = distance_km > TOLERANCE_KM
+        if check.kind == "crossings" and refused.any():  # a crossing may lie over the border
+            border = reference.load_border().to_crs(METRIC_CRS).union_all()
+            far = np.flatnonzero(refused)
+            refused[far] = shapely.distance(metric[far], border) / 1000 > BORDER_BAND_KM
+        for position in np.flatnonzero(refused):
             point = points[position]
             params: dict[str, ParamValue] = {
                 "lon": round(point.x, 6),
