@@ -47,6 +47,11 @@ DEFAULT_KABUPATEN: Final = "61.03"
 OFFICIAL_BORDER_LENGTH_KM: Final = 966.0
 
 #: Interface languages, the first is the default.
+#: Crossings this far or less from the Kalbar–Sarawak land border are accepted wherever they
+#: lie, and one outside every unit counts in the nearest unit this close: a crossing is a
+#: path over the border, its point may be taken on either side, and the public border line
+#: is coarse.
+BORDER_BAND_KM: Final = 5.0
 LANGUAGES: Final = ("id", "en")
 DEFAULT_LANGUAGE: Final = "id"
 

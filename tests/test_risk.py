@@ -308,6 +308,26 @@ def _located_cases(make_cases: MakeCases) -> gpd.GeoDataFrame:
 YEAR_2025 = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
 
+def test_a_crossing_over_the_border_counts_in_the_kecamatan_it_leads_into(
+    sample: Dataset,
+) -> None:
+    """2.5 km north of PLBN Nanga Badau, in Sarawak, a track counts in Badau; 7 km in, none."""
+    crossings = gpd.GeoDataFrame(
+        {"crossing_id": ["JT-1", "JT-2"], "kind": "land_track", "status": "active"},
+        geometry=gpd.points_from_xy([111.8804, 111.8804], [1.1003, 1.1553]),
+        crs="EPSG:4326",
+    )
+    frame = compute_indicators(
+        sample.cases, level="kecamatan", period=YEAR_2025, crossings=crossings.iloc[[0]]
+    ).set_index("code")
+    assert frame["unofficial_crossings"].sum() == 1
+    assert frame.loc["61.06.14", "unofficial_crossings"] == 1  # Badau
+    frame = compute_indicators(
+        sample.cases, level="kecamatan", period=YEAR_2025, crossings=crossings.iloc[[1]]
+    )
+    assert frame["unofficial_crossings"].sum() == 0
+
+
 def test_indicators_of_hand_built_units(make_cases: MakeCases) -> None:
     shelter = gpd.GeoDataFrame(
         {"shelter_id": ["S1"], "confidential": [False]},

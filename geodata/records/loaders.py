@@ -53,18 +53,19 @@ from geodata.records.schemas import (
     FieldKind,
     Schema,
 )
-from geodata.settings import CODE_LENGTH, DEFAULT_LANGUAGE, LEVELS, STORAGE_CRS
+from geodata.settings import (
+    BORDER_BAND_KM,
+    CODE_LENGTH,
+    DEFAULT_LANGUAGE,
+    LEVELS,
+    STORAGE_CRS,
+)
 
 log = logging.getLogger(__name__)
 
 #: Points this far or less outside Kalbar's outline, or outside the unit named by their
 #: ``admin_code``, pass (with a warning): the public boundaries are simplified.
 TOLERANCE_KM: Final = 1.0
-#: Crossings this far or less from the Kalbar–Sarawak land border pass wherever they lie,
-#: with a warning when outside Kalbar: a crossing is a path over the border, its point may
-#: be taken on either side, and the public border line is coarse (a post's own position
-#: lies up to 2 km from it).
-BORDER_BAND_KM: Final = 5.0
 #: Points closer than this to an outline count as on it (no warning).
 _ON_OUTLINE_KM: Final = 0.05
 #: Kilometres per degree near the equator (Kalbar lies between 3° S and 2° N).

@@ -24,10 +24,10 @@ import shapely
 from geodata import reference
 from geodata.errors import GeodataError
 from geodata.i18n import today_in_kalbar
-from geodata.records.loaders import BORDER_BAND_KM, TOLERANCE_KM
+from geodata.records.loaders import TOLERANCE_KM
 from geodata.records.report import ParamValue, Problem, Report
 from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
-from geodata.settings import MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
+from geodata.settings import BORDER_BAND_KM, MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
 from geodata.store._schema import POINT_FIELDS, SCHEMA_OF, Kind
 
 Columns = dict[str, list[object]]
