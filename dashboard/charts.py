@@ -10,7 +10,7 @@ from dashboard import state
 from dashboard.context import PageData
 from dashboard.text import num, tr
 from geodata.access import MIN_BREAKDOWN_CASES
-from geodata.i18n import vega_locale
+from geodata.i18n import destination_text, vega_locale
 from geodata.records.trends import Frequency
 from layers.charts import category_svg, trend_svg
 
@@ -60,10 +60,11 @@ def case_charts(page: PageData) -> None:
             category_svg(by_exploitation, "exploitation", labels, title=title, lang=lang),
             unsafe_allow_html=True,
         )
+    destinations = {v: destination_text(v, lang) for v in by_destination["destination"]}
     with right:
         title = tr("charts.by_destination")
         st.markdown(f"**{title}**")
         st.markdown(
-            category_svg(by_destination, "destination", {}, title=title, lang=lang),
+            category_svg(by_destination, "destination", destinations, title=title, lang=lang),
             unsafe_allow_html=True,
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 import streamlit as st
@@ -17,20 +19,32 @@ import streamlit as st
 from dashboard import state
 from dashboard.text import day, num, tr
 from geodata.access import FilterOptions
+from geodata.i18n import destination_text
 from geodata.records.cases import AGES, SEXES, CaseFilter
 from geodata.records.schemas import CASE_STATUS, CROSSING_TYPE, EXPLOITATION
 
 
+def _catalogue_name(prefix: str, value: str) -> str:
+    return tr(f"{prefix}.{value}")
+
+
 def _multiselect(
-    label_key: str, key: str, options: list[str], prefix: str | None
+    label_key: str, key: str, options: list[str], names: str | Callable[[str], str] | None
 ) -> frozenset[str]:
+    """A multiselect of ``options``, each named by the catalogue prefix ``names``, by the
+    function ``names`` or (None) as written."""
     if key in st.session_state:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    name: Callable[[str], str] = str
+    if callable(names):
+        name = names
+    elif names:
+        name = partial(_catalogue_name, names)
     chosen = st.multiselect(
         tr(label_key),
         options,
         key=key,
-        format_func=(lambda value: tr(f"{prefix}.{value}")) if prefix else str,
+        format_func=name,
         # Streamlit's own "No options to select" is English: an empty list says so here.
         placeholder=tr("filters.all") if options else tr("filters.no_options"),
     )
@@ -254,7 +268,7 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
             "filters.destination",
             state.DESTINATIONS,
             list(options.destinations),
-            None,
+            lambda value: destination_text(value, state.language()),
         )
         statuses = _multiselect(
             "filters.status", state.STATUSES, sorted(CASE_STATUS), "case_status"

@@ -82,6 +82,17 @@ def _date_text(value: dt.date, lang: str, style: str) -> str:
     return _babel_date(value, format=style, locale=_BABEL_LOCALE[lang])
 
 
+def destination_text(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A destination (an ISO 3166 country code, or a label ``MY · Sarawak``) with its country
+    named in ``lang`` by Babel's data (``Malaysia · Sarawak``; ``SG`` is Singapura in
+    Indonesian); an unknown code as written, a missing value as "–"."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    country, dot, rest = str(value).partition(" · ")
+    territories = Locale.parse(_BABEL_LOCALE[lang]).territories
+    return territories.get(country.strip().upper(), country) + dot + rest
+
+
 #: Western Indonesian Time (UTC+7), Kalbar's time zone.
 WIB: Final = ZoneInfo("Asia/Jakarta")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from geodata.i18n import format_date, format_number, t
+from geodata.i18n import destination_text, format_date, format_number, t
 from geodata.records.schemas import VICTIM_COLUMNS
 from layers import styles
 from layers._html import escape_text
@@ -72,7 +72,7 @@ def case_tooltip_values(case: Mapping[str, Any], *, lang: str) -> list[str]:
         format_date(reported, lang),
         t(f"exploitation.{case['exploitation']}", lang),
         victims,
-        case.get("destination", ""),
+        destination_text(case["destination"], lang) if case.get("destination") else "",
         t(f"crossing_type.{case['crossing_type']}", lang),
         t(f"case_status.{case['status']}", lang),
         str(case.get("note") or "")[:240],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geodata.i18n import t
+from geodata.i18n import destination_text, t
 
 _COLUMNS = {
     "case": [
@@ -81,6 +81,10 @@ def display_table(frame: pd.DataFrame, entity: str, *, lang: str) -> pd.DataFram
         if column in _TRANSLATED_VALUES:
             prefix = _TRANSLATED_VALUES[column]
             table[column] = table[column].map(lambda v, p=prefix: t(f"{p}.{v}", lang))
+    if "destination_country" in table.columns:
+        table["destination_country"] = table["destination_country"].map(
+            lambda v: destination_text(v, lang)
+        )
     if "services" in table.columns:  # a list written "shelter;legal": each one named
         table["services"] = table["services"].map(lambda v: _services(v, lang))
     if entity == "case" and "status" in table.columns:

@@ -393,6 +393,9 @@ def test_cluster_layer_has_one_marker_per_point(located: gpd.GeoDataFrame) -> No
     reported = format_date(first["date_reported"].date(), "en")
     assert first["case_id"] in str(tip)
     assert reported in str(tip) and re.search(r"\d+ [A-Z][a-z]+ \d{4}", reported)
+    destinations = {row[4] for row in cases_module.case_details(points, lang="id")}
+    assert "Malaysia · Sarawak" in destinations
+    assert not any(d.startswith("MY") for d in destinations)
 
 
 def test_published_details_leave_the_layer_with_positions_only(located: gpd.GeoDataFrame) -> None:

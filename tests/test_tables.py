@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geodata.i18n import t
+from geodata.i18n import destination_text, t
 from geodata.records.datasets import load_sample
 from layers.tables import display_table
 
@@ -24,3 +24,17 @@ def test_a_service_not_in_the_catalogue_shows_as_written() -> None:
     shelters["services"] = "shelter;konseling trauma"
     services = display_table(shelters, "shelter", lang="id").iloc[0, 4]
     assert services == f"{t('service.shelter', 'id')}, konseling trauma"
+
+
+def test_destinations_are_countries_named_in_the_language() -> None:
+    """The Data page, the filter, the chart and the map's tooltips showed "MY" and "CN"."""
+    assert destination_text("MY · Sarawak", "id") == "Malaysia · Sarawak"
+    assert [destination_text("SG", lang) for lang in ("id", "en")] == ["Singapura", "Singapore"]
+    assert destination_text("CN", "id") == "Tiongkok"
+    assert destination_text("XQ", "id") == "XQ"  # no such country: as written
+    assert destination_text(None, "id") == "–"
+    cases = load_sample().cases
+    column = t("schema.label.destination_country", "id").capitalize()
+    shown = set(display_table(cases, "case", lang="id")[column])
+    assert {"Malaysia", "Indonesia", "Tiongkok"} <= shown
+    assert not shown & set(cases["destination_country"].dropna())

@@ -137,6 +137,8 @@ def test_a_filter_matching_nothing_says_so(new_app: NewApp) -> None:
     matching = raw[(raw["exploitation"] == "sexual") & (raw["destination_country"] == "CN")]
     assert matching.empty  # so the page must say why it shows nothing
     at = run(new_app())
+    # The choices are countries named in the language, their values the codes links carry.
+    assert {"Tiongkok", "Malaysia · Sarawak"} <= set(at.multiselect(key="f_destinations").options)
     at.multiselect(key="f_exploitation").set_value(["sexual"])
     at.multiselect(key="f_destinations").set_value(["CN"])
     at.selectbox(key="selected").set_value(SANGGAU)
