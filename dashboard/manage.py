@@ -29,35 +29,9 @@ from geodata.i18n import today_in_kalbar
 from geodata.records.intake import ImportPreview, preview_import
 from geodata.records.mapping import remember_mapping
 from geodata.records.schemas import CROSSING_STATUS
+from layers.tables import audit_table
 
 _KINDS: tuple[Kind, ...] = ("cases", "crossings", "shelters")
-#: Audit log columns shown, headers from ``manage.audit.<column>``.
-_AUDIT_COLUMNS = (
-    "at",
-    "username",
-    "action",
-    "entity",
-    "record_id",
-    "field",
-    "old_value",
-    "new_value",
-)
-
-
-def _translated(prefix: str, value: object) -> object:
-    """``<prefix>.<value>`` from the catalogue, or ``value`` itself when it has no entry."""
-    key = f"{prefix}.{value}"
-    text = tr(key)
-    return value if text == key else text
-
-
-def _audit_table(log: pd.DataFrame) -> pd.DataFrame:
-    """The audit log for people: headers and actions/entities in the session's language."""
-    table = pd.DataFrame(log[[c for c in _AUDIT_COLUMNS if c in log.columns]]).copy()
-    for column, prefix in (("action", "manage.action"), ("entity", "manage.entity")):
-        if column in table.columns:
-            table[column] = table[column].map(lambda v, p=prefix: _translated(p, v))
-    return table.rename(columns={c: tr(f"manage.audit.{c}") for c in table.columns})
 
 
 def _problems_table(preview: ImportPreview, lang: str) -> pd.DataFrame:
@@ -193,7 +167,7 @@ def admin_section(user: User) -> None:
         return
     st.subheader(tr("manage.audit_title"))
     newest = gateway.audit_log(user).tail(200).iloc[::-1]
-    show_dataframe(_audit_table(newest))
+    show_dataframe(audit_table(newest, lang=state.language()))
     st.markdown(f"**{tr('manage.backup')}**")
     checked_download_button(  # made on click, only for a live administrator's session
         tr("manage.backup_download"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Final
+
 import pandas as pd
 
-from geodata.i18n import destination_text, t
+from geodata.i18n import destination_text, format_date, t
 
 _COLUMNS = {
     "case": [
@@ -110,3 +113,66 @@ def suppressed_counts_table(counts: pd.DataFrame, *, lang: str) -> pd.DataFrame:
         }
     )
     return table.reset_index(drop=True)
+
+
+#: Audit log columns shown, in order (headers: ``manage.audit.<column>``).
+AUDIT_COLUMNS: Final = (
+    "at",
+    "username",
+    "action",
+    "entity",
+    "record_id",
+    "field",
+    "old_value",
+    "new_value",
+)
+#: Recorded dates (ISO text in the log) shown as dates.
+_DATE_FIELDS: Final = frozenset({"date_reported", "date_incident", "last_verified"})
+
+
+def audit_table(log: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """The audit log as people read it, in ``lang``: headers, actions, kinds of data, field
+    names and the values of coded fields (roles, statuses, kinds of exploitation, countries,
+    yes/no, dates); any other value as recorded."""
+    table = pd.DataFrame(log[[c for c in AUDIT_COLUMNS if c in log.columns]]).copy()
+    if {"entity", "field"} <= set(table.columns):
+        for column in ("old_value", "new_value"):
+            if column in table.columns:
+                values = zip(table["entity"], table["field"], table[column], strict=True)
+                shown = [_audit_value(entity, field, v, lang) for entity, field, v in values]
+                table[column] = pd.Series(shown, index=table.index, dtype="object")
+        names = [_field_name(field, lang) for field in table["field"]]
+        table["field"] = pd.Series(names, index=table.index, dtype="object")
+    for column, prefix in (("action", "manage.action"), ("entity", "manage.entity")):
+        if column in table.columns:
+            table[column] = table[column].map(lambda v, p=prefix: _label(f"{p}.{v}", v, lang))
+    return table.rename(columns={c: t(f"manage.audit.{c}", lang) for c in table.columns})
+
+
+def _field_name(field: object, lang: str) -> object:
+    """A recorded field by its label (``status`` as "status"), an account's own fields too."""
+    if not isinstance(field, str):
+        return field
+    text = _label(f"manage.audit_field.{field}", "", lang)
+    return text or _label(f"schema.label.{field}", field, lang)
+
+
+def _audit_value(entity: object, field: object, value: object, lang: str) -> object:
+    """A recorded value in ``lang`` where its field has coded values; else as recorded."""
+    if not isinstance(value, str) or not isinstance(field, str):
+        return value
+    if value in ("true", "false"):
+        return t("template.yes", lang) if value == "true" else t("template.no", lang)
+    if field in _DATE_FIELDS:
+        try:
+            return format_date(dt.date.fromisoformat(value[:10]), lang)
+        except ValueError:
+            return value
+    if field == "destination_country":
+        return destination_text(value, lang)
+    prefix = {
+        "role": "role",
+        "status": "case_status" if entity == "cases" else "crossing_status",
+        **_TRANSLATED_VALUES,
+    }.get(field)
+    return _label(f"{prefix}.{value}", value, lang) if prefix else value

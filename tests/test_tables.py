@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from geodata.access import auth
 from geodata.i18n import destination_text, t
 from geodata.records.datasets import load_sample
-from layers.tables import display_table
+from geodata.store import open_store
+from layers.tables import audit_table, display_table
+
+PASSWORD = "tables-passphrase-2026"  # pragma: allowlist secret
 
 
 def test_a_shelter_table_names_its_services_and_operator_in_the_language() -> None:
@@ -38,3 +44,24 @@ def test_destinations_are_countries_named_in_the_language() -> None:
     shown = set(display_table(cases, "case", lang="id")[column])
     assert {"Malaysia", "Indonesia", "Tiongkok"} <= shown
     assert not shown & set(cases["destination_country"].dropna())
+
+
+def test_the_audit_log_reads_in_the_language(tmp_path: Path) -> None:
+    """The administrator's audit table showed "role", "planner", "true" and "closed"."""
+    store = open_store(f"gpkg://{tmp_path / 'store.gpkg'}")
+    store.import_batch("crossings", load_sample().crossings, user="setup")
+    auth.create_admin(store, username="admin", password=PASSWORD, by="setup")
+    auth.add_user(store, username="rina", password=PASSWORD, role="planner", by="admin")
+    auth.set_active(store, "rina", active=False, by="admin")
+    store.mark_crossing("JTR-BKY-09", "closed", user="admin")
+    table = audit_table(store.audit_log(), lang="id")
+    assert list(table.columns) == [
+        "Waktu", "Pengguna", "Tindakan", "Data", "ID catatan", "Kolom", "Nilai lama", "Nilai baru"
+    ]  # fmt: skip
+    rows = {tuple(row[2:]) for row in table.astype(object).fillna("–").itertuples(index=False)}
+    assert ("dibuat", "pengguna", "rina", "peran", "–", "perencana") in rows
+    assert ("dinonaktifkan", "pengguna", "rina", "aktif", "ya", "tidak") in rows
+    assert ("diubah", "perlintasan", "JTR-BKY-09", "status", "Aktif", "Ditutup") in rows
+    english = audit_table(store.audit_log(), lang="en")
+    rows = {tuple(row[2:]) for row in english.astype(object).fillna("–").itertuples(index=False)}
+    assert ("created", "users", "rina", "role", "–", "planner") in rows
