@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st
 
 from dashboard import state
+from dashboard.chrome import streamlit_texts_in_language
 from dashboard.text import tr
 
 log = logging.getLogger("dashboard")
@@ -22,9 +23,8 @@ st.set_page_config(
 )
 state.restore_from_url()
 state.keep_values_across_pages()
-# Streamlit's input hints ("Press Enter to apply", "Press Enter to submit form") are English
-# only; the pages say in the language where Enter matters (the date fields).
-st.html("<style>[data-testid='InputInstructions']{display:none}</style>")
+# Streamlit's own English texts: hidden, or shown in the language (chrome.py).
+streamlit_texts_in_language()
 with st.sidebar:
     st.radio(
         "Bahasa / Language",

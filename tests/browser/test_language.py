@@ -5,7 +5,8 @@ and no dot-decimal numbers; the English one no Indonesian words. Each page's scr
 is saved as ``tests/artifacts/lang_<lang>_<page>.png`` to be looked at.
 
 Text inside Streamlit's file drop zone is left out: Streamlit (1.67) offers no way to
-translate it, and the page says the same in its language just above it.
+translate it, so its words stay English in the page's text, but what the drop zone shows
+comes from the app's style sheet in the language (dashboard/chrome.py; tested here).
 """
 
 from __future__ import annotations
@@ -103,6 +104,27 @@ def test_english_interface_has_no_indonesian(
 ) -> None:
     text = _open(page, app_url, name, "en", artifacts_dir)
     assert _words(text, INDONESIAN_WORDS) == [], f"Indonesian on {name}"
+
+
+#: What the drop zone's button and its size line show (CSS ``content`` of ``::after``).
+JS_DROPZONE_WORDS = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stFileUploaderDropzone"] button p, '
+    + '[data-testid="stFileUploaderDropzoneInstructions"] span'
+), (element) => [getComputedStyle(element).fontSize,
+                 getComputedStyle(element, "::after").content])"""
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_streamlits_uploader_speaks_the_language_and_its_menu_is_gone(
+    lang: str, page: Page, app_url: str, artifacts_dir: Path
+) -> None:
+    """The uploader showed "Upload" and "20MB per file • CSV", the menu "Print"."""
+    _open(page, app_url, "data", lang, artifacts_dir)
+    shown = page.evaluate(JS_DROPZONE_WORDS)
+    upload, limit = t("common.upload", lang), t("common.upload_limit", lang, mb="20")
+    assert len(shown) >= 2  # the drop zones of the file check and of the population table
+    assert {tuple(words) for words in shown} == {("0px", f'"{upload}"'), ("0px", f'"{limit}"')}
+    assert page.get_by_test_id("stMainMenu").count() == 0
 
 
 def test_desa_level_without_a_kabupaten_draws_the_kecamatan_map(
