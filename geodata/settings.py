@@ -46,12 +46,13 @@ DEFAULT_KABUPATEN: Final = "61.03"
 #: Land border length used by KP2MI (the simplified sources give a shorter line).
 OFFICIAL_BORDER_LENGTH_KM: Final = 966.0
 
-#: Interface languages, the first is the default.
 #: Crossings this far or less from the Kalbar–Sarawak land border are accepted wherever they
-#: lie, and one outside every unit counts in the nearest unit this close: a crossing is a
+#: lie, and the risk indicators count one there in its nearest unit: a crossing is a
 #: path over the border, its point may be taken on either side, and the public border line
 #: is coarse.
 BORDER_BAND_KM: Final = 5.0
+
+#: Interface languages, the first is the default.
 LANGUAGES: Final = ("id", "en")
 DEFAULT_LANGUAGE: Final = "id"
 

@@ -29,8 +29,8 @@ cases_previous                  cases in the previous period of the same length
 cases_change                    cases minus cases_previous
 cases_change_pct                cases_change as % of cases_previous (NaN when that is 0)
 unofficial_crossings            unofficial crossings (land tracks, river routes) in the unit;
-                                one outside every unit (over the border) in the nearest
-                                unit within 5 km
+                                one outside Kalbar that the checks accept (over the border:
+                                ``BORDER_BAND_KM``) in the nearest unit
 unofficial_crossings_near       the same within ``crossings_near_km`` of the unit (inside
                                 included)
 dist_border_km                  shortest distance from the unit to the land border
@@ -61,9 +61,10 @@ from scipy import optimize, special
 
 from geodata import reference
 from geodata.errors import GeodataError
+from geodata.records.bounds import accepted_outside
 from geodata.records.cases import locate_cases
 from geodata.records.population import POPULATION_BASES, PopulationBasis, unit_population
-from geodata.settings import BORDER_BAND_KM, LEVELS, METRIC_CRS, STORAGE_CRS, Level
+from geodata.settings import LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 from layers.periods import Period
 
@@ -621,13 +622,12 @@ def _crossing_counts(
     points = _open_unofficial(crossings)
     tree = shapely.STRtree(metric_units)
     placed, inside = tree.query(points, predicate="intersects")
-    # A crossing outside every unit (over the border, or beyond the simplified outline: the
-    # loaders accept it within BORDER_BAND_KM) counts in its nearest unit within that band.
-    outside = np.setdiff1d(np.arange(len(points)), placed)
-    if outside.size:
-        band_m = BORDER_BAND_KM * 1000.0
-        nearest = tree.query_nearest(points[outside], max_distance=band_m, all_matches=False)[1]
-        inside = np.concatenate([inside, nearest])
+    # A crossing outside Kalbar that the checks accept (over the border, or just beyond the
+    # simplified outline) counts in its nearest unit; one in a unit not given counts in none.
+    stray = np.setdiff1d(np.arange(len(points)), placed)
+    stray = stray[accepted_outside(points[stray], crossings=True)]
+    if stray.size:
+        inside = np.concatenate([inside, tree.query_nearest(points[stray], all_matches=False)[1]])
     near = tree.query(points, predicate="dwithin", distance=near_km * 1000.0)[1]
     size = len(metric_units)
     return (

@@ -29,6 +29,8 @@ from layers.change import change_classes, change_layer
 from layers.indicators import (
     CHANGE_COLUMNS,
     INDICATOR_COLUMNS,
+    OPEN_STATUSES,
+    UNOFFICIAL_KINDS,
     change_by_unit,
     compute_indicators,
     empirical_bayes_rates,
@@ -317,15 +319,18 @@ def test_a_crossing_over_the_border_counts_in_the_kecamatan_it_leads_into(
         geometry=gpd.points_from_xy([111.8804, 111.8804], [1.1003, 1.1553]),
         crs="EPSG:4326",
     )
-    frame = compute_indicators(
-        sample.cases, level="kecamatan", period=YEAR_2025, crossings=crossings.iloc[[0]]
-    ).set_index("code")
-    assert frame["unofficial_crossings"].sum() == 1
-    assert frame.loc["61.06.14", "unofficial_crossings"] == 1  # Badau
-    frame = compute_indicators(
-        sample.cases, level="kecamatan", period=YEAR_2025, crossings=crossings.iloc[[1]]
-    )
-    assert frame["unofficial_crossings"].sum() == 0
+
+    def counts(given: gpd.GeoDataFrame) -> pd.Series:
+        options = {"level": "kecamatan", "period": YEAR_2025, "crossings": given}
+        return compute_indicators(sample.cases, **options).set_index("code")["unofficial_crossings"]
+
+    stored = sample.crossings
+    before = counts(stored)
+    is_open = stored["kind"].isin(UNOFFICIAL_KINDS) & stored["status"].isin(OPEN_STATUSES)
+    assert before.sum() == is_open.sum()  # every open unofficial crossing in one kecamatan
+    after = counts(pd.concat([stored, crossings.iloc[[0]]], ignore_index=True))
+    assert (after - before).to_dict() == {code: int(code == "61.06.14") for code in before.index}
+    assert counts(crossings.iloc[[1]]).sum() == 0
 
 
 def test_indicators_of_hand_built_units(make_cases: MakeCases) -> None:

@@ -480,6 +480,30 @@ def test_the_store_takes_a_crossing_over_the_border_but_no_case_there() -> None:
     assert [p.code for p in report.errors] == ["outside_province"]
 
 
+def test_the_loader_and_the_store_agree_at_the_limits(tmp_path: Path) -> None:
+    """Around 5 km north of PLBN Nanga Badau (the border band) and 1 km east of Kalbar's
+    outline (its tolerance), every point the file check accepts the store accepts too:
+    else an import the preview passed would fail as a whole."""
+    from geodata.records.datasets import load_sample
+    from geodata.records.loaders import load_crossings
+    from geodata.store import _records
+
+    band = [(111.8804, 1.0553 + k * 0.0004) for k in range(160, 190)]  # about 4.7-5.4 km
+    edge = [(109.165 - k * 0.0003, 0.0) for k in range(1, 60)]  # up to 2 km off the coast
+    points = band + edge
+    rows = [f"JT-{i},T{i},land_track,{x:.6f},{y:.6f},active" for i, (x, y) in enumerate(points)]
+    path = tmp_path / "crossings.csv"
+    path.write_text("crossing_id,name,kind,lon,lat,status\n" + "\n".join(rows) + "\n", "utf-8")
+    loaded = set(load_crossings(path).frame["crossing_id"])
+    frame = load_sample().crossings.iloc[[0] * len(points)].copy()
+    frame["crossing_id"] = [f"JT-{i}" for i in range(len(points))]
+    frame["lon"], frame["lat"] = [x for x, _ in points], [y for _, y in points]
+    _, report = _records.check_frame("crossings", frame)
+    refused = {f"JT-{p.row - 1}" for p in report.errors}
+    assert 0 < len(loaded) < len(points)  # the points straddle a limit
+    assert loaded == set(frame["crossing_id"]) - refused
+
+
 def test_a_running_spreadsheet_imports_its_new_rows_past_stored_and_retired_ids(
     filled: Store, sample: Dataset
 ) -> None:

@@ -36,6 +36,13 @@ from geodata.codes import code_level
 from geodata.errors import ArgumentError, ValidationError, not_one_of
 from geodata.i18n import today_in_kalbar
 from geodata.records._read import Table, failed_table, header_key, read_csv, read_geo
+from geodata.records.bounds import (
+    TOLERANCE_KM,
+    km_from_border,
+    km_outside,
+    metric_outline,
+    metric_points,
+)
 from geodata.records.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.records.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
 from geodata.records.report import ParamValue, Problem, Report, Severity
@@ -63,9 +70,6 @@ from geodata.settings import (
 
 log = logging.getLogger(__name__)
 
-#: Points this far or less outside Kalbar's outline, or outside the unit named by their
-#: ``admin_code``, pass (with a warning): the public boundaries are simplified.
-TOLERANCE_KM: Final = 1.0
 #: Points closer than this to an outline count as on it (no warning).
 _ON_OUTLINE_KM: Final = 0.05
 #: Kilometres per degree near the equator (Kalbar lies between 3° S and 2° N).
@@ -142,11 +146,9 @@ class _Reference:
         return outline
 
     @cached_property
-    def border(self) -> BaseGeometry:
-        """The Kalbar–Sarawak land border line."""
-        line = shapely.union_all(reference.load_border().geometry.values)
-        shapely.prepare(line)
-        return line
+    def metric_province(self) -> BaseGeometry:
+        """The province outline in UTM 49N, for distances (:mod:`geodata.records.bounds`)."""
+        return metric_outline(self._province)
 
     @cached_property
     def names(self) -> pd.Series:
@@ -591,10 +593,12 @@ def _check_points(check: _Check, *, at_border: bool = False) -> np.ndarray:
     impossible = outside & ~swapped & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     check.flag(impossible, _POINT_FIELD, "coordinate_range", per_row=where)
     away = outside & ~swapped & ~impossible
+    points = np.full(len(lon), None, dtype=object)
+    points[away] = metric_points(lon[away], lat[away])
     distance = np.full(len(lon), np.nan)
-    distance[away] = _distance_km(province, lon[away], lat[away])
+    distance[away] = km_outside(points[away], check.ref.metric_province)
     near = away & (distance <= TOLERANCE_KM)
-    where_far = {**where, "distance_km": distance}
+    where_far = {**where, "distance_km": np.round(distance, 1)}
     check.flag(
         near & (distance >= _ON_OUTLINE_KM),
         _POINT_FIELD,
@@ -606,9 +610,9 @@ def _check_points(check: _Check, *, at_border: bool = False) -> np.ndarray:
     beyond = away & ~near
     if at_border and beyond.any():
         border_km = np.full(len(lon), np.nan)
-        border_km[beyond] = _distance_km(check.ref.border, lon[beyond], lat[beyond])
+        border_km[beyond] = km_from_border(points[beyond])
         banded = beyond & (border_km <= BORDER_BAND_KM)
-        per_row = {**where_far, "border_km": border_km}
+        per_row = {**where_far, "border_km": np.round(border_km, 1)}
         check.flag(banded, _POINT_FIELD, "beyond_border", severity="warning", per_row=per_row)
     check.flag(beyond & ~banded, _POINT_FIELD, "outside_province", per_row=where_far)
     return has & ~outside | near | banded

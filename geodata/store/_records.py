@@ -24,7 +24,7 @@ import shapely
 from geodata import reference
 from geodata.errors import GeodataError
 from geodata.i18n import today_in_kalbar
-from geodata.records.loaders import TOLERANCE_KM
+from geodata.records.bounds import TOLERANCE_KM, km_from_border, km_outside
 from geodata.records.report import ParamValue, Problem, Report
 from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
 from geodata.settings import BORDER_BAND_KM, MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
@@ -262,7 +262,8 @@ def _not_points(frame: pd.DataFrame) -> pd.Series:
 
 def _check_places(columns: Columns, check: _Checker) -> None:
     """The checks an import makes that do not depend on the file: cells no longer than a
-    spreadsheet allows, admin codes in the gazetteer, points in Kalbar (same tolerance)."""
+    spreadsheet allows, admin codes in the gazetteer, points in Kalbar or, for a crossing,
+    near its border (the loaders' limits, computed alike: :mod:`geodata.records.bounds`)."""
     for name, values in columns.items():
         lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values])
         check.add(lengths > MAX_CELL_CHARS, name, "cell_too_long", limit=MAX_CELL_CHARS)
@@ -274,17 +275,14 @@ def _check_places(columns: Columns, check: _Checker) -> None:
     points = np.array(columns["geom"], dtype=object)
     present = np.array([point is not None for point in points])
     if present.any():
-        province = reference.load_province()
-        metric = np.array([None] * len(points), dtype=object)
+        metric = np.full(len(points), None, dtype=object)
         metric[present] = gpd.GeoSeries(list(points[present]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
-        outline = gpd.GeoSeries([province], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
         distance_km = np.zeros(len(points))
-        distance_km[present] = shapely.distance(metric[present], outline) / 1000
+        distance_km[present] = km_outside(metric[present])
         refused = distance_km > TOLERANCE_KM
         if check.kind == "crossings" and refused.any():  # a crossing may lie over the border
-            border = reference.load_border().to_crs(METRIC_CRS).union_all()
             far = np.flatnonzero(refused)
-            refused[far] = shapely.distance(metric[far], border) / 1000 > BORDER_BAND_KM
+            refused[far] = km_from_border(metric[far]) > BORDER_BAND_KM
         for position in np.flatnonzero(refused):
             point = points[position]
             params: dict[str, ParamValue] = {
