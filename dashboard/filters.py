@@ -264,11 +264,12 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
         )
         sexes = _multiselect("filters.sex", state.SEXES, list(SEXES), "sex")
         ages = _multiselect("filters.age", state.AGES, list(AGES), "age")
+        lang = state.language()
         destinations = _multiselect(
             "filters.destination",
             state.DESTINATIONS,
-            list(options.destinations),
-            lambda value: destination_text(value, state.language()),
+            sorted(options.destinations, key=lambda value: destination_text(value, lang)),
+            lambda value: destination_text(value, lang),
         )
         statuses = _multiselect(
             "filters.status", state.STATUSES, sorted(CASE_STATUS), "case_status"

@@ -73,7 +73,7 @@ def import_section(user: User | None) -> None:
     )
     st.caption(tr("manage.template_help"))
     template_buttons(kind, lang=state.language(), key=f"{state.IMPORT_TEMPLATE}_{kind}")
-    # Streamlit's drop zone has fixed English texts: the caption says the same in the language.
+    # The drop zone names no file types in the language (dashboard/chrome.py): the caption does.
     st.caption(tr("manage.file_help"))
     upload = st.file_uploader(
         tr("manage.file"), type=["csv", "xlsx", "geojson", "json", "gpkg"], key=state.IMPORT_FILE

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -86,7 +87,9 @@ def destination_text(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """A destination (an ISO 3166 country code, or a label ``MY · Sarawak``) with its country
     named in ``lang`` by Babel's data (``Malaysia · Sarawak``; ``SG`` is Singapura in
     Indonesian); an unknown code as written, a missing value as "–"."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "–"
+    if isinstance(value, float | np.floating) and math.isnan(value):
         return "–"
     country, dot, rest = str(value).partition(" · ")
     territories = Locale.parse(_BABEL_LOCALE[lang]).territories

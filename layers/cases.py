@@ -67,12 +67,13 @@ def case_tooltip_values(case: Mapping[str, Any], *, lang: str) -> list[str]:
         if case[column]
     )
     reported = pd.Timestamp(case["date_reported"]).date()
+    destination = case.get("destination")
     values = [
         case["case_id"],
         format_date(reported, lang),
         t(f"exploitation.{case['exploitation']}", lang),
         victims,
-        destination_text(case["destination"], lang) if case.get("destination") else "",
+        destination_text(destination, lang) if isinstance(destination, str) and destination else "",
         t(f"crossing_type.{case['crossing_type']}", lang),
         t(f"case_status.{case['status']}", lang),
         str(case.get("note") or "")[:240],

@@ -7,7 +7,8 @@ from typing import Final
 
 import pandas as pd
 
-from geodata.i18n import destination_text, format_date, t
+from geodata.i18n import destination_text, format_date, format_number, t
+from geodata.records.schemas import SCHEMAS
 
 _COLUMNS = {
     "case": [
@@ -126,14 +127,19 @@ AUDIT_COLUMNS: Final = (
     "old_value",
     "new_value",
 )
-#: Recorded dates (ISO text in the log) shown as dates.
-_DATE_FIELDS: Final = frozenset({"date_reported", "date_incident", "last_verified"})
+#: How each recorded field's values read (the records' fields from their schemas).
+_FIELD_KINDS: Final = {
+    **{field.name: field.kind for schema in SCHEMAS.values() for field in schema.fields},
+    "active": "bool",
+    "trust_foreign": "bool",
+    "population": "count",
+}
 
 
 def audit_table(log: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     """The audit log as people read it, in ``lang``: headers, actions, kinds of data, field
-    names and the values of coded fields (roles, statuses, kinds of exploitation, countries,
-    yes/no, dates); any other value as recorded."""
+    names, unknown login names and the values (coded ones named; yes/no, dates and numbers
+    in the locale); free text and names as recorded."""
     table = pd.DataFrame(log[[c for c in AUDIT_COLUMNS if c in log.columns]]).copy()
     if {"entity", "field"} <= set(table.columns):
         for column in ("old_value", "new_value"):
@@ -143,6 +149,8 @@ def audit_table(log: pd.DataFrame, *, lang: str) -> pd.DataFrame:
                 table[column] = pd.Series(shown, index=table.index, dtype="object")
         names = [_field_name(field, lang) for field in table["field"]]
         table["field"] = pd.Series(names, index=table.index, dtype="object")
+    if "username" in table.columns:
+        table["username"] = table["username"].map(lambda name: _username(name, lang))
     for column, prefix in (("action", "manage.action"), ("entity", "manage.entity")):
         if column in table.columns:
             table[column] = table[column].map(lambda v, p=prefix: _label(f"{p}.{v}", v, lang))
@@ -158,21 +166,36 @@ def _field_name(field: object, lang: str) -> object:
 
 
 def _audit_value(entity: object, field: object, value: object, lang: str) -> object:
-    """A recorded value in ``lang`` where its field has coded values; else as recorded."""
+    """A recorded value in ``lang``: coded values named, yes/no, dates and numbers in the
+    locale; free text and names as recorded."""
     if not isinstance(value, str) or not isinstance(field, str):
         return value
-    if value in ("true", "false"):
-        return t("template.yes", lang) if value == "true" else t("template.no", lang)
-    if field in _DATE_FIELDS:
-        try:
+    kind = _FIELD_KINDS.get(field)
+    try:
+        if kind == "bool":
+            return t("template.yes", lang) if value == "true" else t("template.no", lang)
+        if kind == "date":
             return format_date(dt.date.fromisoformat(value[:10]), lang)
-        except ValueError:
-            return value
-    if field == "destination_country":
+        if kind in ("float", "count"):
+            digits = len(value.partition(".")[2])
+            return format_number(float(value), lang, digits=digits)
+    except ValueError:
+        return value
+    if kind == "country":
         return destination_text(value, lang)
+    if kind == "list":
+        return _services(value, lang)
     prefix = {
         "role": "role",
         "status": "case_status" if entity == "cases" else "crossing_status",
+        "login_backoff": "manage.audit_value",
         **_TRANSLATED_VALUES,
     }.get(field)
     return _label(f"{prefix}.{value}", value, lang) if prefix else value
+
+
+def _username(name: object, lang: str) -> object:
+    """A failed login's unknown name (``(unknown) 1a2b3c4d``) in ``lang``; others as kept."""
+    if isinstance(name, str) and name.startswith("(unknown) "):
+        return t("manage.audit_value.unknown", lang) + name.removeprefix("(unknown)")
+    return name

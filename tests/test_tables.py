@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from geodata.access import auth
+from geodata.errors import AuthenticationError
 from geodata.i18n import destination_text, t
 from geodata.records.datasets import load_sample
 from geodata.store import open_store
@@ -62,6 +65,19 @@ def test_the_audit_log_reads_in_the_language(tmp_path: Path) -> None:
     assert ("dibuat", "pengguna", "rina", "peran", "–", "perencana") in rows
     assert ("dinonaktifkan", "pengguna", "rina", "aktif", "ya", "tidak") in rows
     assert ("diubah", "perlintasan", "JTR-BKY-09", "status", "Aktif", "Ditutup") in rows
+    sample = load_sample()
+    store.import_batch("shelters", sample.shelters, user="admin")
+    shelter = sample.shelters.iloc[0]
+    changes = {"services": "shelter;legal", "lon": 109.3412}
+    store.update("shelters", shelter["shelter_id"], changes, user="admin")
+    with pytest.raises(AuthenticationError):
+        auth.login(store, username="nobody", password=PASSWORD)
+    rows = {tuple(row[1:]) for row in audit_table(store.audit_log(), lang="id").fillna("–").values}
+    services = f"{t('service.shelter', 'id')}, {t('service.legal', 'id')}"
+    changed = {row[:5] + row[6:] for row in rows}  # (who, what, data, id, field, new value)
+    assert ("admin", "diubah", "shelter", shelter["shelter_id"], "layanan", services) in changed
+    assert ("admin", "diubah", "shelter", shelter["shelter_id"], "bujur", "109,3412") in changed
+    assert any(row[0].startswith("(tak dikenal) ") and row[1] == "gagal masuk" for row in rows)
     english = audit_table(store.audit_log(), lang="en")
     rows = {tuple(row[2:]) for row in english.astype(object).fillna("–").itertuples(index=False)}
     assert ("created", "users", "rina", "role", "–", "planner") in rows

@@ -73,6 +73,13 @@ def test_default_view_in_indonesian(default_view: AppTest) -> None:
     assert shown_dates(at) == (dt.date(2020, 1, 13), dt.date(2025, 12, 29))
 
 
+def test_the_chart_by_destination_names_the_countries(default_view: AppTest) -> None:
+    """It showed the sample's destinations as "MY", "ID" and "CN"."""
+    charts = [m.value for m in default_view.markdown if "<svg" in m.value]
+    by_destination = next(c for c in charts if "Malaysia" in c)
+    assert "Tiongkok" in by_destination and not re.search(r">(MY|ID|CN)\b", by_destination)
+
+
 def test_no_unit_is_chosen_at_first(default_view: AppTest) -> None:
     assert _panel(default_view) == []
     assert t("panel.hint", "id") in texts(default_view)
