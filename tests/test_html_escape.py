@@ -170,7 +170,7 @@ def test_case_tooltip_values_are_escaped(evil_case: gpd.GeoDataFrame, lang: str)
     shown = [html.unescape(value) for value in values]
     assert f"KB-{IMG}" in shown
     assert EVIL in shown
-    assert f"MY · {IMG}" in shown
+    assert f"Malaysia · {IMG}" in shown  # the country named, the state as typed
 
 
 def test_the_browsers_tooltip_table_is_html_tables_markup() -> None:
