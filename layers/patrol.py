@@ -34,6 +34,7 @@ import pandas as pd
 
 from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
+from geodata.records.bounds import km_outside
 from geodata.settings import METRIC_CRS
 from layers import styles
 from layers._html import escape_text, html_table
@@ -176,9 +177,10 @@ def rank_crossings(
         ``cases_previous`` (previous period), ``change_cases``, ``trend`` in
         ``{"up", "down", "same"}``, ``last_verified``, ``days_since_verified`` (days from
         the last verification to the period's end; negative when the file records a
-        verification after the period, empty when never verified) and the crossing's
-        other columns and geometry. A case near two crossings counts for both,
-        so the columns do not add up to the number of cases.
+        verification after the period, empty when never verified), ``outside_kalbar_km``
+        (:func:`outside_kalbar_km`) and the crossing's other columns and geometry. A case
+        near two crossings counts for both, so the columns do not add up to the number of
+        cases.
     """
     half_life_days = DEFAULT_HALF_LIFE_DAYS if half_life_days is None else half_life_days
     require_frame(crossings, "crossings", ["crossing_id", "name", "kind", "status"])
@@ -222,14 +224,24 @@ def rank_crossings(
         ["risk_weighted_cases", "cases", "crossing_id"], ascending=[False, False, True]
     )
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    ranked["outside_kalbar_km"] = outside_kalbar_km(ranked)
     first = [
         "rank", "crossing_id", "name", "kind", "status", "risk_weighted_cases", "cases",
         "victims", "cases_used", "cases_near", "cases_previous", "change_cases", "trend",
-        "last_verified", "days_since_verified",
+        "last_verified", "days_since_verified", "outside_kalbar_km",
     ]  # fmt: skip
     rest = [column for column in ranked.columns if column not in first]
     log.info("Ranked %d crossings on %d case links up to %s", len(ranked), len(links), period.end)
     return gpd.GeoDataFrame(ranked[first + rest].reset_index(drop=True), crs=crossings.crs)
+
+
+def outside_kalbar_km(crossings: gpd.GeoDataFrame) -> np.ndarray:
+    """How far each crossing lies outside Kalbar, in km to 0.1 (0 inside, or less than 50 m
+    out): the checks accept a crossing recorded up to 5 km over the Sarawak border, and a
+    patrol there works from the Kalbar side."""
+    points = crossings.geometry.to_crs(METRIC_CRS).to_numpy()
+    km = np.round(km_outside(points), 1)
+    return np.where(km >= 0.05, km, 0.0)
 
 
 class PatrolPlan:
@@ -350,6 +362,7 @@ class PatrolPlan:
         chosen["gain_weighted_cases"] = result.gains
         chosen["gain_pct"] = percent_of(result.gains, total)
         chosen["covered_pct"] = percent_of(np.cumsum(result.gains), total)
+        chosen["outside_kalbar_km"] = outside_kalbar_km(chosen)
         self.sites_ = gpd.GeoDataFrame(chosen.reset_index(drop=True), crs=crossings.crs)
         self.demand_ = _demand_frame(xy, merged_weight, inverse, covered=result.covered)
         self.total_weight_ = total
@@ -531,20 +544,19 @@ def _sites_layer(sites: gpd.GeoDataFrame, *, radius_km: float, lang: str) -> fol
     group = folium.FeatureGroup(name=t("patrol.map.chosen", lang))
     for _, site in sites.iterrows():
         location = [round(site.geometry.y, 5), round(site.geometry.x, 5)]
-        tip = html_table(
-            [
-                (t("patrol.column.order", lang), site["order"]),
-                (t("crossing.name", lang), site["name"]),
-                (
-                    t("patrol.column.gain_pct", lang),
-                    format_number(site["gain_pct"], lang, digits=1),
-                ),
-                (
-                    t("patrol.column.covered_pct", lang),
-                    format_number(site["covered_pct"], lang, digits=1),
-                ),
-            ]
-        )
+        rows = [
+            (t("patrol.column.order", lang), site["order"]),
+            (t("crossing.name", lang), site["name"]),
+            (t("patrol.column.gain_pct", lang), format_number(site["gain_pct"], lang, digits=1)),
+            (
+                t("patrol.column.covered_pct", lang),
+                format_number(site["covered_pct"], lang, digits=1),
+            ),
+        ]
+        if site.get("outside_kalbar_km", 0) > 0:  # recorded over the border
+            outside = format_number(site["outside_kalbar_km"], lang, digits=1)
+            rows.append((t("patrol.column.outside_kalbar_km", lang), outside))
+        tip = html_table(rows)
         folium.Circle(
             location=location,
             radius=radius_km * 1000.0,

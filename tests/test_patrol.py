@@ -311,6 +311,22 @@ def test_patrol_plan_on_the_sample(sample: Dataset) -> None:
     assert set(five.sites_["crossing_id"]) & entikong_area  # the Entikong cluster is covered
 
 
+def test_a_crossing_over_the_border_says_how_far(sample: Dataset) -> None:
+    """A track recorded 2.5 km into Sarawak (north of PLBN Nanga Badau), which the checks
+    accept, is ranked and may be chosen; the ranking and the plan say it lies over there."""
+    over = sample.crossings.iloc[[0]].copy()
+    over["crossing_id"], over["name"], over["kind"] = "JT-OVER", "Jalan ke Lubok Antu", "land_track"
+    over["geometry"] = gpd.points_from_xy([111.8804], [1.1003], crs="EPSG:4326")
+    crossings = pd.concat([sample.crossings, over], ignore_index=True)
+    ranked = rank_crossings(sample.cases, crossings).set_index("crossing_id")
+    assert ranked.loc["JT-OVER", "outside_kalbar_km"] == pytest.approx(2.5, abs=0.1)
+    assert (ranked.drop(index="JT-OVER")["outside_kalbar_km"] == 0).all()  # PLBN on the line
+    plan = PatrolPlan(sites=1, radius_km=50).fit(sample.cases, crossings[crossings.index == 77])
+    assert plan.sites_["outside_kalbar_km"].iloc[0] == pytest.approx(2.5, abs=0.1)
+    html = plan.explore(lang="id", crossings=crossings).get_root().render()
+    assert "Di luar Kalbar (km, di seberang perbatasan)" in html and "2,5" in html
+
+
 def test_patrol_map_is_offline_and_escaped(sample: Dataset) -> None:
     crossings = sample.crossings.copy()
     crossings.loc[crossings["crossing_id"] == "PLBN-ENTIKONG", "name"] = "<b>x</b>"
@@ -334,7 +350,7 @@ def test_every_result_column_has_a_label(lang: str, sample: Dataset) -> None:
     """The page shows these frames with ``patrol.column.<name>`` headers."""
     ranked = rank_crossings(sample.cases, sample.crossings)
     plan = PatrolPlan(sites=2).fit(sample.cases, sample.crossings)
-    columns = set(ranked.columns[: list(ranked.columns).index("days_since_verified") + 1])
+    columns = set(ranked.columns[: list(ranked.columns).index("outside_kalbar_km") + 1])
     columns |= {"order", "gain_weighted_cases", "gain_pct", "covered_pct"} & set(plan.sites_)
     missing = {c for c in columns if f"patrol.column.{c}" not in catalogue(lang)}
     assert missing == set()

@@ -32,6 +32,12 @@ _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend
 _AGGREGATE_NEAR_KM = 30
 
 
+def _over_the_border(crossings: pd.DataFrame) -> list[str]:
+    """The column saying how far a crossing lies over the border, where one does."""
+    over = "outside_kalbar_km" in crossings and (crossings["outside_kalbar_km"] > 0).any()
+    return ["outside_kalbar_km"] if over else []
+
+
 def _period(cases: pd.DataFrame, *, aggregated: bool) -> Period | None:
     """Counts per year: the last calendar year; records: ``None`` (the layers' default)."""
     if not aggregated:
@@ -110,6 +116,7 @@ show_table(
         "trend",
         "last_verified",
         "days_since_verified",
+        *_over_the_border(ranking),
     ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,
@@ -136,7 +143,16 @@ frame = whole_map(
 show_map(frame, key=state.PATROL_MAP, height=560, returned_objects=[])
 show_table(
     plan.sites_,
-    ["order", "name", "kind", "status", "gain_weighted_cases", "gain_pct", "covered_pct"],
+    [
+        "order",
+        "name",
+        "kind",
+        "status",
+        "gain_weighted_cases",
+        "gain_pct",
+        "covered_pct",
+        *_over_the_border(plan.sites_),
+    ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,
 )

@@ -168,3 +168,25 @@ def test_a_viewer_gets_every_risk_view_but_density(use_store: UseStore, analysis
         years = at.selectbox(key="backtest_year").options
         assert years == [str(year) for year in range(2020, 2025)]
         assert at.dataframe, "the backtest table"
+
+
+def test_patroli_says_which_crossings_lie_over_the_border(
+    use_store: UseStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A track the office recorded 2.5 km into Sarawak (accepted by the checks) is ranked
+    with its distance over the border; with none over it, the column is not shown."""
+    header = t("patrol.column.outside_kalbar_km", "id")
+
+    at = run(_page(use_store("full"), "patroli", "police"))
+    assert not any(header in frame.value.columns for frame in at.dataframe)
+    store = _build_store(tmp_path, "full")
+    over = {"crossing_id": "JT-OVER", "name": "Jalan ke Lubok Antu", "kind": "land_track"}
+    over |= {"lon": 111.8804, "lat": 1.1003, "status": "active", "synthetic": True}
+    open_store(store.url).add("crossings", over, user="admin")
+    monkeypatch.setenv(DATABASE_URL_ENV, store.url)
+    monkeypatch.setenv(CONFIG_ENV, str(store.config))
+    gateway.clear_caches()
+    at = run(_page(store, "patroli", "police"))
+    ranking = next(frame.value for frame in at.dataframe if header in frame.value.columns)
+    name = t("patrol.column.name", "id")
+    assert ranking.set_index(name).loc["Jalan ke Lubok Antu", header] == "2,5"
