@@ -420,6 +420,19 @@ def test_a_place_not_found_in_its_parent_is_placed_at_the_parent_with_a_warning(
     assert partial.params["names"] == ["xyzzy"] and partial.params["level"] == "kecamatan"
 
 
+def test_place_names_that_disagree_are_named_where_each_lies() -> None:
+    """ "Kecamatan Entikong" under "Kabupaten Sambas": Entikong lies in Sanggau, so this is
+    not a misspelling; the row is placed at Sambas and the warning says where Entikong is."""
+    rows = [["C-1", "2024-05-01", "", "Entikong", "Sambas", "1", "reported"]]
+    result = preview(csv_bytes(PLACE_HEADER, rows), "kasus.csv")
+    assert result.ok and result.frame.iloc[0]["admin_code"] == "61.01"
+    (conflict,) = [p for p in result.report if p.code == "place_conflict"]
+    assert conflict.severity == "warning" and conflict.params["level"] == "kabupaten"
+    (elsewhere,) = conflict.params["elsewhere"]
+    assert elsewhere.startswith("Entikong 61.03.21") and "Sanggau" in elsewhere
+    assert "tidak berada di wilayah itu, tetapi di Entikong 61.03.21" in conflict.message("id")
+
+
 # --- duplicates and the all-or-nothing batch ------------------------------------------------
 
 

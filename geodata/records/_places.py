@@ -79,7 +79,7 @@ def locate_rows(
             results[key] = _lookup(key, index)
     rows = pd.Series([results[key] for key in keys], index=cells.index[wanted], dtype=object)
     problems = [
-        _problem(file, row, result)
+        _problem(file, row, result, index)
         for row, result in zip(rows.index.tolist(), rows.tolist(), strict=True)
     ]
     codes = rows.map(lambda r: r.code)
@@ -131,7 +131,7 @@ def _lookup(key: tuple[str, ...], index: PlaceIndex) -> GeocodeResult:
     return index.geocode(lokasi)
 
 
-def _problem(file: str, row: int, result: GeocodeResult) -> Problem:
+def _problem(file: str, row: int, result: GeocodeResult, index: PlaceIndex) -> Problem:
     params: dict[str, ParamValue] = {"value": result.query}
     if result.match is not None:
         params |= {
@@ -142,6 +142,10 @@ def _problem(file: str, row: int, result: GeocodeResult) -> Problem:
         }
         if result.unresolved:
             params["names"] = list(result.unresolved)
+            elsewhere = _elsewhere(result.unresolved, index)
+            if elsewhere:  # the names disagree ("Kec. Entikong" under "Kab. Sambas")
+                params["elsewhere"] = elsewhere
+                return Problem(file, row, "admin_code", "place_conflict", params, "warning")
             return Problem(file, row, "admin_code", "place_partial", params, "warning")
         return Problem(file, row, "admin_code", "place_located", params, "warning")
     candidates = [
@@ -152,6 +156,18 @@ def _problem(file: str, row: int, result: GeocodeResult) -> Problem:
         params |= {"candidates": shown, "count": len(candidates)}
         return Problem(file, row, "admin_code", "place_ambiguous", params)
     return Problem(file, row, "admin_code", "place_not_found", params)
+
+
+def _elsewhere(names: tuple[str, ...], index: PlaceIndex) -> list[str]:
+    """Where the ``names`` not found under a row's other names lie instead, as candidates
+    are listed (``Entikong 61.03.21 (Kabupaten Sanggau)``); empty when they lie nowhere."""
+    places = []
+    for name in names:
+        other = index.geocode(name)
+        if other.match is not None:
+            unit = other.match
+            places.append(f"{unit.name} {unit.code}" + _parents(unit.kecamatan, unit.kabupaten))
+    return places
 
 
 def _parents(kecamatan: str | None, kabupaten: str | None) -> str:
