@@ -64,7 +64,7 @@ from geodata.errors import GeodataError
 from geodata.records.bounds import accepted_outside
 from geodata.records.cases import locate_cases
 from geodata.records.population import POPULATION_BASES, PopulationBasis, unit_population
-from geodata.settings import LEVELS, METRIC_CRS, STORAGE_CRS, Level
+from geodata.settings import BORDER_BAND_KM, LEVELS, METRIC_CRS, STORAGE_CRS, Level
 from layers._inputs import check_choice, check_level, check_positive, require_frame
 from layers.periods import Period
 
@@ -608,10 +608,10 @@ def _add_rates(
     frame.loc[~known, "cases_observed_expected"] = np.nan
 
 
-def _open_unofficial(crossings: gpd.GeoDataFrame) -> np.ndarray:
+def _open_unofficial(crossings: gpd.GeoDataFrame) -> gpd.GeoSeries:
     keep = crossings["kind"].isin(UNOFFICIAL_KINDS) & crossings["status"].isin(OPEN_STATUSES)
     keep &= crossings.geometry.notna() & ~crossings.geometry.is_empty
-    return crossings.geometry[keep].to_crs(METRIC_CRS).to_numpy()
+    return crossings.geometry[keep].to_crs(STORAGE_CRS)
 
 
 def _crossing_counts(
@@ -619,15 +619,19 @@ def _crossing_counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     if crossings is None:
         return np.full(len(metric_units), np.nan), np.full(len(metric_units), np.nan)
-    points = _open_unofficial(crossings)
+    degrees = _open_unofficial(crossings)
+    points = degrees.to_crs(METRIC_CRS).to_numpy()
     tree = shapely.STRtree(metric_units)
     placed, inside = tree.query(points, predicate="intersects")
     # A crossing outside Kalbar that the checks accept (over the border, or just beyond the
-    # simplified outline) counts in its nearest unit; one in a unit not given counts in none.
+    # simplified outline) counts in its nearest unit within the border band; one in a unit
+    # not given counts in none.
     stray = np.setdiff1d(np.arange(len(points)), placed)
-    stray = stray[accepted_outside(points[stray], crossings=True)]
+    stray = stray[accepted_outside(degrees.x.iloc[stray], degrees.y.iloc[stray], crossings=True)]
     if stray.size:
-        inside = np.concatenate([inside, tree.query_nearest(points[stray], all_matches=False)[1]])
+        band_m = BORDER_BAND_KM * 1000.0
+        nearest = tree.query_nearest(points[stray], max_distance=band_m, all_matches=False)[1]
+        inside = np.concatenate([inside, nearest])
     near = tree.query(points, predicate="dwithin", distance=near_km * 1000.0)[1]
     size = len(metric_units)
     return (

@@ -35,7 +35,7 @@ import pandas as pd
 from geodata.errors import GeodataError
 from geodata.i18n import format_number, t
 from geodata.records.bounds import km_outside
-from geodata.settings import METRIC_CRS
+from geodata.settings import METRIC_CRS, STORAGE_CRS
 from layers import styles
 from layers._html import escape_text, html_table
 from layers._inputs import require_frame
@@ -236,12 +236,16 @@ def rank_crossings(
 
 
 def outside_kalbar_km(crossings: gpd.GeoDataFrame) -> np.ndarray:
-    """How far each crossing lies outside Kalbar, in km to 0.1 (0 inside, or less than 50 m
-    out): the checks accept a crossing recorded up to 5 km over the Sarawak border, and a
-    patrol there works from the Kalbar side."""
-    points = crossings.geometry.to_crs(METRIC_CRS).to_numpy()
-    km = np.round(km_outside(points), 1)
-    return np.where(km >= 0.05, km, 0.0)
+    """How far each crossing lies outside Kalbar, in km to 0.1 (0 inside or less than 50 m
+    out; NaN without a point): the checks accept a crossing recorded up to 5 km over the
+    Sarawak border, and a patrol there works from the Kalbar side."""
+    points = crossings.geometry.to_crs(STORAGE_CRS)
+    return np.round(km_outside(points.x.to_numpy(), points.y.to_numpy()), 1)
+
+
+def has_crossings_outside(frame: pd.DataFrame) -> bool:
+    """Whether any row of a ranking or plan (``outside_kalbar_km``) lies outside Kalbar."""
+    return "outside_kalbar_km" in frame and bool((frame["outside_kalbar_km"] > 0).any())
 
 
 class PatrolPlan:

@@ -222,8 +222,8 @@ def test_message_names_file_row_column_expected_and_found_in_both_languages() ->
     duplicate = next(p for p in report if p.code == "id_duplicate").message("id")
     assert "“B-01”" in duplicate and "baris 2" in duplicate
     outside = next(p for p in report if p.code == "outside_province")
-    assert outside.params["distance_km"] == pytest.approx(245.8, abs=0.2)  # in UTM 49N
-    assert "245,8 km" in outside.message("id") and "245.8 km" in outside.message("en")
+    assert outside.params["distance_km"] == 245.0  # 2.2° out: from degrees, rounded up
+    assert "245,0 km" in outside.message("id") and "245.0 km" in outside.message("en")
 
 
 def test_near_misses_get_a_suggestion(tmp_path: Path) -> None:
@@ -678,6 +678,29 @@ def test_a_crossing_may_lie_over_the_border_but_a_case_may_not(tmp_path: Path) -
         tmp_path, "cases.csv", CASE_HEADER + "\nB-1,2024-05-01,111.8804,1.1003,,exact,1,reported\n"
     )
     assert problems(load_cases(case, today=TODAY)) == {(2, "lon, lat", "outside_province", "error")}
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(0.0, 0.0), (20.0, 0.0), (-75.0, 40.0)])
+def test_a_point_far_away_is_refused_with_a_distance_that_makes_sense(
+    tmp_path: Path, lon: float, lat: float
+) -> None:
+    """UTM 49N is meaningless far from Kalbar (at 20° E it gave "∞ km"): such a point's
+    distance is estimated from degrees, only for the message."""
+    path = write(
+        tmp_path, "cases.csv", CASE_HEADER + f"\nF-1,2024-05-01,{lon},{lat},,exact,1,reported\n"
+    )
+    (problem,) = load_cases(path, today=TODAY).report
+    assert problem.code == "outside_province"
+    expected = shapely.distance(shapely.Point(lon, lat), shapely.box(108.6, -3.07, 114.2, 2.08))
+    assert problem.params["distance_km"] == pytest.approx(expected * 111.32, rel=0.01)
+
+
+def test_a_refused_distance_never_reads_as_the_limit() -> None:
+    from geodata.records.bounds import shown_km
+
+    km = np.array([1.03, 0.96, 5.0])
+    assert shown_km(km, refused=True).tolist() == [1.1, 1.0, 5.0]
+    assert shown_km(km, refused=False).tolist() == [1.0, 1.0, 5.0]
 
 
 def test_point_far_from_its_kecamatan_is_warned_with_real_units(tmp_path: Path) -> None:

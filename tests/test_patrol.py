@@ -321,10 +321,11 @@ def test_a_crossing_over_the_border_says_how_far(sample: Dataset) -> None:
     ranked = rank_crossings(sample.cases, crossings).set_index("crossing_id")
     assert ranked.loc["JT-OVER", "outside_kalbar_km"] == pytest.approx(2.5, abs=0.1)
     assert (ranked.drop(index="JT-OVER")["outside_kalbar_km"] == 0).all()  # PLBN on the line
-    plan = PatrolPlan(sites=1, radius_km=50).fit(sample.cases, crossings[crossings.index == 77])
+    only_over = crossings[crossings["crossing_id"] == "JT-OVER"]
+    plan = PatrolPlan(sites=1, radius_km=50).fit(sample.cases, only_over)
     assert plan.sites_["outside_kalbar_km"].iloc[0] == pytest.approx(2.5, abs=0.1)
     html = plan.explore(lang="id", crossings=crossings).get_root().render()
-    assert "Di luar Kalbar (km, di seberang perbatasan)" in html and "2,5" in html
+    assert "Di luar Kalbar (km, di seberang perbatasan)</th><td>2,5</td>" in html
 
 
 def test_patrol_map_is_offline_and_escaped(sample: Dataset) -> None:

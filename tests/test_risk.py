@@ -331,6 +331,11 @@ def test_a_crossing_over_the_border_counts_in_the_kecamatan_it_leads_into(
     after = counts(pd.concat([stored, crossings.iloc[[0]]], ignore_index=True))
     assert (after - before).to_dict() == {code: int(code == "61.06.14") for code in before.index}
     assert counts(crossings.iloc[[1]]).sum() == 0
+    # Given only Sambas' first kecamatan, 280 km away, the track counts nowhere.
+    sambas = reference.load_units("kecamatan").query("code == '61.01.01'")
+    options = {"level": "kecamatan", "period": YEAR_2025, "units": sambas}
+    far = compute_indicators(sample.cases, crossings=crossings.iloc[[0]], **options)
+    assert far["unofficial_crossings"].sum() == 0
 
 
 def test_indicators_of_hand_built_units(make_cases: MakeCases) -> None:

@@ -23,19 +23,13 @@ from layers.briefing import (
     pdf_bytes,
     period_label,
 )
-from layers.patrol import PatrolPlan, rank_crossings
+from layers.patrol import PatrolPlan, has_crossings_outside, rank_crossings
 from layers.periods import Period
 
 _CROSSING_VALUES = {"kind": "crossing_kind", "status": "crossing_status", "trend": "patrol.trend"}
 #: Rows rebuilt from counts sit at kecamatan centres, often far from the line: at 10 km one
 #: crossing of the sample gets a case, at 30 km 37 do.
 _AGGREGATE_NEAR_KM = 30
-
-
-def _over_the_border(crossings: pd.DataFrame) -> list[str]:
-    """The column saying how far a crossing lies over the border, where one does."""
-    over = "outside_kalbar_km" in crossings and (crossings["outside_kalbar_km"] > 0).any()
-    return ["outside_kalbar_km"] if over else []
 
 
 def _period(cases: pd.DataFrame, *, aggregated: bool) -> Period | None:
@@ -101,6 +95,8 @@ ranking = computed(
         gazetteer=data.gazetteer(),
     ),
 )
+# The distance over the border, in both tables, when any crossing lies over it.
+over_the_border = ["outside_kalbar_km"] if has_crossings_outside(ranking) else []
 show_table(
     ranking,
     [
@@ -116,7 +112,7 @@ show_table(
         "trend",
         "last_verified",
         "days_since_verified",
-        *_over_the_border(ranking),
+        *over_the_border,
     ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,
@@ -151,7 +147,7 @@ show_table(
         "gain_weighted_cases",
         "gain_pct",
         "covered_pct",
-        *_over_the_border(plan.sites_),
+        *over_the_border,
     ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,

@@ -1,8 +1,10 @@
 """How far points lie outside Kalbar and from its land border with Sarawak, in km.
 
-One computation for the file loaders, the store's own check and the risk indicators, so that
-they never disagree about a point near a limit: distances in UTM 49N (EPSG:32649), compared
-unrounded (messages show them to 0.1 km).
+One computation for the file loaders, the store's own check, the risk indicators and the
+patrol ranking, so that they never disagree about a point near a limit: distances in UTM 49N
+(EPSG:32649), compared unrounded. A point more than :data:`NEAR_DEGREES` from the outline's
+bounding box (a placeholder 0, 0; a point in Europe) is far beyond every limit; its distance
+is estimated from degrees (UTM 49N is meaningless there), only for the message.
 """
 
 from __future__ import annotations
@@ -21,55 +23,78 @@ from geodata.settings import BORDER_BAND_KM, METRIC_CRS, STORAGE_CRS
 #: Points this far or less outside Kalbar's outline, or outside the unit named by their
 #: ``admin_code``, pass (with a warning): the public boundaries are simplified.
 TOLERANCE_KM: Final = 1.0
+#: Points within this many degrees of the outline's bounding box are measured in UTM 49N.
+NEAR_DEGREES: Final = 2.0
+#: Kilometres per degree, for the estimate of points far away.
+_KM_PER_DEGREE: Final = 111.32
 
 
-def metric_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Points of ``lon``/``lat`` (EPSG:4326) in UTM 49N."""
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=STORAGE_CRS)
-    return points.to_crs(METRIC_CRS).to_numpy()
+class Shape:
+    """A geometry in EPSG:4326 and in UTM 49N, both prepared, and its bounding box."""
 
+    def __init__(self, geometry: BaseGeometry) -> None:
+        self.degrees = geometry
+        self.metric = gpd.GeoSeries([geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+        shapely.prepare(self.degrees)
+        shapely.prepare(self.metric)
+        west, south, east, north = geometry.bounds
+        self.near = (
+            west - NEAR_DEGREES,
+            south - NEAR_DEGREES,
+            east + NEAR_DEGREES,
+            north + NEAR_DEGREES,
+        )
 
-def metric_outline(outline: BaseGeometry | None = None) -> BaseGeometry:
-    """``outline`` (EPSG:4326; None: Kalbar's, :func:`geodata.reference.load_province`) in
-    UTM 49N, prepared for repeated distance queries."""
-    if outline is None:
-        return _kalbar_outline()
-    return _prepared(gpd.GeoSeries([outline], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0])
+    def km(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Kilometres from each point to the geometry (0 inside a polygon)."""
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        west, south, east, north = self.near
+        near = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        km = shapely.distance(shapely.points(lon, lat), self.degrees) * _KM_PER_DEGREE
+        if near.any():
+            points = gpd.GeoSeries(gpd.points_from_xy(lon[near], lat[near]), crs=STORAGE_CRS)
+            km[near] = shapely.distance(points.to_crs(METRIC_CRS).to_numpy(), self.metric) / 1e3
+        return km
 
 
 @cache
-def _kalbar_outline() -> BaseGeometry:
-    province = gpd.GeoSeries([reference.load_province()], crs=STORAGE_CRS)
-    return _prepared(province.to_crs(METRIC_CRS).iloc[0])
+def _kalbar() -> Shape:
+    return Shape(reference.load_province())
 
 
 @cache
-def _border_line() -> BaseGeometry:
-    return _prepared(reference.load_border().to_crs(METRIC_CRS).union_all())
+def _border() -> Shape:
+    return Shape(shapely.union_all(reference.load_border().geometry.values))
 
 
-def _prepared(geometry: BaseGeometry) -> BaseGeometry:
-    shapely.prepare(geometry)
-    return geometry
+def outline(geometry: BaseGeometry | None = None) -> Shape:
+    """``geometry`` (EPSG:4326; None: Kalbar's outline) ready for :func:`km_outside`."""
+    return _kalbar() if geometry is None else Shape(geometry)
 
 
-def km_outside(points: np.ndarray, outline: BaseGeometry | None = None) -> np.ndarray:
-    """Kilometres from each of ``points`` (UTM 49N) to ``outline`` (UTM 49N; None: Kalbar's),
-    0 for a point inside it."""
-    return shapely.distance(points, outline if outline is not None else _kalbar_outline()) / 1e3
+def km_outside(lon: np.ndarray, lat: np.ndarray, shape: Shape | None = None) -> np.ndarray:
+    """Kilometres from each point (EPSG:4326) to Kalbar's outline, or to ``shape``
+    (:func:`outline`); 0 inside."""
+    return (shape or _kalbar()).km(lon, lat)
 
 
-def km_from_border(points: np.ndarray) -> np.ndarray:
-    """Kilometres from each of ``points`` (UTM 49N) to the Kalbar–Sarawak land border line."""
-    return shapely.distance(points, _border_line()) / 1e3
+def km_from_border(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Kilometres from each point (EPSG:4326) to the Kalbar–Sarawak land border line."""
+    return _border().km(lon, lat)
 
 
-def accepted_outside(points: np.ndarray, *, crossings: bool) -> np.ndarray:
-    """Which of ``points`` (UTM 49N) lie outside Kalbar and still pass the checks: within
+def accepted_outside(lon: np.ndarray, lat: np.ndarray, *, crossings: bool) -> np.ndarray:
+    """Which points (EPSG:4326) lie outside Kalbar and still pass the checks: within
     :data:`TOLERANCE_KM` of its outline or, for ``crossings``, within
     :data:`~geodata.settings.BORDER_BAND_KM` of its land border."""
-    outside = km_outside(points)
+    outside = km_outside(lon, lat)
     accepted = (outside > 0) & (outside <= TOLERANCE_KM)
     if crossings:
-        accepted |= (outside > 0) & (km_from_border(points) <= BORDER_BAND_KM)
+        accepted |= (outside > 0) & (km_from_border(lon, lat) <= BORDER_BAND_KM)
     return accepted
+
+
+def shown_km(km: np.ndarray, *, refused: bool) -> np.ndarray:
+    """Distances for messages, to 0.1 km: a refused point's rounded up, so that a point
+    refused at 1.03 km never reads "1,0 km" beside a limit of 1 km."""
+    return np.ceil(np.round(km * 10, 6)) / 10 if refused else np.round(km, 1)

@@ -38,10 +38,11 @@ from geodata.i18n import today_in_kalbar
 from geodata.records._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.records.bounds import (
     TOLERANCE_KM,
+    Shape,
     km_from_border,
     km_outside,
-    metric_outline,
-    metric_points,
+    outline,
+    shown_km,
 )
 from geodata.records.coded_values import coded_values, country_code, read_bool, suggest_country
 from geodata.records.parsing import Axis, parse_coordinate, parse_dates, parse_decimal
@@ -146,9 +147,9 @@ class _Reference:
         return outline
 
     @cached_property
-    def metric_province(self) -> BaseGeometry:
-        """The province outline in UTM 49N, for distances (:mod:`geodata.records.bounds`)."""
-        return metric_outline(self._province)
+    def outline(self) -> Shape:
+        """The province outline, for distances (:mod:`geodata.records.bounds`)."""
+        return outline(self._province)
 
     @cached_property
     def names(self) -> pd.Series:
@@ -593,28 +594,23 @@ def _check_points(check: _Check, *, at_border: bool = False) -> np.ndarray:
     impossible = outside & ~swapped & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     check.flag(impossible, _POINT_FIELD, "coordinate_range", per_row=where)
     away = outside & ~swapped & ~impossible
-    points = np.full(len(lon), None, dtype=object)
-    points[away] = metric_points(lon[away], lat[away])
     distance = np.full(len(lon), np.nan)
-    distance[away] = km_outside(points[away], check.ref.metric_province)
+    distance[away] = km_outside(lon[away], lat[away], check.ref.outline)
     near = away & (distance <= TOLERANCE_KM)
-    where_far = {**where, "distance_km": np.round(distance, 1)}
-    check.flag(
-        near & (distance >= _ON_OUTLINE_KM),
-        _POINT_FIELD,
-        "near_province",
-        severity="warning",
-        per_row=where_far,
-    )
-    banded = np.zeros(len(lon), dtype=bool)
     beyond = away & ~near
+    banded = np.zeros(len(lon), dtype=bool)
+    border_km = np.full(len(lon), np.nan)
     if at_border and beyond.any():
-        border_km = np.full(len(lon), np.nan)
-        border_km[beyond] = km_from_border(points[beyond])
+        border_km[beyond] = km_from_border(lon[beyond], lat[beyond])
         banded = beyond & (border_km <= BORDER_BAND_KM)
-        per_row = {**where_far, "border_km": np.round(border_km, 1)}
-        check.flag(banded, _POINT_FIELD, "beyond_border", severity="warning", per_row=per_row)
-    check.flag(beyond & ~banded, _POINT_FIELD, "outside_province", per_row=where_far)
+    refused = beyond & ~banded
+    shown = np.where(refused, shown_km(distance, refused=True), shown_km(distance, refused=False))
+    where_far = {**where, "distance_km": shown}
+    near_outline = near & (distance >= _ON_OUTLINE_KM)
+    check.flag(near_outline, _POINT_FIELD, "near_province", severity="warning", per_row=where_far)
+    per_row = {**where_far, "border_km": shown_km(border_km, refused=False)}
+    check.flag(banded, _POINT_FIELD, "beyond_border", severity="warning", per_row=per_row)
+    check.flag(refused, _POINT_FIELD, "outside_province", per_row=where_far)
     return has & ~outside | near | banded
 
 

@@ -24,10 +24,10 @@ import shapely
 from geodata import reference
 from geodata.errors import GeodataError
 from geodata.i18n import today_in_kalbar
-from geodata.records.bounds import TOLERANCE_KM, km_from_border, km_outside
+from geodata.records.bounds import TOLERANCE_KM, km_from_border, km_outside, shown_km
 from geodata.records.report import ParamValue, Problem, Report
 from geodata.records.schemas import MIN_DATE, VICTIM_COLUMNS, VICTIMS_TOTAL, Field, Schema
-from geodata.settings import BORDER_BAND_KM, MAX_CELL_CHARS, METRIC_CRS, STORAGE_CRS
+from geodata.settings import BORDER_BAND_KM, MAX_CELL_CHARS, STORAGE_CRS
 from geodata.store._schema import POINT_FIELDS, SCHEMA_OF, Kind
 
 Columns = dict[str, list[object]]
@@ -273,26 +273,22 @@ def _check_places(columns: Columns, check: _Checker) -> None:
         unknown = (codes.notna() & ~codes.isin(known)).to_numpy()
         check.add(unknown, "admin_code", "code_unknown", codes)
     points = np.array(columns["geom"], dtype=object)
-    present = np.array([point is not None for point in points])
-    if present.any():
-        metric = np.full(len(points), None, dtype=object)
-        metric[present] = gpd.GeoSeries(list(points[present]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
-        distance_km = np.zeros(len(points))
-        distance_km[present] = km_outside(metric[present])
+    present = np.flatnonzero([point is not None for point in points])
+    if present.size:
+        lon, lat = shapely.get_x(points[present]), shapely.get_y(points[present])
+        distance_km = km_outside(lon, lat)
         refused = distance_km > TOLERANCE_KM
         if check.kind == "crossings" and refused.any():  # a crossing may lie over the border
-            far = np.flatnonzero(refused)
-            refused[far] = km_from_border(metric[far]) > BORDER_BAND_KM
+            refused[refused] = km_from_border(lon[refused], lat[refused]) > BORDER_BAND_KM
+        shown = shown_km(distance_km, refused=True)
         for position in np.flatnonzero(refused):
-            point = points[position]
             params: dict[str, ParamValue] = {
-                "lon": round(point.x, 6),
-                "lat": round(point.y, 6),
-                "distance_km": round(float(distance_km[position]), 1),
+                "lon": round(float(lon[position]), 6),
+                "lat": round(float(lat[position]), 6),
+                "distance_km": float(shown[position]),
             }
-            check.problems.append(
-                Problem(check.kind, check.rows[position], "lon, lat", "outside_province", params)
-            )
+            row = check.rows[present[position]]
+            check.problems.append(Problem(check.kind, row, "lon, lat", "outside_province", params))
 
 
 def _with_point_columns(frame: pd.DataFrame) -> pd.DataFrame:
