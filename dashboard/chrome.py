@@ -17,8 +17,9 @@ from dashboard.text import num, tr
 
 def _css_string(text: str) -> str:
     """``text`` as a quoted CSS string: every character but letters, digits and spaces as a
-    hex escape, so no text can end the string or the style element."""
-    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
+    hex escape (ended by the space CSS takes as its end), so no text can end the string or
+    the style element."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
 
 
 def streamlit_texts_in_language() -> None:

@@ -268,7 +268,7 @@ def case_filter_sidebar(options: FilterOptions) -> CaseFilter:
         destinations = _multiselect(
             "filters.destination",
             state.DESTINATIONS,
-            sorted(options.destinations, key=lambda value: destination_text(value, lang)),
+            sorted(options.destinations, key=lambda v: destination_text(v, lang).casefold()),
             lambda value: destination_text(value, lang),
         )
         statuses = _multiselect(

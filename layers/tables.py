@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Final
 
 import pandas as pd
@@ -127,11 +128,12 @@ AUDIT_COLUMNS: Final = (
     "old_value",
     "new_value",
 )
+#: A number as the log writes it without an exponent (``-0.5``, ``12``); others as recorded.
+_PLAIN_NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
 #: How each recorded field's values read (the records' fields from their schemas).
 _FIELD_KINDS: Final = {
     **{field.name: field.kind for schema in SCHEMAS.values() for field in schema.fields},
     "active": "bool",
-    "trust_foreign": "bool",
     "population": "count",
 }
 
@@ -171,16 +173,15 @@ def _audit_value(entity: object, field: object, value: object, lang: str) -> obj
     if not isinstance(value, str) or not isinstance(field, str):
         return value
     kind = _FIELD_KINDS.get(field)
-    try:
-        if kind == "bool":
-            return t("template.yes", lang) if value == "true" else t("template.no", lang)
-        if kind == "date":
+    if kind == "bool" and value in ("true", "false"):
+        return t("template.yes", lang) if value == "true" else t("template.no", lang)
+    if kind == "date":
+        try:
             return format_date(dt.date.fromisoformat(value[:10]), lang)
-        if kind in ("float", "count"):
-            digits = len(value.partition(".")[2])
-            return format_number(float(value), lang, digits=digits)
-    except ValueError:
-        return value
+        except ValueError:
+            return value
+    if kind in ("float", "count") and _PLAIN_NUMBER.fullmatch(value):
+        return format_number(float(value), lang, digits=len(value.partition(".")[2]))
     if kind == "country":
         return destination_text(value, lang)
     if kind == "list":

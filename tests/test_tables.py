@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geodata.access import auth
@@ -81,3 +82,22 @@ def test_the_audit_log_reads_in_the_language(tmp_path: Path) -> None:
     english = audit_table(store.audit_log(), lang="en")
     rows = {tuple(row[2:]) for row in english.astype(object).fillna("–").itertuples(index=False)}
     assert ("created", "users", "rina", "role", "–", "planner") in rows
+
+
+def test_audit_values_not_of_their_field_s_form_stay_as_recorded() -> None:
+    """A trusted foreign restore keeps its key and file (not "no"), a number written with an
+    exponent stays as written (not "0"), a plain one reads in the locale."""
+    log = pd.DataFrame(
+        {
+            "username": ["admin", "admin"],
+            "action": ["restore", "update"],
+            "entity": ["store", "cases"],
+            "record_id": [None, "K-1"],
+            "field": ["trust_foreign", "lat"],
+            "old_value": ["ab12cd34", "1e-05"],
+            "new_value": ["cadangan.gpkg", "-0.25"],
+        }
+    )
+    table = audit_table(log, lang="id")
+    assert table.iloc[0, -2:].tolist() == ["ab12cd34", "cadangan.gpkg"]
+    assert table.iloc[1, -2:].tolist() == ["1e-05", "-0,25"]
