@@ -95,7 +95,7 @@ ranking = computed(
         gazetteer=data.gazetteer(),
     ),
 )
-# The distance over the border, in both tables, when any crossing lies over it.
+# The distance over the border, beside each crossing's status, when any lies over it.
 over_the_border = ["outside_kalbar_km"] if has_crossings_outside(ranking) else []
 show_table(
     ranking,
@@ -104,6 +104,7 @@ show_table(
         "name",
         "kind",
         "status",
+        *over_the_border,
         "risk_weighted_cases",
         "cases",
         "victims",
@@ -112,7 +113,6 @@ show_table(
         "trend",
         "last_verified",
         "days_since_verified",
-        *over_the_border,
     ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,
@@ -144,10 +144,10 @@ show_table(
         "name",
         "kind",
         "status",
+        *over_the_border,
         "gain_weighted_cases",
         "gain_pct",
         "covered_pct",
-        *over_the_border,
     ],
     header_prefix="patrol.column",
     value_prefixes=_CROSSING_VALUES,
