@@ -25,8 +25,8 @@ from geodata.settings import BORDER_BAND_KM, METRIC_CRS, STORAGE_CRS
 TOLERANCE_KM: Final = 1.0
 #: Points within this many degrees of the outline's bounding box are measured in UTM 49N.
 NEAR_DEGREES: Final = 2.0
-#: Kilometres per degree, for the estimate of points far away.
-_KM_PER_DEGREE: Final = 111.32
+#: Kilometres per degree near the equator (Kalbar lies between 3° S and 2° N), for estimates.
+KM_PER_DEGREE: Final = 111.32
 
 
 class Shape:
@@ -50,7 +50,9 @@ class Shape:
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         west, south, east, north = self.near
         near = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-        km = shapely.distance(shapely.points(lon, lat), self.degrees) * _KM_PER_DEGREE
+        km = np.empty(len(lon))
+        far = ~near
+        km[far] = shapely.distance(shapely.points(lon[far], lat[far]), self.degrees) * KM_PER_DEGREE
         if near.any():
             points = gpd.GeoSeries(gpd.points_from_xy(lon[near], lat[near]), crs=STORAGE_CRS)
             km[near] = shapely.distance(points.to_crs(METRIC_CRS).to_numpy(), self.metric) / 1e3

@@ -37,6 +37,7 @@ from geodata.errors import ArgumentError, ValidationError, not_one_of
 from geodata.i18n import today_in_kalbar
 from geodata.records._read import Table, failed_table, header_key, read_csv, read_geo
 from geodata.records.bounds import (
+    KM_PER_DEGREE,
     TOLERANCE_KM,
     Shape,
     km_from_border,
@@ -73,8 +74,6 @@ log = logging.getLogger(__name__)
 
 #: Points closer than this to an outline count as on it (no warning).
 _ON_OUTLINE_KM: Final = 0.05
-#: Kilometres per degree near the equator (Kalbar lies between 3° S and 2° N).
-_KM_PER_DEGREE: Final = 111.32
 
 _CSV_SUFFIXES: Final = frozenset({".csv", ".txt"})
 _GEO_SUFFIXES: Final = frozenset({".geojson", ".json", ".gpkg"})
@@ -574,7 +573,7 @@ def _check_pairs(check: _Check) -> None:
 
 
 def _distance_km(geometry: BaseGeometry | np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.round(shapely.distance(geometry, shapely.points(x, y)) * _KM_PER_DEGREE, 1)
+    return np.round(shapely.distance(geometry, shapely.points(x, y)) * KM_PER_DEGREE, 1)
 
 
 def _check_points(check: _Check, *, at_border: bool = False) -> np.ndarray:
